@@ -212,8 +212,10 @@ struct sa_ctx {
 	uint32_t policy;		/* SA_POL_* */
 	struct sa_ep src_from, src_to;
 	struct sa_ep dst_from, dst_to;
-	/* reply direction: the Via port the client originally wrote, to put
-	 * back into the top Via of responses (0 = none) */
+	/*
+	 * reply direction: the Via port the client originally wrote, to put
+	 * back into the top Via of responses (0 = none)
+	 */
 	uint16_t via_port_restore;
 	/* new RTP port for sdp.media[i] as the NAT will translate it; 0 = keep */
 	uint16_t media_port[SA_MAX_MEDIA];
@@ -243,8 +245,10 @@ struct sa_plan {
 enum sa_reason sa_plan(const uint8_t *msg, const struct sa_msg *m,
 		       const struct sa_ctx *ctx, struct sa_plan *plan);
 
-/* Write msg with plan applied into out (cap bytes). Returns the new length,
- * or 0 if it does not fit. */
+/*
+ * Write msg with plan applied into out (cap bytes). Returns the new length,
+ * or 0 if it does not fit.
+ */
 size_t sa_apply(const uint8_t *msg, size_t len, const struct sa_plan *plan,
 		uint8_t *out, size_t cap);
 
