@@ -26,6 +26,7 @@
 
 #ifdef __KERNEL__
 #include <linux/types.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #else
 #include <stdbool.h>
@@ -62,6 +63,7 @@ enum sa_reason {
 	SA_R_BAD_MULTIPART,
 	SA_R_TOO_MANY,		/* more contacts/media/edits than the bounds above */
 	SA_R_TOO_BIG,		/* message larger than SA_MAX_MSG, or rewrite would be */
+	SA_R_CONFLICT,		/* two edits overlap (a planner bug: nothing written) */
 	SA_R_MAX
 };
 
@@ -84,10 +86,30 @@ struct sa_span {
 
 /* host[:port] as written inside a URI, Via sent-by, or SDP line */
 struct sa_hostport {
-	struct sa_span host;	/* IPv6 references include the brackets */
+	/* IPv6 references include the brackets; len 0 if not sip:/sips: */
+	struct sa_span host;
 	struct sa_span port;	/* the digits; len 0 when no port written */
 	struct sa_ep ep;	/* ep.ip.family 0 when host is a name */
+	/* port meant when none is written: 5060; sips: and Via TLS 5061 */
+	uint16_t def_port;
 };
+
+/* parse an address: a.b.c.d, IPv6 text, or [IPv6]; false when invalid */
+bool sa_ip_from_str(const char *s, size_t n, struct sa_ip *ip);
+/* format ip (RFC 5952 for IPv6, no brackets) into buf (>= 40 bytes), NUL
+ * terminated; returns the length
+ */
+size_t sa_ip_str(const struct sa_ip *ip, char *buf);
+bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b);
+
+enum sa_match {
+	SA_MATCH_NONE = 0,	/* other IP (or a name) */
+	SA_MATCH_IP,		/* same IP, other port */
+	SA_MATCH_FULL,		/* same IP and port (absent port = def_port) */
+};
+
+/* compare a parsed host[:port] with an endpoint */
+enum sa_match sa_hp_match(const struct sa_hostport *hp, const struct sa_ep *ep);
 
 /* ---------------------------------------------------------------- framing */
 
@@ -98,6 +120,21 @@ enum sa_frame_result {
 	SA_FRAME_ERROR,		/* cannot frame: *why says why */
 };
 
+/*
+ * UDP: the datagram is one message (*msg_len = len), or a keep-alive when
+ * it is only CR/LF bytes; over SA_MAX_MSG is SA_R_TOO_BIG.
+ * TCP: CR/LF bytes at buf start are a keep-alive (*msg_len of them: pass
+ * them on and call again after them). Else the headers must end (blank
+ * line, CRLF or bare LF) and carry exactly one Content-Length (long or
+ * compact form, 1-10 digits): the message is headers + that many bytes;
+ * NEED_MORE until all are there. Errors: the first line is complete and
+ * not SIP (SA_R_NOT_SIP) or another SIP version (SA_R_BAD_START_LINE), a
+ * header line without ':' (SA_R_BAD_HEADER), no Content-Length
+ * (SA_R_NO_CLEN), a bad or second Content-Length (SA_R_BAD_CLEN), or a
+ * message that would exceed SA_MAX_MSG (SA_R_TOO_BIG, also when 64 KiB
+ * arrive without the end of the headers). After an error the stream
+ * cannot be framed any more: pass the rest unparsed.
+ */
 enum sa_frame_result sa_frame(const uint8_t *buf, size_t len,
 			      enum sa_transport t, size_t *msg_len,
 			      enum sa_reason *why);
@@ -119,6 +156,10 @@ enum sa_media_dir {
 	SA_MD_SENDRECV = 0, SA_MD_SENDONLY, SA_MD_RECVONLY, SA_MD_INACTIVE,
 };
 
+/*
+ * Addresses in SDP: family 0 unless "IN IP4 <dotted quad>" or "IN IP6
+ * <IPv6 text>"; a c= address span stops before any "/ttl/n" suffix.
+ */
 struct sa_media {
 	uint8_t type;			/* enum sa_media_type */
 	uint8_t dir;			/* enum sa_media_dir (media, else session) */
@@ -128,10 +169,14 @@ struct sa_media {
 	uint16_t nports;		/* m=<port>/<n>, 1 when absent */
 	struct sa_ip addr;		/* effective c= (media level, else session) */
 	struct sa_span c_addr;		/* media-level c= address, len 0 when none */
-	uint16_t rtcp_port;		/* a=rtcp: port, else rtp_port + 1 */
+	struct sa_ip c_ip;		/* media-level c= address parsed */
+	struct sa_span c_atype;		/* media-level c= "IP4"/"IP6" token */
+	/* a=rtcp: port, else rtp_port + 1 (0 for rtp_port 0 or 65535) */
+	uint16_t rtcp_port;
 	struct sa_span rtcp_port_span;	/* len 0 unless a=rtcp: */
 	struct sa_ip rtcp_addr;		/* a=rtcp: address, else addr */
 	struct sa_span rtcp_addr_span;	/* len 0 unless a=rtcp: has one */
+	struct sa_span rtcp_atype;	/* a=rtcp: "IP4"/"IP6" token */
 };
 
 struct sa_sdp {
@@ -139,9 +184,15 @@ struct sa_sdp {
 	struct sa_span body;		/* the SDP part inside the message */
 	struct sa_span o_addr;		/* o= unicast-address, len 0 when none */
 	struct sa_ip o_ip;
+	struct sa_span o_atype;		/* o= "IP4"/"IP6" token */
 	struct sa_span c_addr;		/* session-level c= address */
 	struct sa_ip c_ip;
+	struct sa_span c_atype;		/* session-level c= "IP4"/"IP6" token */
+	/* multipart: the SDP part's own Content-Length digits, if any */
+	struct sa_span part_clen;
+	uint32_t part_clen_val;
 	uint8_t n_media;
+	/* keep last: sa_parse() clears only what comes before it */
 	struct sa_media media[SA_MAX_MEDIA];
 };
 
@@ -153,6 +204,9 @@ struct sa_via {
 	struct sa_span rport;		/* value digits, len 0 for bare ;rport */
 	struct sa_span received;	/* value, len 0 when absent */
 	uint32_t params_end;		/* offset where a new ;param may be inserted */
+	uint16_t rport_val;		/* rport value, 0 when bare or absent */
+	/* received= parsed (family 0 if not an IP; [IPv6] accepted too) */
+	struct sa_ip received_ip;
 };
 
 struct sa_contact {
@@ -161,11 +215,19 @@ struct sa_contact {
 	int32_t expires;		/* ;expires= value, -1 when absent */
 };
 
+/*
+ * A parsed message. Spans are offsets into the caller's buffer. Fields are
+ * zero unless the message has them; the arrays are valid up to their
+ * counts only. Field order is not part of the API.
+ */
 struct sa_msg {
 	uint8_t is_request;
 	uint8_t method;			/* request method, or CSeq method in responses */
+	uint8_t cseq_method;		/* CSeq method (requests and responses) */
 	uint16_t status;		/* responses */
+	struct sa_span start_line;	/* without the line end */
 	struct sa_span method_span;
+	struct sa_span ruri_span;	/* the whole Request-URI */
 	struct sa_hostport ruri;	/* requests, when the URI is sip:/sips: */
 	uint32_t cseq;
 	struct sa_span call_id;
@@ -174,23 +236,55 @@ struct sa_msg {
 	struct sa_via top_via;
 
 	uint8_t n_contact;
-	struct sa_contact contact[SA_MAX_CONTACTS];
 	uint8_t n_rr, n_route;
-	struct sa_hostport record_route[SA_MAX_ROUTES];
-	struct sa_hostport route[SA_MAX_ROUTES];
+	uint8_t has_from, has_to;
 	struct sa_hostport from, to;	/* host part, IP literal or not */
 
 	int32_t expires;		/* Expires: header, -1 when absent */
 	uint8_t has_clen;
 	struct sa_span clen;		/* Content-Length value digits */
 	uint32_t clen_val;
+	struct sa_span ctype;		/* Content-Type value, len 0 when absent */
+	/* Content-Encoding other than identity: the body is not parsed */
+	uint8_t body_encoded;
 	uint32_t hdr_len;		/* bytes up to and including the blank line */
 	struct sa_span body;
 
-	struct sa_sdp sdp;		/* first application/sdp part */
+	/* keep the arrays last: sa_parse() clears only what comes before */
+	struct sa_contact contact[SA_MAX_CONTACTS];
+	struct sa_hostport record_route[SA_MAX_ROUTES];
+	struct sa_hostport route[SA_MAX_ROUTES];
+
+	struct sa_sdp sdp;		/* the application/sdp body or part */
 };
 
-/* Parse one whole message (as framed by sa_frame). Returns SA_R_OK or why not. */
+/*
+ * Parse one whole message (as framed by sa_frame). Returns SA_R_OK or why
+ * not; on anything but SA_R_OK, do not plan: pass the message unchanged.
+ *
+ * Refused (besides the obvious): a UDP message whose Content-Length is not
+ * the datagram's body length (trailing octets included), any duplicate
+ * Content-Length, one over SA_MAX_MSG (SA_R_TOO_BIG), a TCP message
+ * without one or with bytes after its body; a CSeq method that is not the
+ * request's; no Via; white space in the Request-URI, headers (?...) in a
+ * SIP Request-URI, a URI with a bad scheme, white space or controls in
+ * its userinfo or at its end; a From/To with two values; a sip:/sips: URI
+ * with a malformed host (IPv4 out of range, bad IPv6 reference) or port
+ * (0, over 65535) anywhere we look (Request-URI, Contact, From, To, Route,
+ * Record-Route); a malformed top Via or a duplicate rport/received in it;
+ * an empty list element; more than SA_MAX_CONTACTS contacts or
+ * SA_MAX_ROUTES Route/Record-Route entries; an SDP body that does not
+ * start with v=, has a malformed o=, c=, m= (port over 65535) or a=rtcp:
+ * line, two o=, two c= at one level, two a=rtcp: in a media section, or
+ * more than SA_MAX_MEDIA m= lines; a multipart body without its close
+ * delimiter, with a nested multipart part (not descended), with two SDP
+ * parts, or whose SDP part's own Content-Length is wrong.
+ * Tolerated: leading CRLFs before the start line (RFC 3261 7.5), bare LF
+ * line ends, folding anywhere in a header value, compact forms, an empty
+ * user part ("sip:@host", sent by real devices), IPv6 received= with or
+ * without brackets. Bodies with a Content-Encoding (other than identity)
+ * are not parsed (their SDP, if any, is left alone).
+ */
 enum sa_reason sa_parse(const uint8_t *msg, size_t len, enum sa_transport t,
 			struct sa_msg *m);
 
@@ -219,7 +313,19 @@ struct sa_ctx {
 	uint16_t via_port_restore;
 	/* new RTP port for sdp.media[i] as the NAT will translate it; 0 = keep */
 	uint16_t media_port[SA_MAX_MEDIA];
+	/*
+	 * new a=rtcp: port for sdp.media[i] when its m= port changes; 0 = the
+	 * default rule (new RTP port + old a=rtcp port - old RTP port)
+	 */
+	uint16_t rtcp_port[SA_MAX_MEDIA];
 };
+
+/* sa_plan.ip_only: fields whose IP matched a from-endpoint but not the port */
+#define SA_IPONLY_RURI		0x01
+#define SA_IPONLY_VIA		0x02
+#define SA_IPONLY_CONTACT	0x04
+#define SA_IPONLY_ROUTE		0x08
+#define SA_IPONLY_FROM_TO	0x10
 
 struct sa_edit {
 	uint32_t off;			/* in the original message */
@@ -233,6 +339,7 @@ struct sa_plan {
 	uint16_t n;			/* edits, sorted by off, not overlapping */
 	uint16_t text_used;
 	int32_t delta;			/* new length - old length */
+	uint16_t ip_only;		/* SA_IPONLY_*: left alone, IP-only match */
 	struct sa_edit e[SA_MAX_EDITS];
 	char text[SA_EDIT_TEXT];
 };
@@ -241,6 +348,60 @@ struct sa_plan {
  * Plan the rewrite of a parsed message. On anything it cannot do whole it
  * returns a reason with plan->n == 0. Content-Length is in the plan when the
  * body changes size.
+ *
+ * "X matches E" below: X's IP equals E's IP and X's port (def_port when
+ * none is written) equals E's port. A match rewrites X to the mapped
+ * endpoint: the host when the IP differs (IPv6 in brackets), the port when
+ * it differs (digits replaced, or ":port" inserted after the host when no
+ * port was written; a port equal to def_port is not inserted); a "to" port
+ * of 0 keeps the port. X with the same IP but another port is NOT
+ * rewritten: the field's SA_IPONLY_* bit is set in plan->ip_only so the
+ * caller can decide (e.g. fill via_port_restore and retry with the Via port
+ * as src_from.port). A ctx "from" port of 0 matches no URI or Via (they
+ * always have a port, written or default). Names are never rewritten.
+ * Fields already showing the "to" side are left alone (no double NAT).
+ * Per field:
+ *
+ *   Request-URI (requests): matches dst_from -> dst_to.
+ *   Top Via sent-by, requests: matches src_from -> src_to.
+ *   Top Via sent-by, responses: matches dst_from -> dst_to.ip with port
+ *	via_port_restore when non-zero, else dst_to.port.
+ *   Top Via received= (responses): received IP == dst_from.ip and (no
+ *	rport value, or rport value == dst_from.port) -> dst_to.ip (written
+ *	in brackets if it was).
+ *   Top Via rport=N (responses): N == dst_from.port and the IP the server
+ *	saw (received=, else the sent-by IP) == dst_from.ip -> dst_to.port.
+ *   Top Via ;rport (requests, SA_POL_FORCE_RPORT): inserted at the end of
+ *	the top via-parm when it has no rport parameter. The caller sets the
+ *	policy only for requests the NATed sender sends (original direction).
+ *   Other Vias: never.
+ *   Contact (each, requests and responses; not "*"), Record-Route and Route
+ *	(each entry), From, To: matches src_from -> src_to, else matches
+ *	dst_from -> dst_to. The dst rule maps back what the sender echoes of
+ *	the receiver: the bindings in a 200 to REGISTER, the Record-Route set
+ *	echoed in responses (a proxy behind the NAT finds itself again), From
+ *	and To of responses, Route entries naming the receiver. Only URIs with
+ *	an IP-literal host can match.
+ *   SDP o= address, session c=, media c=, a=rtcp: address: IP ==
+ *	src_from.ip -> src_to.ip (IP only: SDP addresses carry no port); the
+ *	addrtype token is rewritten too when the family changes.
+ *   SDP m= port i: media_port[i] when non-zero, differing, and the stream is
+ *	not disabled (port 0 is never touched), whatever its address: the
+ *	caller decides which streams it translates.
+ *   a=rtcp: port of media i, when its m= port is rewritten: rtcp_port[i]
+ *	when non-zero, else new RTP + (old RTCP - old RTP), which keeps RFC
+ *	3605's usual "RTP + 1" and any other offset; a result outside 1..65535
+ *	refuses the message (SA_R_BAD_SDP). Unchanged when m= is unchanged.
+ *   Content-Length: rewritten to the new body length when the body changes
+ *	size (plain decimal, the spacing around it kept); an SDP part's own
+ *	Content-Length too. A UDP message without one gets none.
+ *   Not rewritten: Call-ID, Via maddr=, URI parameters (maddr=...),
+ *	P-Asserted-Identity and other headers, ICE a=candidate lines, SDP in
+ *	an encoded body or in a nested multipart.
+ * Refusals here: SA_R_BAD_SDP (a=rtcp out of range), SA_R_TOO_MANY (more
+ * than SA_MAX_EDITS edits or SA_EDIT_TEXT bytes of text), SA_R_TOO_BIG
+ * (the result would exceed SA_MAX_MSG), SA_R_CONFLICT (overlapping edits:
+ * a bug, never seen in tests or fuzzing).
  */
 enum sa_reason sa_plan(const uint8_t *msg, const struct sa_msg *m,
 		       const struct sa_ctx *ctx, struct sa_plan *plan);
