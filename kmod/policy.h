@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Per-netns, per-port policy and counters: what the packet path asks.
- * Implemented in policy.c (table, RCU lookups) and netlink.c (genl family).
+ * Implemented in policy.c (table, RCU lookups, counters), netlink.c (the
+ * "sipalg" generic netlink family, uapi/sipalg_nl.h) and static_port.c (the
+ * POSTROUTING hooks that keep a client's source port).
  */
 #ifndef SIPALG_POLICY_H
 #define SIPALG_POLICY_H
@@ -9,6 +11,7 @@
 #include <linux/types.h>
 #include <net/net_namespace.h>
 #include "sipcore.h"
+#include "sipalg_nl.h"
 
 /* policy flags (also the uapi values, see uapi/sipalg_nl.h) */
 #define SIPALG_POL_FORCE_RPORT	0x1
@@ -23,6 +26,8 @@ enum sipalg_ctr {
 	SIPALG_CTR_TCP_REASM,		/* TCP messages reassembled across segments */
 	SIPALG_CTR_PINHOLE_OPENED,	/* expectations created */
 	SIPALG_CTR_PINHOLE_EXPIRED,	/* expectations expired or removed */
+	SIPALG_CTR_STATIC_KEPT,		/* static-port: client port kept (static_port.c) */
+	SIPALG_CTR_STATIC_FALLBACK,	/* static-port: port taken, NAT's choice kept */
 	SIPALG_CTR_MAX
 };
 
@@ -40,14 +45,78 @@ enum sipalg_reason {
 	SIPALG_R_MAX
 };
 
-/* Packet path, under rcu_read_lock(): the policy flags for a port (0 = default). */
+/*
+ * Packet path (any context; takes rcu_read_lock itself): the policy flags
+ * for a port, any address family (0 = default).
+ */
 u32 sipalg_policy_get(const struct net *net, u8 l4proto, u16 port);
+
+/*
+ * Same, for one address family (NFPROTO_IPV4 / NFPROTO_IPV6, which equal
+ * AF_INET / AF_INET6): a family-specific policy wins over a policy set for
+ * both families.
+ */
+u32 sipalg_policy_get_af(const struct net *net, u8 family, u8 l4proto,
+			 u16 port);
 
 /* Packet path: count an event for a port; reason only for UNCHANGED/DROPPED. */
 void sipalg_count(const struct net *net, u8 l4proto, u16 port,
 		  enum sipalg_ctr ctr, unsigned int reason);
 
-int sipalg_policy_init(void);		/* pernet ops + genl family */
+int sipalg_policy_init(void);		/* pernet ops + hooks + genl family */
 void sipalg_policy_exit(void);
+
+/* ---- inside the policy area only (policy.c, netlink.c, static_port.c) */
+
+struct sipalg_ctrs {
+	atomic64_t c[SIPALG_CTR_MAX];
+	atomic64_t unchanged[SIPALG_R_MAX];
+	atomic64_t dropped[SIPALG_R_MAX];
+};
+
+struct sipalg_pol_key {
+	u8 family;			/* SIPALG_FAMILY_* */
+	u8 l4proto;
+	u16 port;
+};
+
+/* a snapshot of one table entry, for netlink replies */
+struct sipalg_pol_view {
+	struct sipalg_pol_key key;
+	bool has_policy;
+	u32 flags;
+};
+
+const char *sipalg_reason_name(unsigned int reason);
+
+/* -ENOSPC when the namespace holds SIPALG_MAX_POLICIES policies */
+int sipalg_pol_set(struct net *net, const struct sipalg_pol_key *k, u32 flags);
+int sipalg_pol_del(struct net *net, const struct sipalg_pol_key *k);
+void sipalg_pol_flush(struct net *net);
+int sipalg_pol_lookup(struct net *net, const struct sipalg_pol_key *k,
+		      struct sipalg_pol_view *v);
+unsigned int sipalg_pol_count(struct net *net);
+void sipalg_stats_reset(struct net *net);
+
+/*
+ * Walk the table from position *pos (0 at first), calling fn under
+ * rcu_read_lock for each entry, with its counters when it holds any (else
+ * NULL); stops when fn returns non-zero and leaves *pos at that entry.
+ */
+int sipalg_pol_walk(struct net *net, unsigned long *pos,
+		    int (*fn)(void *arg, const struct sipalg_pol_view *v,
+			      const struct sipalg_ctrs *c),
+		    void *arg);
+const struct sipalg_ctrs *sipalg_totals(struct net *net);
+/* counters of one port (rcu_read_lock held by the caller), NULL if none */
+const struct sipalg_ctrs *sipalg_port_ctrs(struct net *net, u8 l4proto,
+					   u16 port);
+
+int sipalg_nl_init(void);
+void sipalg_nl_exit(void);
+
+/* static_port.c: per-netns POSTROUTING hooks */
+int sipalg_static_port_net_init(struct net *net);
+void sipalg_static_port_net_exit(struct net *net);
 
 #endif /* SIPALG_POLICY_H */

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * sipalg generic netlink interface: per-port policy and counters.
+ *
+ * Family name "sipalg", version SIPALG_GENL_VERSION. All state is per
+ * network namespace: a request acts on the namespace of the socket that
+ * sends it. Commands that change state need CAP_NET_ADMIN in the user
+ * namespace that owns that network namespace.
+ *
+ * Attributes are validated strictly: unknown attributes, wrong lengths and
+ * out-of-range values are refused with an extended ACK message that names
+ * the attribute. Integers are in host byte order.
+ *
+ * Commands
+ *
+ *   SIPALG_CMD_POLICY_SET (do, admin)
+ *	Create or replace the policy of one port.
+ *	Needs:    L4PROTO, PORT, POLICY
+ *	Optional: FAMILY (default SIPALG_FAMILY_ANY)
+ *	Errors:   ENOSPC when the table holds SIPALG_MAX_POLICIES policies,
+ *		  EINVAL for contradicting flags (disable with anything else).
+ *
+ *   SIPALG_CMD_POLICY_GET (do, dump)
+ *	do: the policy of one key (L4PROTO, PORT, optional FAMILY);
+ *	    ENOENT when that key has none.
+ *	dump: every policy of the namespace, one message each.
+ *	Replies carry FAMILY, L4PROTO, PORT, POLICY.
+ *
+ *   SIPALG_CMD_POLICY_DEL (do, admin)
+ *	Remove the policy of one key (L4PROTO, PORT, optional FAMILY): the
+ *	port goes back to the default behaviour. ENOENT when there is none.
+ *
+ *   SIPALG_CMD_POLICY_FLUSH (do, admin)
+ *	Remove every policy of the namespace.
+ *
+ *   SIPALG_CMD_STATS_GET (do, dump)
+ *	do without a key: the namespace totals (STATS, no PORT).
+ *	do with L4PROTO and PORT: the counters of that port; ENOENT when
+ *	nothing was counted for it.
+ *	dump: one message per port that has counters (L4PROTO, PORT, STATS).
+ *
+ *   SIPALG_CMD_STATS_RESET (do, admin)
+ *	Zero the namespace totals and every per-port counter.
+ *
+ * Policy semantics (SIPALG_A_POLICY, a set of SIPALG_POLICY_* flags):
+ *   0 (default)   rewrite as the helper does without a policy.
+ *   FORCE_RPORT   add ;rport to the top Via of requests that lack it, and
+ *		   send UDP responses back to the port the request came from.
+ *   STATIC_PORT   new flows to or from this port that the router
+ *		   source-NATs keep the client's source port when that mapping
+ *		   is free (counted as STATIC_KEPT, else STATIC_FALLBACK).
+ *   DISABLE	   the ALG leaves the port alone: no rewrite, no pinholes.
+ *		   Cannot be combined with another flag.
+ * A policy takes effect on the next message of existing connections.
+ *
+ * Per-port counters are keyed by L4 protocol and port only (FAMILY is
+ * always SIPALG_FAMILY_ANY in stats replies).
+ */
+#ifndef _UAPI_SIPALG_NL_H
+#define _UAPI_SIPALG_NL_H
+
+#define SIPALG_GENL_NAME	"sipalg"
+#define SIPALG_GENL_VERSION	1
+
+/* most policies a network namespace can hold */
+#define SIPALG_MAX_POLICIES	256
+
+/* SIPALG_A_POLICY flags */
+#define SIPALG_POLICY_FORCE_RPORT	0x1
+#define SIPALG_POLICY_STATIC_PORT	0x2
+#define SIPALG_POLICY_DISABLE		0x4
+#define SIPALG_POLICY_ALL		0x7
+
+/* SIPALG_A_FAMILY values: the policy applies to both, or one, IP version */
+#define SIPALG_FAMILY_ANY	0
+#define SIPALG_FAMILY_INET	2	/* AF_INET */
+#define SIPALG_FAMILY_INET6	10	/* AF_INET6 */
+
+enum sipalg_cmd {
+	SIPALG_CMD_UNSPEC,
+	SIPALG_CMD_POLICY_SET,
+	SIPALG_CMD_POLICY_GET,
+	SIPALG_CMD_POLICY_DEL,
+	SIPALG_CMD_POLICY_FLUSH,
+	SIPALG_CMD_STATS_GET,
+	SIPALG_CMD_STATS_RESET,
+
+	__SIPALG_CMD_MAX
+};
+#define SIPALG_CMD_MAX (__SIPALG_CMD_MAX - 1)
+
+enum sipalg_attr {
+	SIPALG_A_UNSPEC,
+	SIPALG_A_PAD,		/* padding for 64-bit attributes */
+	SIPALG_A_FAMILY,	/* u8: SIPALG_FAMILY_* */
+	SIPALG_A_L4PROTO,	/* u8: IPPROTO_UDP (17) or IPPROTO_TCP (6) */
+	SIPALG_A_PORT,		/* u16: 1..65535 */
+	SIPALG_A_POLICY,	/* u32: SIPALG_POLICY_* flags, 0 = default */
+	SIPALG_A_STATS,		/* nest: SIPALG_STAT_* (replies only) */
+	SIPALG_A_N_POLICIES,	/* u32: policies in the namespace (replies) */
+
+	__SIPALG_A_MAX
+};
+#define SIPALG_A_MAX (__SIPALG_A_MAX - 1)
+
+/* inside SIPALG_A_STATS; every counter is a u64 */
+enum sipalg_stat_attr {
+	SIPALG_STAT_UNSPEC,
+	SIPALG_STAT_PAD,
+	SIPALG_STAT_SEEN,		/* SIP messages looked at */
+	SIPALG_STAT_REWRITTEN,		/* forwarded with edits */
+	SIPALG_STAT_UNCHANGED,		/* forwarded byte-identical, all reasons */
+	SIPALG_STAT_DROPPED,		/* dropped, all reasons */
+	SIPALG_STAT_TCP_REASM,		/* TCP messages reassembled from segments */
+	SIPALG_STAT_PINHOLE_OPENED,	/* expectations created */
+	SIPALG_STAT_PINHOLE_EXPIRED,	/* expectations expired or removed */
+	SIPALG_STAT_STATIC_KEPT,	/* static-port: source port kept */
+	SIPALG_STAT_STATIC_FALLBACK,	/* static-port: port taken, NAT's choice kept */
+	SIPALG_STAT_UNCHANGED_REASONS,	/* nest of SIPALG_REASON (non-zero only) */
+	SIPALG_STAT_DROPPED_REASONS,	/* nest of SIPALG_REASON (non-zero only) */
+
+	__SIPALG_STAT_MAX
+};
+#define SIPALG_STAT_MAX (__SIPALG_STAT_MAX - 1)
+
+/* the reason nests hold SIPALG_REASON entries, each a nest of: */
+enum sipalg_reason_attr {
+	SIPALG_REASON_UNSPEC,
+	SIPALG_REASON_PAD,
+	SIPALG_REASON,			/* nest (the list element) */
+	SIPALG_REASON_ID,		/* u32: reason number */
+	SIPALG_REASON_NAME,		/* string: short name, e.g. "bad-via" */
+	SIPALG_REASON_COUNT,		/* u64 */
+
+	__SIPALG_REASON_MAX
+};
+#define SIPALG_REASON_MAX (__SIPALG_REASON_MAX - 1)
+
+#endif /* _UAPI_SIPALG_NL_H */

@@ -1,0 +1,510 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# sipalgctl without a kernel: argument errors and exit codes, --help of every
+# command, rewrite of small messages against expectations worked out by hand
+# from the rules in kmod/core/sipcore.h, JSON well-formedness, man page and
+# bash completion. Prints PASS/FAIL/SKIP lines and "N passed, M failed, K
+# skipped".
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$top/tests/lib.sh"
+CTL=${SIPALGCTL:-$top/userspace/sipalgctl}
+W=$(mktemp -d /tmp/sipalg-ctl.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+# LF text on stdin -> CRLF lines in file $1
+crlf() { sed 's/$/\r/' >"$1"; }
+
+# expect_rc WANT_RC STDERR_REGEX CMD...: exit status and a stderr message
+expect_rc() {
+	local want=$1 re=$2 rc
+	shift 2
+	"$@" >"$W/o" 2>"$W/e"
+	rc=$?
+	echo "\$ $* -> $rc"
+	cat "$W/e"
+	[ "$rc" = "$want" ] || { echo "want exit $want"; return 1; }
+	[ -z "$re" ] || grep -E -q -- "$re" "$W/e" || { echo "stderr lacks /$re/"; return 1; }
+}
+
+# ---------------------------------------------------------------- usage errors
+t_run usage-no-command expect_rc 2 "Usage: sipalgctl" "$CTL"
+t_run usage-unknown-command expect_rc 2 'unknown command "frob"' "$CTL" frob
+t_run usage-unknown-option expect_rc 2 'unknown option "--frob"' "$CTL" --frob policy show
+t_run usage-policy-no-verb expect_rc 2 "needs a verb" "$CTL" policy
+t_run usage-policy-unknown-verb expect_rc 2 'unknown verb "frob"' "$CTL" policy frob
+t_run usage-policy-set-no-key expect_rc 2 "needs a protocol \(udp or tcp\) and a port" "$CTL" policy set udp
+t_run usage-policy-set-no-policy expect_rc 2 "needs a policy after the port" "$CTL" policy set udp 5060
+t_run usage-unknown-policy expect_rc 2 'unknown policy "bogus"' "$CTL" policy set udp 5060 bogus
+t_run usage-unknown-policy-in-list expect_rc 2 'unknown policy "forcerport"' "$CTL" policy set udp 5060 static-port,forcerport
+t_run usage-unknown-proto expect_rc 2 'unknown protocol "sctp": expected udp or tcp' "$CTL" policy set sctp 5060 disable
+t_run usage-port-zero expect_rc 2 "port out of range: 0 \(expected 1 to 65535\)" "$CTL" policy set udp 0 disable
+t_run usage-port-too-big expect_rc 2 "port out of range: 65536" "$CTL" policy set udp 65536 disable
+t_run usage-port-huge expect_rc 2 "port out of range: 99999999999999999999" "$CTL" policy set udp 99999999999999999999 disable
+t_run usage-port-not-number expect_rc 2 'bad port "50x60"' "$CTL" policy del tcp 50x60
+t_run usage-port-negative expect_rc 2 'bad port "-1"' "$CTL" policy del tcp -1
+t_run usage-disable-combined expect_rc 2 "disable cannot be combined" "$CTL" policy set udp 5060 disable force-rport
+t_run usage-default-combined expect_rc 2 "default cannot be combined" "$CTL" policy set udp 5060 default,static-port
+t_run usage-del-extra-arg expect_rc 2 'unexpected argument "x"' "$CTL" policy del udp 5060 x
+t_run usage-flush-extra-arg expect_rc 2 'unexpected argument "all"' "$CTL" policy flush all
+t_run usage-stats-proto-without-port expect_rc 2 "a protocol needs a port" "$CTL" stats udp
+t_run usage-stats-family expect_rc 2 "counters are per port for both address families" "$CTL" -4 stats
+t_run usage-flows-extra-arg expect_rc 2 'unexpected argument "x"' "$CTL" flows x
+# usage errors are caught before talking to the kernel: same answer with
+# or without the module, and a hint to the command's help
+t_run usage-hint-to-help expect_rc 2 "Try 'sipalgctl policy set --help'" "$CTL" policy set udp 0 disable
+
+# ------------------------------------------------------ module not loaded
+if [ -d /sys/module/sipalg ]; then
+	t_skip module-not-loaded-message "the sipalg module is loaded on this machine"
+else
+	t_run module-not-loaded-show expect_rc 4 "sipalg kernel module is not loaded.*modprobe sipalg" "$CTL" policy show
+	t_run module-not-loaded-set expect_rc 4 "sipalg kernel module is not loaded" "$CTL" policy set udp 5060 force-rport
+	t_run module-not-loaded-stats expect_rc 4 "sipalg kernel module is not loaded" "$CTL" -j stats
+fi
+
+# ------------------------------------------------------------------- --help
+help_ok() {
+	"$@" >"$W/h" 2>&1 || { echo "exit $?"; cat "$W/h"; return 1; }
+	grep -q "^Usage: sipalgctl" "$W/h" || { cat "$W/h"; return 1; }
+}
+t_run help-top help_ok "$CTL" --help
+t_run help-top-word help_ok "$CTL" help
+t_run help-policy help_ok "$CTL" policy --help
+t_run help-policy-set help_ok "$CTL" policy set --help
+t_run help-policy-del help_ok "$CTL" policy del --help
+t_run help-policy-show help_ok "$CTL" policy show --help
+t_run help-policy-flush help_ok "$CTL" policy flush --help
+t_run help-stats help_ok "$CTL" stats --help
+t_run help-stats-reset help_ok "$CTL" stats reset --help
+t_run help-flows help_ok "$CTL" flows --help
+t_run help-rewrite help_ok "$CTL" rewrite --help
+help_lists_exit_codes() {
+	"$CTL" --help | grep -q "4 the sipalg module is not" &&
+		"$CTL" --help | grep -q "5 permission denied" &&
+		"$CTL" rewrite --help | grep -q "3 the ALG would drop it"
+}
+t_run help-exit-codes help_lists_exit_codes
+
+# ------------------------------------------------------------------ rewrite
+# rw NAME ARGS...: rewrite $W/NAME.in, compare stdout with $W/NAME.want byte
+# for byte, exit 0
+rw() {
+	local name=$1 rc
+	shift
+	"$CTL" rewrite "$@" --explain "$W/$name.in" >"$W/$name.got" 2>"$W/$name.explain"
+	rc=$?
+	cat "$W/$name.explain"
+	[ "$rc" = 0 ] || { echo "exit $rc"; return 1; }
+	if ! cmp -s "$W/$name.want" "$W/$name.got"; then
+		diff -u <(cat -A "$W/$name.want") <(cat -A "$W/$name.got")
+		return 1
+	fi
+}
+
+# the Content-Length of an expected message must match its own body: guards
+# the hand-written expectations themselves
+clen_consistent() {
+	python3 - "$1" <<'PY'
+import re, sys
+m = open(sys.argv[1], "rb").read()
+head, body = m.split(b"\r\n\r\n", 1)
+cl = int(re.search(rb"\r\nContent-Length: *(\d+)", head).group(1))
+assert cl == len(body), (sys.argv[1], cl, len(body))
+PY
+}
+
+SNAT=(--snat 10.0.0.2:5060=198.51.100.1:40000 --peer 203.0.113.10:5060)
+
+# REGISTER leaving the NAT: top Via sent-by and Contact match the client's
+# private endpoint -> the public one. Request-URI, From, To name the
+# registrar (identity mapping), Call-ID is never touched.
+crlf "$W/reg.in" <<'M'
+REGISTER sip:203.0.113.10 SIP/2.0
+Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1
+From: <sip:100@203.0.113.10>;tag=1
+To: <sip:100@203.0.113.10>
+Call-ID: a@10.0.0.2
+CSeq: 1 REGISTER
+Contact: <sip:100@10.0.0.2:5060>
+Content-Length: 0
+
+M
+crlf "$W/reg.want" <<'M'
+REGISTER sip:203.0.113.10 SIP/2.0
+Via: SIP/2.0/UDP 198.51.100.1:40000;branch=z9hG4bK1
+From: <sip:100@203.0.113.10>;tag=1
+To: <sip:100@203.0.113.10>
+Call-ID: a@10.0.0.2
+CSeq: 1 REGISTER
+Contact: <sip:100@198.51.100.1:40000>
+Content-Length: 0
+
+M
+t_run rewrite-register-snat rw reg "${SNAT[@]}"
+
+# force-rport: ";rport" appended at the end of the top via-parm
+cp "$W/reg.in" "$W/regr.in"
+sed 's/branch=z9hG4bK1$/branch=z9hG4bK1;rport/' <<'M' | crlf "$W/regr.want"
+REGISTER sip:203.0.113.10 SIP/2.0
+Via: SIP/2.0/UDP 198.51.100.1:40000;branch=z9hG4bK1
+From: <sip:100@203.0.113.10>;tag=1
+To: <sip:100@203.0.113.10>
+Call-ID: a@10.0.0.2
+CSeq: 1 REGISTER
+Contact: <sip:100@198.51.100.1:40000>
+Content-Length: 0
+
+M
+t_run rewrite-register-force-rport rw regr "${SNAT[@]}" --policy force-rport
+
+# a Via that already has rport gets no second one
+crlf "$W/hasr.in" <<'M'
+OPTIONS sip:203.0.113.10 SIP/2.0
+Via: SIP/2.0/UDP 10.0.0.2:5060;rport;branch=z9hG4bK5
+From: <sip:100@203.0.113.10>;tag=5
+To: <sip:203.0.113.10>
+Call-ID: o5
+CSeq: 5 OPTIONS
+Content-Length: 0
+
+M
+crlf "$W/hasr.want" <<'M'
+OPTIONS sip:203.0.113.10 SIP/2.0
+Via: SIP/2.0/UDP 198.51.100.1:40000;rport;branch=z9hG4bK5
+From: <sip:100@203.0.113.10>;tag=5
+To: <sip:203.0.113.10>
+Call-ID: o5
+CSeq: 5 OPTIONS
+Content-Length: 0
+
+M
+t_run rewrite-force-rport-already-there rw hasr "${SNAT[@]}" --policy force-rport
+
+# a phone without rport that sends from 49152 but writes 5060 in its Via
+# (Cisco 79xx): the Via names its IP with another port, so Via rewriting
+# alone leaves it (the server would answer to 10.0.0.2:5060, unroutable);
+# force-rport still adds ;rport, so the server answers to the NAT's port
+crlf "$W/cisco.in" <<'M'
+REGISTER sip:203.0.113.10 SIP/2.0
+Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK7
+From: <sip:200@203.0.113.10>;tag=7
+To: <sip:200@203.0.113.10>
+Call-ID: r7
+CSeq: 7 REGISTER
+Contact: <sip:200@10.0.0.2:5060>
+Content-Length: 0
+
+M
+cp "$W/cisco.in" "$W/cisco.want"
+cisco_plain() {
+	rw cisco --snat 10.0.0.2:49152=198.51.100.1:40000 --peer 203.0.113.10:5060 &&
+		grep -q "top Via has the mapped IP with another port: left alone" "$W/cisco.explain"
+}
+t_run rewrite-via-port-differs-left-alone cisco_plain
+cp "$W/cisco.in" "$W/ciscor.in"
+sed 's/branch=z9hG4bK7\r$/branch=z9hG4bK7;rport\r/' "$W/cisco.in" >"$W/ciscor.want"
+t_run rewrite-via-port-differs-force-rport rw ciscor --snat 10.0.0.2:49152=198.51.100.1:40000 --peer 203.0.113.10:5060 --policy force-rport
+
+# the registrar's 200 OK coming back (reply direction): sent-by, received=,
+# rport= and the echoed Contact binding are mapped back to the client
+crlf "$W/ok.in" <<'M'
+SIP/2.0 200 OK
+Via: SIP/2.0/UDP 198.51.100.1:40000;branch=z9hG4bK1;received=198.51.100.1;rport=40000
+From: <sip:100@203.0.113.10>;tag=1
+To: <sip:100@203.0.113.10>;tag=s1
+Call-ID: a@10.0.0.2
+CSeq: 1 REGISTER
+Contact: <sip:100@198.51.100.1:40000>;expires=3600
+Content-Length: 0
+
+M
+crlf "$W/ok.want" <<'M'
+SIP/2.0 200 OK
+Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1;received=10.0.0.2;rport=5060
+From: <sip:100@203.0.113.10>;tag=1
+To: <sip:100@203.0.113.10>;tag=s1
+Call-ID: a@10.0.0.2
+CSeq: 1 REGISTER
+Contact: <sip:100@10.0.0.2:5060>;expires=3600
+Content-Length: 0
+
+M
+t_run rewrite-200-reply-direction rw ok "${SNAT[@]}" --reply
+
+# force-rport does not touch responses
+crlf "$W/okr.in" <<'M'
+SIP/2.0 200 OK
+Via: SIP/2.0/UDP 198.51.100.1:40000;branch=z9hG4bK6
+From: <sip:100@203.0.113.10>;tag=6
+To: <sip:203.0.113.10>;tag=s6
+Call-ID: o6
+CSeq: 6 OPTIONS
+Content-Length: 0
+
+M
+crlf "$W/okr.want" <<'M'
+SIP/2.0 200 OK
+Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK6
+From: <sip:100@203.0.113.10>;tag=6
+To: <sip:203.0.113.10>;tag=s6
+Call-ID: o6
+CSeq: 6 OPTIONS
+Content-Length: 0
+
+M
+t_run rewrite-force-rport-not-on-responses rw okr "${SNAT[@]}" --reply --policy force-rport
+
+# INVITE with SDP: o= and c= carry the private IP -> public IP (4 bytes
+# longer each), m= port kept offline, Content-Length 85 -> 93
+crlf "$W/inv.in" <<'M'
+INVITE sip:bob@203.0.113.10 SIP/2.0
+Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK2
+From: <sip:alice@203.0.113.10>;tag=a1
+To: <sip:bob@203.0.113.10>
+Call-ID: c2@10.0.0.2
+CSeq: 1 INVITE
+Contact: <sip:alice@10.0.0.2:5060>
+Content-Type: application/sdp
+Content-Length: 85
+
+v=0
+o=- 1 1 IN IP4 10.0.0.2
+s=-
+c=IN IP4 10.0.0.2
+t=0 0
+m=audio 4000 RTP/AVP 0
+M
+crlf "$W/inv.want" <<'M'
+INVITE sip:bob@203.0.113.10 SIP/2.0
+Via: SIP/2.0/UDP 198.51.100.1:40000;branch=z9hG4bK2
+From: <sip:alice@203.0.113.10>;tag=a1
+To: <sip:bob@203.0.113.10>
+Call-ID: c2@10.0.0.2
+CSeq: 1 INVITE
+Contact: <sip:alice@198.51.100.1:40000>
+Content-Type: application/sdp
+Content-Length: 93
+
+v=0
+o=- 1 1 IN IP4 198.51.100.1
+s=-
+c=IN IP4 198.51.100.1
+t=0 0
+m=audio 4000 RTP/AVP 0
+M
+t_run rewrite-invite-clen-in clen_consistent "$W/inv.in"
+t_run rewrite-invite-clen-want clen_consistent "$W/inv.want"
+inv_sdp() {
+	rw inv "${SNAT[@]}" && grep -q "media ports kept" "$W/inv.explain"
+}
+t_run rewrite-invite-sdp inv_sdp
+
+# a port-forwarded server (--dnat): the INVITE to the public address gets
+# the server's private address in the Request-URI and To (no port written:
+# 5060 is meant, the same port, so none is inserted)
+DNAT=(--dnat 198.51.100.1:5060=10.0.0.5:5060 --peer 203.0.113.7:5060)
+crlf "$W/dn.in" <<'M'
+INVITE sip:bob@198.51.100.1 SIP/2.0
+Via: SIP/2.0/UDP 203.0.113.7:5060;branch=z9hG4bK3
+From: <sip:carol@203.0.113.7>;tag=c1
+To: <sip:bob@198.51.100.1>
+Call-ID: d3@203.0.113.7
+CSeq: 1 INVITE
+Contact: <sip:carol@203.0.113.7>
+Content-Length: 0
+
+M
+crlf "$W/dn.want" <<'M'
+INVITE sip:bob@10.0.0.5 SIP/2.0
+Via: SIP/2.0/UDP 203.0.113.7:5060;branch=z9hG4bK3
+From: <sip:carol@203.0.113.7>;tag=c1
+To: <sip:bob@10.0.0.5>
+Call-ID: d3@203.0.113.7
+CSeq: 1 INVITE
+Contact: <sip:carol@203.0.113.7>
+Content-Length: 0
+
+M
+t_run rewrite-dnat-request rw dn "${DNAT[@]}"
+# and the server's answer going out: its Contact and To name it privately
+crlf "$W/dnr.in" <<'M'
+SIP/2.0 200 OK
+Via: SIP/2.0/UDP 203.0.113.7:5060;branch=z9hG4bK3
+From: <sip:carol@203.0.113.7>;tag=c1
+To: <sip:bob@10.0.0.5>;tag=b1
+Call-ID: d3@203.0.113.7
+CSeq: 1 INVITE
+Contact: <sip:bob@10.0.0.5:5060>
+Content-Length: 0
+
+M
+crlf "$W/dnr.want" <<'M'
+SIP/2.0 200 OK
+Via: SIP/2.0/UDP 203.0.113.7:5060;branch=z9hG4bK3
+From: <sip:carol@203.0.113.7>;tag=c1
+To: <sip:bob@198.51.100.1>;tag=b1
+Call-ID: d3@203.0.113.7
+CSeq: 1 INVITE
+Contact: <sip:bob@198.51.100.1:5060>
+Content-Length: 0
+
+M
+t_run rewrite-dnat-reply rw dnr "${DNAT[@]}" --reply
+
+# IPv6 endpoints in brackets
+crlf "$W/v6.in" <<'M'
+OPTIONS sip:[2001:db8::10] SIP/2.0
+Via: SIP/2.0/UDP [fd00::2]:5060;branch=z9hG4bK4
+From: <sip:a@[2001:db8::10]>;tag=6
+To: <sip:[2001:db8::10]>
+Call-ID: e4
+CSeq: 1 OPTIONS
+Contact: <sip:a@[fd00::2]:5060>
+Content-Length: 0
+
+M
+crlf "$W/v6.want" <<'M'
+OPTIONS sip:[2001:db8::10] SIP/2.0
+Via: SIP/2.0/UDP [2001:db8::1]:40000;branch=z9hG4bK4
+From: <sip:a@[2001:db8::10]>;tag=6
+To: <sip:[2001:db8::10]>
+Call-ID: e4
+CSeq: 1 OPTIONS
+Contact: <sip:a@[2001:db8::1]:40000>
+Content-Length: 0
+
+M
+t_run rewrite-ipv6 rw v6 --snat '[fd00::2]:5060=[2001:db8::1]:40000' --peer '[2001:db8::10]:5060'
+
+# policy disable: byte-identical
+cp "$W/inv.in" "$W/dis.in"
+cp "$W/inv.in" "$W/dis.want"
+t_run rewrite-policy-disable-identical rw dis "${SNAT[@]}" --policy disable
+
+# not SIP, a keep-alive, a TCP message without Content-Length: passed as is
+printf 'hello, world\r\n' >"$W/ns.in"
+cp "$W/ns.in" "$W/ns.want"
+ns_pass() { rw ns "${SNAT[@]}" && grep -q "not rewritten" "$W/ns.explain"; }
+t_run rewrite-not-sip-unchanged ns_pass
+printf '\r\n\r\n' >"$W/ka.in"
+cp "$W/ka.in" "$W/ka.want"
+t_run rewrite-keepalive-unchanged rw ka "${SNAT[@]}"
+grep -v '^Content-Length' <<'M' | crlf "$W/tcpnc.in"
+OPTIONS sip:203.0.113.10 SIP/2.0
+Via: SIP/2.0/TCP 10.0.0.2:5060;branch=z9hG4bK8
+From: <sip:100@203.0.113.10>;tag=8
+To: <sip:203.0.113.10>
+Call-ID: o8
+CSeq: 8 OPTIONS
+
+M
+cp "$W/tcpnc.in" "$W/tcpnc.want"
+tcp_noclen() { rw tcpnc "${SNAT[@]}" --tcp && grep -q "not rewritten" "$W/tcpnc.explain"; }
+t_run rewrite-tcp-without-clen-unchanged tcp_noclen
+# the same message over TCP with a Content-Length is rewritten
+crlf "$W/tcp.in" <<'M'
+OPTIONS sip:203.0.113.10 SIP/2.0
+Via: SIP/2.0/TCP 10.0.0.2:5060;branch=z9hG4bK8
+From: <sip:100@203.0.113.10>;tag=8
+To: <sip:203.0.113.10>
+Call-ID: o8
+CSeq: 8 OPTIONS
+Content-Length: 0
+
+M
+crlf "$W/tcp.want" <<'M'
+OPTIONS sip:203.0.113.10 SIP/2.0
+Via: SIP/2.0/TCP 198.51.100.1:40000;branch=z9hG4bK8
+From: <sip:100@203.0.113.10>;tag=8
+To: <sip:203.0.113.10>
+Call-ID: o8
+CSeq: 8 OPTIONS
+Content-Length: 0
+
+M
+t_run rewrite-tcp rw tcp "${SNAT[@]}" --tcp
+
+# stdin is the default input
+stdin_in() {
+	"$CTL" rewrite "${SNAT[@]}" <"$W/reg.in" >"$W/stdin.got" && cmp "$W/reg.want" "$W/stdin.got"
+}
+t_run rewrite-reads-stdin stdin_in
+
+# rewrite usage errors
+t_run rewrite-needs-mapping expect_rc 2 "needs a NAT mapping" "$CTL" rewrite --peer 1.2.3.4:5060 "$W/reg.in"
+t_run rewrite-needs-peer expect_rc 2 "needs --peer" "$CTL" rewrite --snat 10.0.0.2:5060=198.51.100.1:40000 "$W/reg.in"
+t_run rewrite-bad-address expect_rc 2 'bad IP address "10.0.0.300"' "$CTL" rewrite --snat 10.0.0.300:5060=198.51.100.1:4 --peer 1.2.3.4:5060 "$W/reg.in"
+t_run rewrite-address-without-port expect_rc 2 'bad address "10.0.0.2": expected IP:PORT' "$CTL" rewrite --snat 10.0.0.2=198.51.100.1:4 --peer 1.2.3.4:5060 "$W/reg.in"
+t_run rewrite-v6-without-brackets expect_rc 2 'bad address "fd00::2:5060"' "$CTL" rewrite --snat 'fd00::2:5060=[2001:db8::1]:4' --peer '[2001:db8::9]:5060' "$W/reg.in"
+t_run rewrite-port-out-of-range expect_rc 2 "port out of range: 70000" "$CTL" rewrite --snat 10.0.0.2:70000=198.51.100.1:4 --peer 1.2.3.4:5060 "$W/reg.in"
+t_run rewrite-pair-without-equals expect_rc 2 "--snat needs ADDR=ADDR" "$CTL" rewrite --snat 10.0.0.2:5060 --peer 1.2.3.4:5060 "$W/reg.in"
+t_run rewrite-mixed-families expect_rc 2 "both sides must be IPv4 or both IPv6" "$CTL" rewrite --snat '10.0.0.2:5060=[2001:db8::1]:4' --peer 1.2.3.4:5060 "$W/reg.in"
+t_run rewrite-mixed-peer-family expect_rc 2 "mixes IPv4 and IPv6" "$CTL" rewrite --snat 10.0.0.2:5060=198.51.100.1:4 --peer '[2001:db8::9]:5060' "$W/reg.in"
+t_run rewrite-unknown-policy expect_rc 2 'unknown policy "rport"' "$CTL" rewrite "${SNAT[@]}" --policy rport "$W/reg.in"
+t_run rewrite-disable-combined expect_rc 2 "disable cannot be combined" "$CTL" rewrite "${SNAT[@]}" --policy disable,force-rport "$W/reg.in"
+t_run rewrite-option-needs-value expect_rc 2 "--peer needs a value" "$CTL" rewrite --snat 10.0.0.2:5060=198.51.100.1:4 --peer
+t_run rewrite-unknown-option expect_rc 2 'unknown option "--nat"' "$CTL" rewrite --nat x "$W/reg.in"
+t_run rewrite-two-files expect_rc 2 "only one input file" "$CTL" rewrite "${SNAT[@]}" "$W/reg.in" "$W/ok.in"
+t_run rewrite-missing-file expect_rc 1 "cannot open $W/nope.sip" "$CTL" rewrite "${SNAT[@]}" "$W/nope.sip"
+
+# -------------------------------------------------------------------- JSON
+# flows needs conntrack netlink (root and nf_conntrack in this kernel)
+if "$CTL" -j flows >"$W/flows.json" 2>"$W/flows.err"; then
+	t_run json-flows-wellformed python3 -m json.tool "$W/flows.json"
+	t_run json-flows-pretty-wellformed sh -c "'$CTL' -j -p flows | python3 -m json.tool"
+	flows_shape() {
+		python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert set(d) == {"connections", "pinholes"}, d
+assert isinstance(d["connections"], list) and isinstance(d["pinholes"], list)' "$W/flows.json"
+	}
+	t_run json-flows-shape flows_shape
+else
+	t_skip json-flows-wellformed "cannot read conntrack here: $(head -n 1 "$W/flows.err")"
+fi
+
+# -------------------------------------------------------- man page, completion
+man_ok() {
+	local f=$top/userspace/sipalgctl.8 out
+	out=$(LC_ALL=C MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null) || return 1
+	[ -z "$out" ] || { echo "$out"; return 1; }
+	LC_ALL=C MANWIDTH=80 man -l "$f" 2>/dev/null | col -b >"$W/man.txt"
+	# every command and policy is documented
+	for w in "policy set" "policy del" "policy show" "policy flush" "stats" \
+		"flows" "rewrite" force-rport static-port disable default \
+		--snat --dnat --peer --reply --tcp --explain; do
+		grep -q -- "$w" "$W/man.txt" || { echo "man page lacks $w"; return 1; }
+	done
+}
+if command -v man >/dev/null; then
+	t_run man-page-renders-cleanly man_ok
+else
+	t_skip man-page-renders-cleanly "man is not installed"
+fi
+completion_ok() {
+	local f=$top/userspace/sipalgctl.bash-completion
+	bash -n "$f" || return 1
+	# complete "sipalgctl policy set udp 5060 " -> the policy names
+	bash -c '
+		. "$1"
+		COMP_WORDS=(sipalgctl policy set udp 5060 "")
+		COMP_CWORD=5
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$f" >"$W/comp"
+	[ "$(cat "$W/comp")" = "default disable force-rport static-port " ] || { cat "$W/comp"; return 1; }
+	bash -c '
+		. "$1"
+		COMP_WORDS=(sipalgctl "")
+		COMP_CWORD=1
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$f" >"$W/comp"
+	[ "$(cat "$W/comp")" = "flows help policy rewrite stats " ] || { cat "$W/comp"; return 1; }
+}
+t_run bash-completion completion_ok
+
+t_summary

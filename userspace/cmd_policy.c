@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sipalgctl policy set|del|show|flush */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "sipalgctl.h"
+#include "genl.h"
+#include "sipalg_nl.h"
+
+static const struct {
+	const char *name;
+	uint32_t flag;
+} pol_names[] = {
+	{ "force-rport", SIPALG_POLICY_FORCE_RPORT },
+	{ "static-port", SIPALG_POLICY_STATIC_PORT },
+	{ "disable", SIPALG_POLICY_DISABLE },
+};
+
+static void policy_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: sipalgctl [-4|-6] policy set {udp|tcp} PORT POLICY [POLICY...]\n"
+"       sipalgctl [-4|-6] policy del {udp|tcp} PORT\n"
+"       sipalgctl [-j [-p]] [-4|-6] policy show [{udp|tcp} [PORT]]\n"
+"       sipalgctl policy flush\n"
+"\n"
+"POLICY is one of:\n"
+"  default      rewrite as the ALG does without a policy\n"
+"  force-rport  add ;rport to the top Via of requests that lack it, and\n"
+"               send UDP responses back to the port the request came from\n"
+"  static-port  new flows to or from PORT that the router source-NATs keep\n"
+"               the client's source port when it is free (needs an SNAT or\n"
+"               masquerade rule; counted as a fallback when the port is taken)\n"
+"  disable      the ALG leaves PORT alone: no rewrite, no pinholes\n"
+"force-rport and static-port combine (as two words or force-rport,static-port);\n"
+"default and disable stand alone.\n"
+"\n"
+"PORT is the SIP port of the connection (1-65535): a request's destination\n"
+"port, as the ALG's helper is attached to it. -4 or -6 restricts the policy\n"
+"to IPv4 or IPv6 flows; a family-specific policy wins over one for both.\n"
+"A policy takes effect on the next message of existing connections.\n"
+"Changing policies needs CAP_NET_ADMIN in the network namespace.\n");
+}
+
+static void fmt_policy(uint32_t flags, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = 0;
+	if (!flags) {
+		snprintf(buf, len, "default");
+		return;
+	}
+	for (i = 0; i < sizeof(pol_names) / sizeof(pol_names[0]); i++)
+		if (flags & pol_names[i].flag)
+			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+				      pol_names[i].name);
+}
+
+/* "force-rport,static-port" or "default": adds to *flags, false on error */
+static bool parse_policy_word(const char *w, uint32_t *flags, bool *seen_def)
+{
+	char *copy = strdup(w), *tok, *save = NULL;
+	bool ok = true;
+
+	if (!copy)
+		return false;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		bool found = false;
+
+		if (!strcmp(tok, "default")) {
+			*seen_def = true;
+			continue;
+		}
+		for (i = 0; i < sizeof(pol_names) / sizeof(pol_names[0]); i++)
+			if (!strcmp(tok, pol_names[i].name)) {
+				*flags |= pol_names[i].flag;
+				found = true;
+			}
+		if (!found) {
+			usage_err("policy set",
+				  "unknown policy \"%s\": expected default, force-rport, static-port or disable",
+				  tok);
+			ok = false;
+			break;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
+static uint8_t family_attr(void)
+{
+	return g_opts.family == 4 ? SIPALG_FAMILY_INET :
+	       g_opts.family == 6 ? SIPALG_FAMILY_INET6 : SIPALG_FAMILY_ANY;
+}
+
+static const char *family_name(uint8_t f)
+{
+	return f == SIPALG_FAMILY_INET ? "inet" :
+	       f == SIPALG_FAMILY_INET6 ? "inet6" : "any";
+}
+
+static void put_key(struct nlmsghdr *nlh, uint8_t proto, uint16_t port)
+{
+	mnl_attr_put_u8(nlh, SIPALG_A_FAMILY, family_attr());
+	mnl_attr_put_u8(nlh, SIPALG_A_L4PROTO, proto);
+	mnl_attr_put_u16(nlh, SIPALG_A_PORT, port);
+}
+
+/* PROTO PORT, exactly */
+static int parse_key(const char *cmd, int argc, char **argv, uint8_t *proto,
+		     uint16_t *port)
+{
+	if (argc < 2)
+		return usage_err(cmd, "needs a protocol (udp or tcp) and a port");
+	if (!parse_proto(argv[0], proto, cmd) || !parse_port(argv[1], port, cmd))
+		return EX_USAGE;
+	return EX_OK;
+}
+
+static int policy_set(int argc, char **argv)
+{
+	uint32_t flags = 0;
+	bool seen_def = false;
+	struct nlmsghdr *nlh;
+	struct genl g;
+	uint16_t port;
+	uint8_t proto;
+	int i, rc;
+
+	rc = parse_key("policy set", argc, argv, &proto, &port);
+	if (rc)
+		return rc;
+	if (argc < 3)
+		return usage_err("policy set",
+				 "needs a policy after the port: default, force-rport, static-port or disable");
+	for (i = 2; i < argc; i++)
+		if (!parse_policy_word(argv[i], &flags, &seen_def))
+			return EX_USAGE;
+	if (seen_def && flags)
+		return usage_err("policy set",
+				 "default cannot be combined with another policy");
+	if ((flags & SIPALG_POLICY_DISABLE) && flags != SIPALG_POLICY_DISABLE)
+		return usage_err("policy set",
+				 "disable cannot be combined with another policy");
+
+	rc = genl_open(&g);
+	if (rc)
+		return rc;
+	nlh = genl_req(&g, SIPALG_CMD_POLICY_SET, 0);
+	put_key(nlh, proto, port);
+	mnl_attr_put_u32(nlh, SIPALG_A_POLICY, flags);
+	rc = genl_talk(&g, nlh, NULL, NULL, "cannot set the policy");
+	genl_close(&g);
+	return rc;
+}
+
+static int policy_del(int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+	struct genl g;
+	uint16_t port;
+	uint8_t proto;
+	int rc;
+
+	rc = parse_key("policy del", argc, argv, &proto, &port);
+	if (rc)
+		return rc;
+	if (argc > 2)
+		return usage_err("policy del", "unexpected argument \"%s\"",
+				 argv[2]);
+	rc = genl_open(&g);
+	if (rc)
+		return rc;
+	nlh = genl_req(&g, SIPALG_CMD_POLICY_DEL, 0);
+	put_key(nlh, proto, port);
+	rc = genl_talk(&g, nlh, NULL, NULL, "cannot delete the policy");
+	genl_close(&g);
+	return rc;
+}
+
+static int policy_flush(int argc, char **argv)
+{
+	struct genl g;
+	int rc;
+
+	if (argc > 0)
+		return usage_err("policy flush", "unexpected argument \"%s\"",
+				 argv[0]);
+	rc = genl_open(&g);
+	if (rc)
+		return rc;
+	rc = genl_talk(&g, genl_req(&g, SIPALG_CMD_POLICY_FLUSH, 0), NULL,
+		       NULL, "cannot flush the policies");
+	genl_close(&g);
+	return rc;
+}
+
+struct pol_row {
+	uint8_t family, proto;
+	uint16_t port;
+	uint32_t flags;
+};
+
+struct show_ctx {
+	struct pol_row *rows;
+	size_t n, cap;
+};
+
+static int policy_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct show_ctx *c = data;
+	struct pol_row r = { 0 };
+	struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case SIPALG_A_FAMILY:
+			r.family = mnl_attr_get_u8(a);
+			break;
+		case SIPALG_A_L4PROTO:
+			r.proto = mnl_attr_get_u8(a);
+			break;
+		case SIPALG_A_PORT:
+			r.port = mnl_attr_get_u16(a);
+			break;
+		case SIPALG_A_POLICY:
+			r.flags = mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct pol_row *n = realloc(c->rows, cap * sizeof(*n));
+
+		if (!n)
+			return MNL_CB_ERROR;
+		c->rows = n;
+		c->cap = cap;
+	}
+	c->rows[c->n++] = r;
+	return MNL_CB_OK;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct pol_row *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto == IPPROTO_UDP ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->family - y->family;
+}
+
+static int policy_show(int argc, char **argv)
+{
+	struct show_ctx c = { 0 };
+	uint8_t proto = 0;
+	uint16_t port = 0;
+	struct genl g;
+	size_t i;
+	int rc;
+
+	if (argc > 0 && !parse_proto(argv[0], &proto, "policy show"))
+		return EX_USAGE;
+	if (argc > 1 && !parse_port(argv[1], &port, "policy show"))
+		return EX_USAGE;
+	if (argc > 2)
+		return usage_err("policy show", "unexpected argument \"%s\"",
+				 argv[2]);
+	rc = genl_open(&g);
+	if (rc)
+		return rc;
+	rc = genl_talk(&g, genl_req(&g, SIPALG_CMD_POLICY_GET, NLM_F_DUMP),
+		       policy_cb, &c, "cannot list the policies");
+	genl_close(&g);
+	if (rc) {
+		free(c.rows);
+		return rc;
+	}
+	qsort(c.rows, c.n, sizeof(*c.rows), row_cmp);
+
+	if (g_opts.json)
+		js_begin_arr(NULL);
+	else
+		printf("%-5s %-5s %-6s %s\n", "proto", "port", "family",
+		       "policy");
+	for (i = 0; i < c.n; i++) {
+		struct pol_row *r = &c.rows[i];
+		char pol[64];
+		size_t k;
+
+		if ((proto && r->proto != proto) || (port && r->port != port) ||
+		    (g_opts.family && r->family != family_attr()))
+			continue;
+		fmt_policy(r->flags, pol, sizeof(pol));
+		if (!g_opts.json) {
+			printf("%-5s %-5u %-6s %s\n", proto_name(r->proto),
+			       r->port, family_name(r->family), pol);
+			continue;
+		}
+		js_begin_obj(NULL);
+		js_str("proto", proto_name(r->proto));
+		js_u64("port", r->port);
+		js_str("family", family_name(r->family));
+		js_begin_arr("policy");
+		if (!r->flags)
+			js_str(NULL, "default");
+		for (k = 0; k < sizeof(pol_names) / sizeof(pol_names[0]); k++)
+			if (r->flags & pol_names[k].flag)
+				js_str(NULL, pol_names[k].name);
+		js_end_arr();
+		js_end_obj();
+	}
+	if (g_opts.json) {
+		js_end_arr();
+		js_finish();
+	}
+	free(c.rows);
+	return EX_OK;
+}
+
+int cmd_policy(int argc, char **argv)
+{
+	const char *verb;
+
+	if (argc < 1)
+		return usage_err("policy", "needs a verb: set, del, show or flush");
+	verb = argv[0];
+	if (is_help(verb)) {
+		policy_usage(stdout);
+		return EX_OK;
+	}
+	if (argc > 1 && is_help(argv[1])) {
+		policy_usage(stdout);
+		return EX_OK;
+	}
+	argc--;
+	argv++;
+	if (!strcmp(verb, "set") || !strcmp(verb, "add") ||
+	    !strcmp(verb, "replace"))
+		return policy_set(argc, argv);
+	if (!strcmp(verb, "del") || !strcmp(verb, "delete"))
+		return policy_del(argc, argv);
+	if (!strcmp(verb, "show") || !strcmp(verb, "list") ||
+	    !strcmp(verb, "ls"))
+		return policy_show(argc, argv);
+	if (!strcmp(verb, "flush"))
+		return policy_flush(argc, argv);
+	return usage_err("policy", "unknown verb \"%s\": expected set, del, show or flush",
+			 verb);
+}

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sipalgctl stats [show] [{udp|tcp} PORT] | stats reset */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "sipalgctl.h"
+#include "genl.h"
+#include "sipalg_nl.h"
+
+#define MAX_REASONS 64
+
+struct reason {
+	uint32_t id;
+	char name[32];
+	uint64_t count;
+};
+
+struct stats {
+	bool has_port;
+	uint8_t proto;
+	uint16_t port;
+	bool has_npol;
+	uint32_t npol;
+	uint64_t v[SIPALG_STAT_MAX + 1];
+	unsigned int n_unch, n_drop;
+	struct reason unch[MAX_REASONS], drop[MAX_REASONS];
+};
+
+static const struct {
+	int attr;
+	const char *json;
+	const char *text;
+} stat_names[] = {
+	{ SIPALG_STAT_SEEN, "seen", "seen" },
+	{ SIPALG_STAT_REWRITTEN, "rewritten", "rewritten" },
+	{ SIPALG_STAT_UNCHANGED, "unchanged", "unchanged" },
+	{ SIPALG_STAT_DROPPED, "dropped", "dropped" },
+	{ SIPALG_STAT_TCP_REASM, "tcp_reassembled", "tcp-reassembled" },
+	{ SIPALG_STAT_PINHOLE_OPENED, "pinholes_opened", "pinholes-opened" },
+	{ SIPALG_STAT_PINHOLE_EXPIRED, "pinholes_expired", "pinholes-expired" },
+	{ SIPALG_STAT_STATIC_KEPT, "static_port_kept", "static-port-kept" },
+	{ SIPALG_STAT_STATIC_FALLBACK, "static_port_fallback",
+	  "static-port-fallback" },
+};
+
+static void stats_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: sipalgctl [-j [-p]] stats [show] [{udp|tcp} PORT]\n"
+"       sipalgctl stats reset\n"
+"\n"
+"Counters of the sipalg ALG in this network namespace: the namespace\n"
+"totals, then one line per port (ports with a policy, and ports the ALG\n"
+"counted messages for). With a protocol and port, only that port.\n"
+"  seen                  SIP messages looked at\n"
+"  rewritten             forwarded with edits\n"
+"  unchanged             forwarded byte-identical, with the reasons\n"
+"  dropped               dropped, with the reasons\n"
+"  tcp-reassembled       TCP messages reassembled from several segments\n"
+"  pinholes-opened       expectations created (media, registrations)\n"
+"  pinholes-expired      expectations expired or removed\n"
+"  static-port-kept      static-port flows that kept the client's port\n"
+"  static-port-fallback  static-port flows whose port was taken\n"
+"reset zeroes every counter (needs CAP_NET_ADMIN).\n");
+}
+
+static void parse_reasons(const struct nlattr *nest, struct reason *out,
+			  unsigned int *n)
+{
+	const struct nlattr *r, *a;
+
+	mnl_attr_for_each_nested(r, nest) {
+		struct reason x = { 0 };
+
+		if (mnl_attr_get_type(r) != SIPALG_REASON || *n >= MAX_REASONS)
+			continue;
+		mnl_attr_for_each_nested(a, r) {
+			switch (mnl_attr_get_type(a)) {
+			case SIPALG_REASON_ID:
+				x.id = mnl_attr_get_u32(a);
+				break;
+			case SIPALG_REASON_NAME:
+				snprintf(x.name, sizeof(x.name), "%.*s",
+					 (int)mnl_attr_get_payload_len(a),
+					 (const char *)mnl_attr_get_payload(a));
+				break;
+			case SIPALG_REASON_COUNT:
+				x.count = mnl_attr_get_u64(a);
+				break;
+			}
+		}
+		/* the name is NUL-terminated: cut at it */
+		x.name[strnlen(x.name, sizeof(x.name) - 1)] = 0;
+		out[(*n)++] = x;
+	}
+}
+
+static void parse_stats(const struct nlattr *nest, struct stats *s)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		int t = mnl_attr_get_type(a);
+
+		if (t == SIPALG_STAT_UNCHANGED_REASONS)
+			parse_reasons(a, s->unch, &s->n_unch);
+		else if (t == SIPALG_STAT_DROPPED_REASONS)
+			parse_reasons(a, s->drop, &s->n_drop);
+		else if (t > SIPALG_STAT_PAD && t <= SIPALG_STAT_MAX &&
+			 mnl_attr_get_payload_len(a) == sizeof(uint64_t))
+			s->v[t] = mnl_attr_get_u64(a);
+	}
+}
+
+struct coll {
+	struct stats *v;
+	size_t n, cap;
+};
+
+static int stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct coll *c = data;
+	struct stats *s;
+	struct nlattr *a;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct stats *n = realloc(c->v, cap * sizeof(*n));
+
+		if (!n)
+			return MNL_CB_ERROR;
+		c->v = n;
+		c->cap = cap;
+	}
+	s = &c->v[c->n++];
+	memset(s, 0, sizeof(*s));
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case SIPALG_A_L4PROTO:
+			s->proto = mnl_attr_get_u8(a);
+			s->has_port = true;
+			break;
+		case SIPALG_A_PORT:
+			s->port = mnl_attr_get_u16(a);
+			break;
+		case SIPALG_A_N_POLICIES:
+			s->npol = mnl_attr_get_u32(a);
+			s->has_npol = true;
+			break;
+		case SIPALG_A_STATS:
+			parse_stats(a, s);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static void print_reasons_text(const char *what, const struct reason *r,
+			       unsigned int n)
+{
+	unsigned int i;
+
+	if (!n)
+		return;
+	printf("    %s:", what);
+	for (i = 0; i < n; i++)
+		printf(" %s %" PRIu64, r[i].name, r[i].count);
+	putchar('\n');
+}
+
+static void print_text(const struct stats *s)
+{
+	size_t i;
+
+	if (s->has_port)
+		printf("%s %u:\n", proto_name(s->proto), s->port);
+	else
+		printf("namespace total (%u policies):\n", s->npol);
+	printf("   ");
+	for (i = 0; i < sizeof(stat_names) / sizeof(stat_names[0]); i++)
+		printf(" %s %" PRIu64, stat_names[i].text,
+		       s->v[stat_names[i].attr]);
+	putchar('\n');
+	print_reasons_text("unchanged", s->unch, s->n_unch);
+	print_reasons_text("dropped", s->drop, s->n_drop);
+}
+
+static void print_reasons_json(const char *key, const struct reason *r,
+			       unsigned int n)
+{
+	unsigned int i;
+
+	js_begin_obj(key);
+	for (i = 0; i < n; i++)
+		js_u64(r[i].name, r[i].count);
+	js_end_obj();
+}
+
+static void print_json(const char *key, const struct stats *s)
+{
+	size_t i;
+
+	js_begin_obj(key);
+	if (s->has_port) {
+		js_str("proto", proto_name(s->proto));
+		js_u64("port", s->port);
+	}
+	if (s->has_npol)
+		js_u64("policies", s->npol);
+	for (i = 0; i < sizeof(stat_names) / sizeof(stat_names[0]); i++)
+		js_u64(stat_names[i].json, s->v[stat_names[i].attr]);
+	print_reasons_json("unchanged_reasons", s->unch, s->n_unch);
+	print_reasons_json("dropped_reasons", s->drop, s->n_drop);
+	js_end_obj();
+}
+
+static int stats_cmp(const void *a, const void *b)
+{
+	const struct stats *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto == IPPROTO_UDP ? -1 : 1;
+	return (int)x->port - (int)y->port;
+}
+
+static int stats_show(int argc, char **argv)
+{
+	struct coll total = { 0 }, ports = { 0 };
+	struct nlmsghdr *nlh;
+	uint8_t proto = 0;
+	uint16_t port = 0;
+	struct genl g;
+	size_t i;
+	int rc;
+
+	if (argc == 1)
+		return usage_err("stats", "a protocol needs a port: stats %s PORT",
+				 argv[0]);
+	if (argc >= 2 && (!parse_proto(argv[0], &proto, "stats") ||
+			  !parse_port(argv[1], &port, "stats")))
+		return EX_USAGE;
+	if (argc > 2)
+		return usage_err("stats", "unexpected argument \"%s\"", argv[2]);
+	if (g_opts.family)
+		return usage_err("stats", "counters are per port for both address families: drop -4/-6");
+
+	rc = genl_open(&g);
+	if (rc)
+		return rc;
+	nlh = genl_req(&g, SIPALG_CMD_STATS_GET, 0);
+	if (proto) {
+		mnl_attr_put_u8(nlh, SIPALG_A_L4PROTO, proto);
+		mnl_attr_put_u16(nlh, SIPALG_A_PORT, port);
+	}
+	rc = genl_talk(&g, nlh, stats_cb, proto ? &ports : &total,
+		       "cannot read the counters");
+	if (rc == EX_FAIL && proto && genl_errno == ENOENT) {
+		/* no entry: nothing counted there, which is a valid answer */
+		rc = EX_OK;
+		ports.v = calloc(1, sizeof(*ports.v));
+		if (ports.v) {
+			ports.n = 1;
+			ports.v->has_port = true;
+			ports.v->proto = proto;
+			ports.v->port = port;
+		}
+	}
+	if (!rc && !proto)
+		rc = genl_talk(&g, genl_req(&g, SIPALG_CMD_STATS_GET,
+					    NLM_F_DUMP),
+			       stats_cb, &ports, "cannot read the counters");
+	genl_close(&g);
+	if (rc)
+		goto out;
+	if (ports.n)
+		qsort(ports.v, ports.n, sizeof(*ports.v), stats_cmp);
+
+	if (g_opts.json) {
+		js_begin_obj(NULL);
+		if (total.n)
+			print_json("total", &total.v[0]);
+		js_begin_arr("ports");
+		for (i = 0; i < ports.n; i++)
+			print_json(NULL, &ports.v[i]);
+		js_end_arr();
+		js_end_obj();
+		js_finish();
+	} else {
+		if (total.n)
+			print_text(&total.v[0]);
+		for (i = 0; i < ports.n; i++)
+			print_text(&ports.v[i]);
+	}
+out:
+	free(total.v);
+	free(ports.v);
+	return rc;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	struct genl g;
+	int rc;
+
+	if (argc > 0 && is_help(argv[0])) {
+		stats_usage(stdout);
+		return EX_OK;
+	}
+	if (argc > 1 && is_help(argv[1])) {
+		stats_usage(stdout);
+		return EX_OK;
+	}
+	if (argc > 0 && !strcmp(argv[0], "show"))
+		return stats_show(argc - 1, argv + 1);
+	if (argc > 0 && !strcmp(argv[0], "reset")) {
+		if (argc > 1)
+			return usage_err("stats reset",
+					 "unexpected argument \"%s\"", argv[1]);
+		rc = genl_open(&g);
+		if (rc)
+			return rc;
+		rc = genl_talk(&g, genl_req(&g, SIPALG_CMD_STATS_RESET, 0),
+			       NULL, NULL, "cannot reset the counters");
+		genl_close(&g);
+		return rc;
+	}
+	return stats_show(argc, argv);
+}

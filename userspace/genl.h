@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sipalgctl: talking to the sipalg generic netlink family with libmnl */
+#ifndef SIPALGCTL_GENL_H
+#define SIPALGCTL_GENL_H
+
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+struct genl {
+	struct mnl_socket *nl;
+	uint16_t family_id;
+	uint32_t version;	/* of the kernel's family */
+	unsigned int portid;
+	unsigned int seq;
+	char *buf;		/* MNL_SOCKET_BUFFER_SIZE bytes */
+};
+
+/* open and resolve the family; prints why not and returns an EX_* code */
+int genl_open(struct genl *g);
+void genl_close(struct genl *g);
+
+/* start a request for cmd in g->buf */
+struct nlmsghdr *genl_req(struct genl *g, uint8_t cmd, uint16_t flags);
+
+/*
+ * Send nlh, run cb on every reply, wait for the ACK or the end of the dump.
+ * On an error prints "what: why" (the kernel's extended ACK message when it
+ * gave one) and returns an EX_* code.
+ */
+int genl_talk(struct genl *g, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	      const char *what);
+
+/* the errno of the last genl_talk failure (0 when none) */
+extern int genl_errno;
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sipalgctl: what its source files share. */
+#ifndef SIPALGCTL_H
+#define SIPALGCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* exit codes (documented in sipalgctl.8) */
+#define EX_OK		0
+#define EX_FAIL		1	/* the kernel or the system refused */
+#define EX_USAGE	2	/* bad command line */
+#define EX_DROP		3	/* rewrite: the ALG would drop the message */
+#define EX_NOMODULE	4	/* the sipalg module is not loaded */
+#define EX_PERM		5	/* permission denied */
+
+struct opts {
+	bool json;
+	bool pretty;
+	int family;		/* 0, 4 or 6 */
+};
+extern struct opts g_opts;
+extern const char *g_prog;
+
+/* print "sipalgctl: ..." on stderr */
+void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* usage error: message, a hint to --help of cmd, returns EX_USAGE */
+int usage_err(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool is_help(const char *arg);
+
+/* argument parsers: return false and print why */
+bool parse_proto(const char *s, uint8_t *proto, const char *cmd);
+bool parse_port(const char *s, uint16_t *port, const char *cmd);
+const char *proto_name(uint8_t proto);
+
+/* json.c: a small streaming JSON writer on stdout */
+void js_begin_obj(const char *key);
+void js_end_obj(void);
+void js_begin_arr(const char *key);
+void js_end_arr(void);
+void js_str(const char *key, const char *val);
+void js_u64(const char *key, uint64_t val);
+void js_bool(const char *key, bool val);
+void js_null(const char *key);
+void js_finish(void);		/* newline at the end of the document */
+void js_escape(FILE *f, const char *s, size_t len);
+
+/* commands */
+int cmd_policy(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
+int cmd_rewrite(int argc, char **argv);
+
+#endif
