@@ -3,20 +3,22 @@
  * sipalg: a SIP application-level gateway for netfilter conntrack and NAT.
  *
  * Module entry: registers the "sipalg" conntrack helpers for SIP over UDP
- * and TCP, IPv4 and IPv6, on the configured ports.
+ * and TCP, IPv4 and IPv6, on the configured ports; owns the per-connection
+ * locks and the per-CPU scratch space of the packet path.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/hash.h>
+#include <linux/vmalloc.h>
 #include <linux/skbuff.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_expect.h>
 
-#include "sipcore.h"
+#include "sipalg.h"
 
-#define SIPALG_NAME		"sipalg"
 #define SIPALG_MAX_PORTS	8
 
 static unsigned short ports[SIPALG_MAX_PORTS] = { 5060 };
@@ -24,18 +26,105 @@ static unsigned int ports_c;
 module_param_array(ports, ushort, &ports_c, 0400);
 MODULE_PARM_DESC(ports, "SIP ports the helpers are registered for (default 5060)");
 
-static const struct nf_conntrack_expect_policy sipalg_exp_policy = {
-	.max_expected	= 64,
-	.timeout	= 180,
+/*
+ * Expectations per connection and class. One signalling connection of a
+ * router's busy PBX trunk carries many calls, each with audio (RTP + RTCP)
+ * and maybe video: the media classes allow many (255 is the kernel's most);
+ * expectations replaced by the same call do not count twice.
+ */
+static const struct nf_conntrack_expect_policy sipalg_exp_policy[SIPALG_EXP_MAX] = {
+	[SIPALG_EXP_SIGNALLING] = {
+		.name		= "signalling",
+		.max_expected	= 16,
+		.timeout	= SIPALG_REG_DEFAULT_SECS,
+	},
+	[SIPALG_EXP_AUDIO] = {
+		.name		= "audio",
+		.max_expected	= 255,
+		.timeout	= 300,
+	},
+	[SIPALG_EXP_VIDEO] = {
+		.name		= "video",
+		.max_expected	= 128,
+		.timeout	= 300,
+	},
+	[SIPALG_EXP_OTHER] = {
+		.name		= "other",
+		.max_expected	= 64,
+		.timeout	= 300,
+	},
 };
 
 /* per port: UDP/IPv4, UDP/IPv6, TCP/IPv4, TCP/IPv6 */
 static struct nf_conntrack_helper sipalg_helpers[SIPALG_MAX_PORTS * 4] __read_mostly;
+static unsigned int sipalg_nhelpers;
 
-static int sipalg_help(struct sk_buff *skb, unsigned int protoff,
-		       struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+/*
+ * Packets of one connection may be handled on several CPUs at once (both
+ * directions, or retransmissions): the helper's state and its rewrites are
+ * serialised by a lock picked by hashing the conntrack.
+ */
+#define SIPALG_LOCK_BITS	6
+static spinlock_t sipalg_locks[1 << SIPALG_LOCK_BITS];
+
+spinlock_t *sipalg_ct_lock(const struct nf_conn *ct)
 {
-	return NF_ACCEPT;
+	return &sipalg_locks[hash_ptr(ct, SIPALG_LOCK_BITS)];
+}
+
+u16 sipalg_ct_port(const struct nf_conn *ct)
+{
+	const struct nf_conn *c = ct->master ? ct->master : ct;
+
+	return ntohs(c->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u.all);
+}
+
+/*
+ * Scratch space (a copy of the message, its parse and its rewrite plan: too
+ * big for the stack), one per CPU, used with a sipalg_ct_lock held (bottom
+ * halves off, no preemption).
+ */
+static struct sipalg_scratch **sipalg_scratch_tbl;
+
+struct sipalg_scratch *sipalg_scratch_get(void)
+{
+	return sipalg_scratch_tbl[smp_processor_id()];
+}
+
+static void sipalg_scratch_free(void)
+{
+	unsigned int cpu;
+
+	if (!sipalg_scratch_tbl)
+		return;
+	for_each_possible_cpu(cpu)
+		vfree(sipalg_scratch_tbl[cpu]);
+	kfree(sipalg_scratch_tbl);
+	sipalg_scratch_tbl = NULL;
+}
+
+static int sipalg_scratch_alloc(void)
+{
+	unsigned int cpu;
+
+	sipalg_scratch_tbl = kcalloc(nr_cpu_ids, sizeof(*sipalg_scratch_tbl),
+				     GFP_KERNEL);
+	if (!sipalg_scratch_tbl)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		sipalg_scratch_tbl[cpu] = vzalloc(sizeof(struct sipalg_scratch));
+		if (!sipalg_scratch_tbl[cpu]) {
+			sipalg_scratch_free();
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* a conntrack with this helper dies: free what the helper owns */
+void sipalg_destroy(struct nf_conn *ct)
+{
+	sipalg_tcp_free(ct);
 }
 
 static int __init sipalg_init(void)
@@ -43,35 +132,80 @@ static int __init sipalg_init(void)
 	unsigned int i, n = 0;
 	int ret;
 
+	BUILD_BUG_ON(sizeof(struct sipalg_ct) > sizeof_field(struct nf_conn_help, data));
+
 	if (ports_c == 0)
 		ports_c = 1;
+	for (i = 0; i < ARRAY_SIZE(sipalg_locks); i++)
+		spin_lock_init(&sipalg_locks[i]);
+
+	ret = sipalg_scratch_alloc();
+	if (ret)
+		return ret;
 
 	for (i = 0; i < ports_c; i++) {
 		static const u16 l3[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
 		static const u8 l4[] = { IPPROTO_UDP, IPPROTO_TCP };
 		unsigned int a, b;
 
-		for (b = 0; b < ARRAY_SIZE(l4); b++)
-			for (a = 0; a < ARRAY_SIZE(l3); a++)
-				nf_ct_helper_init(&sipalg_helpers[n++], l3[a],
-						  l4[b], SIPALG_NAME, 5060,
-						  ports[i], i, &sipalg_exp_policy,
-						  0, sipalg_help, NULL,
-						  THIS_MODULE);
+		if (!ports[i]) {
+			pr_err("port 0 in ports=\n");
+			ret = -EINVAL;
+			goto err_scratch;
+		}
+		for (b = 0; b < ARRAY_SIZE(l4); b++) {
+			for (a = 0; a < ARRAY_SIZE(l3); a++) {
+				struct nf_conntrack_helper *h = &sipalg_helpers[n++];
+
+				/* the first port's helpers are "sipalg", the
+				 * others "sipalg-PORT"
+				 */
+				nf_ct_helper_init(h, l3[a], l4[b], SIPALG_NAME,
+						  ports[0], ports[i], i,
+						  sipalg_exp_policy,
+						  SIPALG_EXP_MAX - 1,
+						  l4[b] == IPPROTO_UDP ?
+						  sipalg_help_udp :
+						  sipalg_help_tcp,
+						  NULL, THIS_MODULE);
+				h->destroy = sipalg_destroy;
+			}
+		}
+	}
+	sipalg_nhelpers = n;
+
+	ret = sipalg_policy_init();
+	if (ret < 0) {
+		pr_err("policy init failed: %d\n", ret);
+		goto err_scratch;
 	}
 
 	ret = nf_conntrack_helpers_register(sipalg_helpers, n);
 	if (ret < 0) {
 		pr_err("failed to register helpers: %d\n", ret);
-		return ret;
+		goto err_policy;
 	}
 	pr_info("registered on %u port(s)\n", ports_c);
 	return 0;
+
+err_policy:
+	sipalg_policy_exit();
+err_scratch:
+	sipalg_scratch_free();
+	return ret;
 }
 
 static void __exit sipalg_exit(void)
 {
-	nf_conntrack_helpers_unregister(sipalg_helpers, ports_c * 4);
+	/*
+	 * Removes our expectations, detaches the helper from every conntrack
+	 * (so no destroy callback or help() reaches us again) and waits for
+	 * RCU readers: afterwards the reassembly buffers are ours alone.
+	 */
+	nf_conntrack_helpers_unregister(sipalg_helpers, sipalg_nhelpers);
+	sipalg_tcp_free_all();
+	sipalg_policy_exit();
+	sipalg_scratch_free();
 }
 
 module_init(sipalg_init);

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sipalg: the packet path. For each SIP message: parse it (core), choose
+ * the media ports by opening pinholes, plan the rewrite that makes it match
+ * the NAT mapping (core), apply the plan, then act on what the message means
+ * (registrations, call teardown) and on Cisco 79xx-style response routing.
+ *
+ * The helper runs at conntrack confirmation, after NAT chose the mapping
+ * and rewrote the packet's headers: the conntrack tuples give the mapping.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/skbuff.h>
+#include <linux/udp.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_seqadj.h>
+
+#include "sipalg.h"
+
+/*
+ * A request from the NATed side whose top Via (or Contact) names the
+ * sender's address with a port other than the one it sends from: the phone
+ * listens there (Cisco 79xx send from an ephemeral port and want responses
+ * and requests on their Via port 5060). The core leaves such fields alone
+ * (plan->ip_only); we rewrite them to the NAT's mapping of the source port
+ * as if they had named it, and over UDP, unless the request asks for
+ * symmetric responses (;rport or the force-rport policy), send what comes
+ * back on this connection to that port. Returns the port, or 0.
+ */
+static u16 sipalg_listen_port(struct sipalg_pkt *p, const struct sa_msg *m,
+			      const struct sa_ctx *ctx)
+{
+	const struct sa_via *v = &m->top_via;
+	unsigned int i;
+	u16 port;
+
+	if (m->n_via && sa_hp_match(&v->sent_by, &ctx->src_from) == SA_MATCH_IP) {
+		if (p->l4proto == IPPROTO_UDP &&
+		    (v->has_rport || (p->policy & SIPALG_POL_FORCE_RPORT)))
+			return 0;
+		port = v->sent_by.ep.port ? v->sent_by.ep.port :
+					    v->sent_by.def_port;
+		return port;
+	}
+	if (p->l4proto != IPPROTO_TCP)
+		return 0;
+	for (i = 0; i < m->n_contact && i < SA_MAX_CONTACTS; i++) {
+		const struct sa_hostport *hp = &m->contact[i].hp;
+
+		if (!m->contact[i].star &&
+		    sa_hp_match(hp, &ctx->src_from) == SA_MATCH_IP)
+			return hp->ep.port ? hp->ep.port : hp->def_port;
+	}
+	return 0;
+}
+
+/* what a message means beyond its rewrite */
+static void sipalg_signalling(struct sipalg_pkt *p, const struct sa_msg *m,
+			      const struct sa_ctx *ctx)
+{
+	if (m->is_request) {
+		switch (m->method) {
+		case SA_M_REGISTER:
+			sipalg_expect_register(p, m, ctx);
+			break;
+		case SA_M_BYE:
+		case SA_M_CANCEL:
+			sipalg_expect_flush(p, true, false);
+			break;
+		default:
+			break;
+		}
+		return;
+	}
+	switch (m->method) {
+	case SA_M_REGISTER:
+		sipalg_expect_register_reply(p, m, ctx);
+		break;
+	case SA_M_INVITE:
+		/* a failed call; 401/407 and 491 are retried in the dialog */
+		if (m->status >= 300 && m->status != 401 && m->status != 407 &&
+		    m->status != 491)
+			sipalg_expect_flush(p, true, false);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * One whole message at s->buf[off..off+len); it starts *acc bytes further
+ * in the packet's payload (earlier messages of the segment changed size).
+ */
+enum sipalg_verdict sipalg_do_msg(struct sipalg_pkt *p, struct sipalg_scratch *s,
+				  unsigned int off, unsigned int len, int *acc)
+{
+	enum sa_transport tr = p->l4proto == IPPROTO_TCP ? SA_T_TCP : SA_T_UDP;
+	struct sipalg_ct *d = sipalg_ct_data(p->ct);
+	const u8 *msg = s->buf + off;
+	struct sa_msg *m = &s->msg;
+	struct sa_ctx *ctx = &s->ctx;
+	struct sa_plan *plan = &s->plan;
+	enum sa_reason r;
+	u16 fwd_port = 0, listen;
+	bool natted;
+	int err;
+
+	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
+	r = sa_parse(msg, len, tr, m);
+	if (r != SA_R_OK) {
+		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, r);
+		net_dbg_ratelimited("message left alone: %s\n",
+				    sa_reason_str(r));
+		return SIPALG_PASS;
+	}
+
+	sipalg_ctx_from_ct(p->ct, p->dir, ctx);
+	natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip) ||
+		 ctx->src_from.port != ctx->src_to.port;
+	/* ;rport goes into requests from the NATed side only */
+	if ((p->policy & SIPALG_POL_FORCE_RPORT) && natted && m->is_request)
+		ctx->policy |= SA_POL_FORCE_RPORT;
+	/* what comes back to a phone that listens on its Via port */
+	if (p->l4proto == IPPROTO_UDP && d->via_port[!p->dir]) {
+		fwd_port = d->via_port[!p->dir];
+		if (!m->is_request)
+			ctx->via_port_restore = fwd_port;
+	}
+	if (m->sdp.present)
+		sipalg_expect_media(p, m, ctx);
+
+	r = sa_plan(msg, m, ctx, plan);
+	if (m->is_request) {
+		listen = 0;
+		if (r == SA_R_OK && natted &&
+		    (plan->ip_only & (SA_IPONLY_VIA | SA_IPONLY_CONTACT)))
+			listen = sipalg_listen_port(p, m, ctx);
+		if (listen) {
+			ctx->src_from.port = listen;
+			r = sa_plan(msg, m, ctx, plan);
+		}
+		if (p->l4proto == IPPROTO_UDP && m->n_via &&
+		    sa_hp_match(&m->top_via.sent_by, &ctx->src_from) != SA_MATCH_NONE)
+			d->via_port[p->dir] = listen;
+	}
+	if (r != SA_R_OK || plan->n == 0) {
+		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, r);
+		if (r != SA_R_OK)
+			net_info_ratelimited("message not rewritten: %s\n",
+					     sa_reason_str(r));
+		goto meaning;
+	}
+
+	if (p->l4proto == IPPROTO_TCP && plan->delta && !nfct_seqadj(p->ct)) {
+		/* no NAT on this connection, nothing should change size */
+		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, SIPALG_R_MANGLE_FAILED);
+		goto meaning;
+	}
+	err = sipalg_nat_prepare(p, sipalg_plan_growth(plan));
+	if (err) {
+		sipalg_count_p(p, SIPALG_CTR_UNCHANGED,
+			       err == -E2BIG ? SA_R_TOO_BIG : SIPALG_R_NOMEM);
+		net_info_ratelimited("no room to rewrite a message: %d\n",
+				     err);
+		goto meaning;
+	}
+	if (!sipalg_nat_apply(p, off + *acc, plan)) {
+		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_MANGLE_FAILED);
+		net_warn_ratelimited("rewrite failed midway, packet dropped\n");
+		return SIPALG_DROP;
+	}
+	*acc += plan->delta;
+	sipalg_count_p(p, SIPALG_CTR_REWRITTEN, 0);
+
+meaning:
+	sipalg_signalling(p, m, ctx);
+	if (fwd_port)
+		sipalg_nat_set_dport(p, fwd_port);
+	return SIPALG_PASS;
+}
+
+bool sipalg_pkt_init(struct sipalg_pkt *p, struct sk_buff *skb,
+		     unsigned int protoff, struct nf_conn *ct,
+		     enum ip_conntrack_info ctinfo)
+{
+	/* ICMP errors and the like reach helpers too: not SIP */
+	if (ctinfo != IP_CT_NEW && ctinfo != IP_CT_ESTABLISHED &&
+	    ctinfo != IP_CT_ESTABLISHED_REPLY)
+		return false;
+	if (READ_ONCE(sipalg_ct_data(ct)->flags) & SIPALG_F_MEDIA)
+		return false;
+	p->skb = skb;
+	p->ct = ct;
+	p->ctinfo = ctinfo;
+	p->dir = CTINFO2DIR(ctinfo);
+	p->protoff = protoff;
+	p->net = nf_ct_net(ct);
+	p->l4proto = nf_ct_protonum(ct);
+	p->port = sipalg_ct_port(ct);
+	p->policy = sipalg_policy_get_af(p->net, nf_ct_l3num(ct), p->l4proto,
+					 p->port);
+	if (p->policy & SIPALG_POL_DISABLE) {
+		sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
+		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, SIPALG_R_POLICY_DISABLED);
+		return false;
+	}
+	return true;
+}
+
+int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
+		    struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	struct sipalg_scratch *s;
+	struct sipalg_pkt p;
+	enum sipalg_verdict v = SIPALG_PASS;
+	enum sa_frame_result fr;
+	enum sa_reason why = SA_R_OK;
+	unsigned int len;
+	size_t mlen = 0;
+	spinlock_t *lock;
+	int acc = 0;
+
+	p.dataoff = protoff + sizeof(struct udphdr);
+	if (skb->len <= p.dataoff)
+		return NF_ACCEPT;
+	if (!sipalg_pkt_init(&p, skb, protoff, ct, ctinfo))
+		return NF_ACCEPT;
+	len = skb->len - p.dataoff;
+
+	lock = sipalg_ct_lock(ct);
+	spin_lock_bh(lock);
+	s = sipalg_scratch_get();
+	if (len > SA_MAX_MSG) {
+		sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
+		sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, SA_R_TOO_BIG);
+		goto out;
+	}
+	if (skb_copy_bits(skb, p.dataoff, s->buf, len))
+		goto out;
+
+	fr = sa_frame(s->buf, len, SA_T_UDP, &mlen, &why);
+	switch (fr) {
+	case SA_FRAME_MSG:
+		v = sipalg_do_msg(&p, s, 0, min_t(size_t, mlen, len), &acc);
+		break;
+	case SA_FRAME_KEEPALIVE:
+		break;
+	case SA_FRAME_NEED_MORE:
+		why = SA_R_TRUNCATED;
+		fallthrough;
+	default:
+		sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
+		sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, why);
+		break;
+	}
+out:
+	sipalg_reg_refresh(&p);
+	spin_unlock_bh(lock);
+	return v == SIPALG_DROP ? NF_DROP : NF_ACCEPT;
+}

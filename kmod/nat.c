@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sipalg: applying a rewrite plan to the packet with the kernel's NAT
+ * mangling helpers.
+ *
+ * A message is rewritten whole or not at all. Every way a mangling helper
+ * can fail (an unwritable or non-linear skb, too little tailroom, a packet
+ * growing past 64 KiB) is checked and prepared for before the first edit:
+ * afterwards the edits cannot fail, and should one fail anyway the packet
+ * is dropped rather than forwarded half-rewritten.
+ *
+ * Edits are applied from the last to the first, so the offsets the plan
+ * gives (in the original message) stay right. TCP edits do not adjust
+ * sequence numbers one by one: the caller adds the segment's total length
+ * change once (nf_ct_seqadj_set() keeps one correction per segment).
+ */
+#include <linux/kernel.h>
+#include <linux/skbuff.h>
+#include <linux/udp.h>
+#include <net/checksum.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_nat_helper.h>
+
+#include "sipalg.h"
+
+/* the most the packet grows at any point while the plan is applied */
+int sipalg_plan_growth(const struct sa_plan *plan)
+{
+	int cum = 0, max = 0;
+	unsigned int i;
+
+	for (i = plan->n; i-- > 0;) {
+		cum += (int)plan->e[i].text_len - (int)plan->e[i].len;
+		if (cum > max)
+			max = cum;
+	}
+	return max;
+}
+
+/* make the skb writable, linear, and able to grow by grow bytes */
+int sipalg_nat_prepare(struct sipalg_pkt *p, int grow)
+{
+	struct sk_buff *skb = p->skb;
+	int room;
+
+	if (skb->len + grow > 65535)
+		return -E2BIG;
+	if (skb_ensure_writable(skb, skb->len))
+		return -ENOMEM;
+	room = skb_tailroom(skb);
+	if (grow > room &&
+	    pskb_expand_head(skb, 0, grow - room, GFP_ATOMIC))
+		return -ENOMEM;
+	return 0;
+}
+
+static bool sipalg_mangle(struct sipalg_pkt *p, unsigned int off,
+			  unsigned int len, const char *text, unsigned int tlen)
+{
+	if (p->l4proto == IPPROTO_UDP)
+		return nf_nat_mangle_udp_packet(p->skb, p->ct, p->ctinfo,
+						p->protoff, off, len, text,
+						tlen);
+	return __nf_nat_mangle_tcp_packet(p->skb, p->ct, p->ctinfo, p->protoff,
+					  off, len, text, tlen, false);
+}
+
+/*
+ * Apply plan to the message that starts base bytes into the payload.
+ * Returns false when an edit failed (the packet must then be dropped).
+ */
+bool sipalg_nat_apply(struct sipalg_pkt *p, unsigned int base,
+		      const struct sa_plan *plan)
+{
+	unsigned int i;
+
+	for (i = plan->n; i-- > 0;) {
+		const struct sa_edit *e = &plan->e[i];
+
+		if (e->text_off + e->text_len > SA_EDIT_TEXT)
+			return false;
+		if (!sipalg_mangle(p, base + e->off, e->len,
+				   plan->text + e->text_off, e->text_len))
+			return false;
+	}
+	return true;
+}
+
+/* replace len payload bytes at off by text (TCP reassembly: hold/release) */
+bool sipalg_nat_insert(struct sipalg_pkt *p, unsigned int off,
+		       unsigned int len, const void *text, unsigned int tlen)
+{
+	return sipalg_mangle(p, off, len, text, tlen);
+}
+
+/* send a UDP response to the port its request's Via named */
+void sipalg_nat_set_dport(struct sipalg_pkt *p, u16 port)
+{
+	struct sk_buff *skb = p->skb;
+	struct udphdr *uh;
+	__be16 newp = htons(port);
+
+	if (skb_ensure_writable(skb, p->protoff + sizeof(*uh)))
+		return;
+	uh = (struct udphdr *)(skb->data + p->protoff);
+	if (uh->dest == newp)
+		return;
+	if (uh->check || skb->ip_summed == CHECKSUM_PARTIAL) {
+		inet_proto_csum_replace2(&uh->check, skb, uh->dest, newp, false);
+		if (!uh->check)
+			uh->check = CSUM_MANGLED_0;
+	}
+	uh->dest = newp;
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sipalg: what the helper's files (main.c, helper.c, nat.c, expect.c, tcp.c)
+ * share with each other. Nothing here is seen by the core or the policy area.
+ */
+#ifndef SIPALG_SIPALG_H
+#define SIPALG_SIPALG_H
+
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_expect.h>
+
+#include "sipcore.h"
+#include "policy.h"
+
+#define SIPALG_NAME		"sipalg"
+
+/* expectation classes (indexes into the helper's expectation policy) */
+enum sipalg_exp_class {
+	SIPALG_EXP_SIGNALLING,	/* inbound SIP to a registered Contact */
+	SIPALG_EXP_AUDIO,
+	SIPALG_EXP_VIDEO,
+	SIPALG_EXP_OTHER,	/* image (T.38), text, application, ... */
+	SIPALG_EXP_MAX
+};
+
+/* longest registration lifetime honoured for pinholes and ct timeouts */
+#define SIPALG_REG_MAX_SECS	(24 * 3600)
+/* extra time given to a registration pinhole beyond its Expires */
+#define SIPALG_REG_GRACE_SECS	30
+/* default registration lifetime when the messages name none (RFC 3261) */
+#define SIPALG_REG_DEFAULT_SECS	3600
+
+struct sipalg_tcp;
+
+/*
+ * Per-connection state in the conntrack helper extension (nfct_help_data:
+ * 32 bytes at most). Written only under sipalg_ct_lock(ct).
+ */
+struct sipalg_ct {
+	struct sipalg_tcp *tcp;	/* TCP reassembly, allocated on demand */
+	u32 reg_until;		/* nfct_time_stamp when the registration ends */
+	s32 req_expires;	/* lifetime the last REGISTER asked, -1 = none */
+	u16 via_port[IP_CT_DIR_MAX];	/* forced response port per request dir */
+	u8 flags;		/* SIPALG_F_* */
+	u8 tcp_flags;		/* SIPALG_TCP_* per direction */
+	u32 next_seq[IP_CT_DIR_MAX];	/* TCP: the sender's next sequence number */
+};
+
+#define SIPALG_F_REGISTERED	0x01	/* a REGISTER got a 2xx with a lifetime */
+#define SIPALG_F_MEDIA		0x02	/* a media connection: nothing to do */
+
+#define SIPALG_TCP_SYNCED(dir)	(0x01 << (dir))	/* next_seq[dir] valid */
+#define SIPALG_TCP_LOST(dir)	(0x04 << (dir))	/* framing lost: pass all */
+
+static inline struct sipalg_ct *sipalg_ct_data(const struct nf_conn *ct)
+{
+	return nfct_help_data(ct);
+}
+
+/* hashed locks serialising the helper on one connection (main.c) */
+spinlock_t *sipalg_ct_lock(const struct nf_conn *ct);
+
+/* the port whose policy and counters apply to this connection */
+u16 sipalg_ct_port(const struct nf_conn *ct);
+
+/* one message being handled: what every stage needs */
+struct sipalg_pkt {
+	struct sk_buff *skb;
+	struct nf_conn *ct;
+	enum ip_conntrack_info ctinfo;
+	enum ip_conntrack_dir dir;
+	unsigned int protoff;
+	unsigned int dataoff;		/* payload start, from skb->data */
+	struct net *net;
+	u8 l4proto;
+	u16 port;			/* policy / counter port */
+	u32 policy;
+};
+
+/* per-CPU scratch space: the message copy, the parse and the plan */
+struct sipalg_scratch {
+	struct sa_msg msg;
+	struct sa_plan plan;
+	struct sa_ctx ctx;
+	u8 buf[SA_MAX_MSG + 1];
+};
+
+struct sipalg_scratch *sipalg_scratch_get(void);
+
+/* helper.c: handle one whole message at buf[off..off+len) */
+enum sipalg_verdict {
+	SIPALG_PASS,		/* forward (rewritten or not) */
+	SIPALG_DROP,		/* drop the packet */
+};
+
+/* nat.c */
+int sipalg_nat_prepare(struct sipalg_pkt *p, int grow);
+bool sipalg_nat_apply(struct sipalg_pkt *p, unsigned int base,
+		      const struct sa_plan *plan);
+bool sipalg_nat_insert(struct sipalg_pkt *p, unsigned int off,
+		       unsigned int len, const void *text, unsigned int tlen);
+int sipalg_plan_growth(const struct sa_plan *plan);
+void sipalg_nat_set_dport(struct sipalg_pkt *p, u16 port);
+
+/* expect.c */
+void sipalg_ctx_from_ct(const struct nf_conn *ct, enum ip_conntrack_dir dir,
+			struct sa_ctx *ctx);
+void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
+			 struct sa_ctx *ctx);
+void sipalg_expect_flush(struct sipalg_pkt *p, bool media, bool signalling);
+void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
+			    const struct sa_ctx *ctx);
+void sipalg_expect_register_reply(struct sipalg_pkt *p, const struct sa_msg *m,
+				  const struct sa_ctx *ctx);
+void sipalg_reg_refresh(struct sipalg_pkt *p);
+
+/* helper.c */
+bool sipalg_pkt_init(struct sipalg_pkt *p, struct sk_buff *skb,
+		     unsigned int protoff, struct nf_conn *ct,
+		     enum ip_conntrack_info ctinfo);
+enum sipalg_verdict sipalg_do_msg(struct sipalg_pkt *p, struct sipalg_scratch *s,
+				  unsigned int off, unsigned int len,
+				  int *delta);
+int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
+		    struct nf_conn *ct, enum ip_conntrack_info ctinfo);
+int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
+		    struct nf_conn *ct, enum ip_conntrack_info ctinfo);
+
+/* tcp.c */
+void sipalg_tcp_free(struct nf_conn *ct);
+void sipalg_tcp_free_all(void);
+
+void sipalg_destroy(struct nf_conn *ct);
+
+static inline void sipalg_count_p(const struct sipalg_pkt *p,
+				  enum sipalg_ctr ctr, unsigned int reason)
+{
+	sipalg_count(p->net, p->l4proto, p->port, ctr, reason);
+}
+
+#endif /* SIPALG_SIPALG_H */
