@@ -6,7 +6,8 @@
 #   make KVER=6.1.0-56-amd64   build against /usr/lib/modules/KVER/build
 #   make check            every test: unit, fuzz smoke, KUnit, VM end-to-end (both kernels)
 #   make demo             boot a guest and push a SIP call through a port-changing NAT
-#   make install          modules_install + install sipalgctl
+#   make install          modules_install + install sipalgctl (DESTDIR= to stage)
+#   make dkms_install     sources to /usr/src/sipalg-VERSION, dkms builds/installs
 
 # Kernel to build against: the running kernel's headers if present, else the
 # newest installed headers.
@@ -17,8 +18,9 @@ KDIR ?= /usr/lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module ctl install modules_install ctl_install clean check unit \
-	fuzz fuzz-smoke bench-core kunit e2e demo deps help
+.PHONY: all module ctl install modules_install ctl_install dkms_src dkms_install \
+	dkms_uninstall clean check unit \
+	fuzz fuzz-smoke bench-core bench kunit e2e demo deps help
 
 all: module ctl
 
@@ -31,9 +33,32 @@ module:
 ctl:
 	$(MAKE) -C userspace
 
+# DESTDIR=/tmp/pkg stages the module under /tmp/pkg/lib/modules/KVER/extra
+# without touching the running system (run depmod on the target then)
+INSTALL_MOD_DIR ?= extra
 modules_install: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(KVER) || true
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true) modules_install
+	@if [ -z "$(DESTDIR)" ]; then echo "depmod -a $(KVER)"; depmod -a $(KVER); \
+	else echo "staged in $(DESTDIR): run 'depmod -a $(KVER)' on the target"; fi
+
+# DKMS: copy the module's sources to /usr/src/sipalg-VERSION and let dkms
+# build and install it for every kernel (and again on kernel upgrades)
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC = $(DESTDIR)/usr/src/sipalg-$(DKMS_VERSION)
+dkms_src:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	tar cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' --exclude='*.mod*' \
+		--exclude='*.a' --exclude='*.d' dkms.conf Kbuild COPYING kmod | tar xf - -C $(DKMS_SRC)
+
+dkms_install: dkms_src
+	dkms remove sipalg/$(DKMS_VERSION) --all >/dev/null 2>&1 || true
+	dkms install sipalg/$(DKMS_VERSION)
+
+dkms_uninstall:
+	dkms remove sipalg/$(DKMS_VERSION) --all
+	rm -rf /usr/src/sipalg-$(DKMS_VERSION)
 
 ctl_install: ctl
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
@@ -59,6 +84,11 @@ fuzz-smoke:
 bench-core:
 	$(MAKE) -C tests/bench run
 
+# per-message cost and scale against the in-tree helper, in the QEMU guest
+# (not part of make check; figures go to BENCHMARKS.md)
+bench:
+	scripts/bench.sh
+
 kunit:
 	scripts/kunit.sh
 
@@ -77,4 +107,4 @@ clean:
 	rm -rf .build
 
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,11p' Makefile

@@ -40,7 +40,7 @@ if [ -z "$k612" ]; then
 	exit 1
 fi
 
-pkgs=(build-essential kmod cpio xz-utils iproute2 nftables iptables conntrack
+pkgs=(build-essential kmod cpio xz-utils iproute2 procps nftables iptables conntrack
       sip-tester tcpdump busybox-static qemu-system-x86 libmnl-dev
       libnetfilter-conntrack-dev pkg-config
       linux-image-amd64 linux-headers-amd64

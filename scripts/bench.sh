@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The router benchmark (make bench): build sipalg.ko and the load generator,
+# boot one guest kernel under QEMU (scripts/vm/run.sh) and run
+# tests/bench-e2e/bench-guest.sh in it: per-message cost with no helper, the
+# kernel's own SIP helper and sipalg, then registrations and concurrent calls
+# at scale. Prints Markdown tables; see BENCHMARKS.md for what they mean.
+#
+#   scripts/bench.sh
+#
+# SIPALG_KVER      kernel to boot (default: the newest installed 6.12 kernel)
+# SIPALG_VM_TIMEOUT seconds the guest may run (default here 3000)
+# SIPALG_BENCH_MSGS       messages per per-message run (10000)
+# SIPALG_BENCH_RUNS       repeats of each per-message configuration (5)
+# SIPALG_BENCH_REG_STEPS  phones registering (100 1000 10000)
+# SIPALG_BENCH_CALL_STEPS concurrent calls (10 100 1000)
+# SIPALG_BENCH_REG_RATE / SIPALG_BENCH_CALL_RATE   SIPp rates (200 registrations/s, 50 calls/s)
+# SIPALG_BENCH_PARTS      "permsg scale" (either alone to run only that part)
+# SIPALG_BENCH_HELPERS / SIPALG_BENCH_SCALE_HELPERS   routers compared ("none sip sipalg" /
+#                  "sip sipalg")
+# Results: .build/bench/results/ (bench/summary.md, bench/*.csv, sipp logs,
+# console.log, dmesg.txt). SIPALG_BENCH_DOC=1 also puts the tables into
+# BENCHMARKS.md between its "bench:begin" and "bench:end" markers.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+pick_kernel() {
+	local k
+	for k in $(find /usr/lib/modules -mindepth 1 -maxdepth 1 -printf "%f\n" 2>/dev/null | sort -V); do
+		case $k in *-cloud-amd64 | *-rt-amd64) continue ;; 6.12.*-amd64) ;; *) continue ;; esac
+		[ -r "/boot/vmlinuz-$k" ] && [ -d "/usr/lib/modules/$k/build" ] && echo "$k"
+	done | tail -n 1
+}
+
+kver=${SIPALG_KVER:-$(pick_kernel)}
+[ -n "$kver" ] || { echo "bench: no 6.12 kernel with headers installed (set SIPALG_KVER)" >&2; exit 2; }
+out=$top/.build/bench
+res=$out/results
+mkdir -p "$out"
+
+echo "== bench: building sipalg.ko for $kver"
+ko=$("$top/scripts/build-kmod.sh" "$kver" "$out/$kver")
+echo "== bench: building the load generator"
+cc -O2 -Wall -Wextra -Werror -o "$out/siploadgen" "$top/tests/bench-e2e/siploadgen.c"
+
+rm -rf "$res"
+mkdir -p "$res"
+echo "== bench: booting $kver (TCG guest), running tests/bench-e2e/bench-guest.sh"
+st=$(date +%s)
+# a TCG guest on a loaded host sometimes panics at boot ("IO-APIC + timer
+# doesn't work"): that is no result, boot again (at most twice)
+for try in 1 2 3; do
+	rc=0
+	SIPALG_KO=$ko SIPALG_BENCH_GEN=$out/siploadgen SIPALG_VM_TIMEOUT=${SIPALG_VM_TIMEOUT:-3000} \
+		"$top/scripts/vm/run.sh" -r "$res" "$kver" "$top/tests/bench-e2e/bench-guest.sh" || rc=$?
+	if [ "$rc" != 125 ] || ! grep -q "IO-APIC + timer" "$res/console.log" 2>/dev/null; then
+		break
+	fi
+	echo "== bench: the guest panicked at boot (try $try), booting again"
+done
+echo "== bench: guest finished in $(( $(date +%s) - st )) s, status $rc (logs: $res)"
+
+sum=$res/bench/summary.md
+if [ ! -s "$sum" ]; then
+	echo "bench: no summary written ($sum)" >&2
+	exit 1
+fi
+if [ "${SIPALG_BENCH_DOC:-0}" = 1 ] && [ -f "$top/BENCHMARKS.md" ]; then
+	{
+		echo "Run: \`make bench\` on $(date -u +%Y-%m-%d), guest kernel $kver," \
+			"host $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+		echo
+		cat "$sum"
+	} >"$out/doc-tables.md"
+	python3 - "$top/BENCHMARKS.md" "$out/doc-tables.md" <<-'EOF'
+	import re, sys
+	doc, tab = sys.argv[1], open(sys.argv[2]).read()
+	s = open(doc).read()
+	s = re.sub(r'(<!-- bench:begin -->\n).*?(<!-- bench:end -->)',
+	           lambda m: m.group(1) + tab + m.group(2), s, flags=re.S)
+	open(doc, 'w').write(s)
+	EOF
+	echo "== bench: tables written into BENCHMARKS.md"
+fi
+exit "$rc"
