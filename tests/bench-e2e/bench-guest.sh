@@ -1,0 +1,321 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The router benchmark, inside the test guest (scripts/bench.sh boots it).
+# Uses the e2e topology (tests/e2e/topo.sh: client, router with masquerade
+# fully-random, server) and compares three routers: no helper ("none"), the
+# kernel's own helper ("sip": nf_conntrack_sip + nf_nat_sip) and sipalg.
+#
+# 1. Per-message cost: siploadgen (the client) sends SIPALG_BENCH_MSGS messages
+#    (REGISTER, INVITE+SDP, 200 OK+SDP in turn) over UDP, then over one TCP
+#    connection, to a sink on the server. Per run: messages per second at the
+#    sink, and guest CPU time per message from /proc/stat (all namespaces
+#    share one kernel: generator, sink and router together; the generator
+#    and sink are the same for every router, so the difference between
+#    routers is the helper's cost). SIPALG_BENCH_RUNS repeats, the routers
+#    interleaved within each repeat.
+# 2. Scale: SIPp registers N phones (SIPALG_BENCH_REG_STEPS), one UDP socket per
+#    phone, then holds M concurrent calls with SDP (SIPALG_BENCH_CALL_STEPS), one
+#    socket and one media port pair per call. Failed registrations and calls
+#    (SIPp's counts), expectations (pinholes) present at the peak,
+#    "expectation table full" kernel messages, and slab memory per call.
+#
+# Needs SIPALG_KO and SIPALG_BENCH_GEN (the siploadgen binary). Results:
+# $SIPALG_RESULTS/bench/{permsg.csv,scale.csv,summary.md,...}.
+set -euo pipefail
+export LC_ALL=C
+dir=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$dir/../.." && pwd)
+res=${SIPALG_RESULTS:-/tmp/sipalg-bench}/bench
+mkdir -p "$res"
+export E2E_OUT=$res/topo
+mkdir -p "$E2E_OUT"
+# shellcheck source=tests/e2e/topo.sh
+. "$top/tests/e2e/topo.sh"
+trap topo_down EXIT
+
+KO=${SIPALG_KO:?SIPALG_KO must name sipalg.ko for $(uname -r)}
+GEN=${SIPALG_BENCH_GEN:?SIPALG_BENCH_GEN must name the siploadgen binary}
+MSGS=${SIPALG_BENCH_MSGS:-10000}
+RUNS=${SIPALG_BENCH_RUNS:-5}
+HELPERS=${SIPALG_BENCH_HELPERS:-none sip sipalg}
+PROTOS=${SIPALG_BENCH_PROTOS:-udp tcp}
+SCALE_HELPERS=${SIPALG_BENCH_SCALE_HELPERS:-sip sipalg}
+CALL_HELPERS=${SIPALG_BENCH_CALL_HELPERS:-none sip sipalg}
+REG_STEPS=${SIPALG_BENCH_REG_STEPS:-100 1000 10000}
+CALL_STEPS=${SIPALG_BENCH_CALL_STEPS:-10 100 1000}
+REG_RATE=${SIPALG_BENCH_REG_RATE:-200}
+CALL_RATE=${SIPALG_BENCH_CALL_RATE:-50}
+PARTS=${SIPALG_BENCH_PARTS:-permsg scale}
+
+log() { echo "bench: $(date +%H:%M:%S) $*"; }
+
+# ---- modules and kernel limits ----------------------------------------------
+modprobe -a nf_conntrack nf_nat
+deps=$(modinfo -F depends "$KO" | tr ',' ' ')
+# shellcheck disable=SC2086
+[ -z "$deps" ] || modprobe -a $deps
+
+# The kernel refuses two helpers for the same protocol and port at once
+# (whatever their names): load the one a router needs, unload the other.
+use_module() {
+	case $1 in
+	sip)
+		[ ! -d /sys/module/sipalg ] || rmmod sipalg
+		modprobe -a nf_conntrack_sip nf_nat_sip
+		;;
+	sipalg)
+		[ ! -d /sys/module/nf_nat_sip ] || rmmod nf_nat_sip
+		[ ! -d /sys/module/nf_conntrack_sip ] || rmmod nf_conntrack_sip
+		[ -d /sys/module/sipalg ] || insmod "$KO"
+		;;
+	esac
+}
+ulimit -n 65536
+{
+	echo "kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
+	echo "default nf_conntrack_max $(sysctl -n net.netfilter.nf_conntrack_max)"
+	echo "default nf_conntrack_expect_max $(sysctl -n net.netfilter.nf_conntrack_expect_max)"
+	echo "default nf_conntrack_buckets $(sysctl -n net.netfilter.nf_conntrack_buckets)"
+} | tee "$res/limits.txt"
+# the tables must hold N phones and M calls for either helper: raise them,
+# the same for every router (recorded in limits.txt)
+sysctl -qw net.netfilter.nf_conntrack_max="${SIPALG_BENCH_CT_MAX:-131072}"
+sysctl -qw net.netfilter.nf_conntrack_expect_max="${SIPALG_BENCH_EXPECT_MAX:-32768}" || true
+sysctl -qw net.core.netdev_max_backlog=10000
+{
+	echo "used nf_conntrack_max $(sysctl -n net.netfilter.nf_conntrack_max)"
+	echo "used nf_conntrack_expect_max $(sysctl -n net.netfilter.nf_conntrack_expect_max)"
+} | tee -a "$res/limits.txt"
+
+topo_up --helper none --nat fully-random
+
+# attach helper TYPE (none, sip, sipalg) on the router, for UDP and TCP 5060,
+# and start from empty tables
+set_helper() {
+	local t=$1
+	rtr nft delete table inet bench_helper 2>/dev/null || true
+	flush_ct
+	use_module "$t"
+	if [ "$t" != none ]; then
+		rtr nft -f - <<-EOF
+		table inet bench_helper {
+		  ct helper h-udp { type "$t" protocol udp; l3proto inet; }
+		  ct helper h-tcp { type "$t" protocol tcp; l3proto inet; }
+		  chain pre {
+		    type filter hook prerouting priority filter; policy accept;
+		    udp dport 5060 ct helper set "h-udp"
+		    tcp dport 5060 ct helper set "h-tcp"
+		  }
+		}
+		EOF
+	fi
+	flush_ct
+}
+
+flush_ct() {
+	rtr conntrack -F >/dev/null 2>&1 || true
+	rtr conntrack -F expect >/dev/null 2>&1 || true
+	sleep 1
+}
+
+# busy and kernel jiffies (all CPUs) from /proc/stat
+cpu_now() {
+	awk '/^cpu / {print $2+$3+$4+$7+$8, $4+$7+$8}' /proc/stat
+}
+
+# ---- 1. per-message cost -----------------------------------------------------
+permsg_one() {
+	local h=$1 proto=$2 run=$3 sport=5060 out spid b0 k0 b1 k1 sent recv secs rate
+	[ "$proto" = tcp ] && sport=5062
+	set_helper "$h"
+	out=$res/sink-$h-$proto-$run.txt
+	ip netns exec "$TOPO_NS_SRV" "$GEN" sink "$proto" "$SRV4" 5060 "$MSGS" 2000 \
+		>"$out" 2>&1 &
+	spid=$!
+	for _ in $(seq 1 100); do
+		grep -q listening "$out" 2>/dev/null && break
+		sleep 0.1
+	done
+	read -r b0 k0 < <(cpu_now)
+	cli "$GEN" send "$proto" "$CLI4" "$sport" "$SRV4" 5060 "$MSGS" >"$res/send-$h-$proto-$run.txt" 2>&1 || true
+	wait "$spid" || true
+	read -r b1 k1 < <(cpu_now)
+	sent=$(awk '/^send / {print $4}' "$res/send-$h-$proto-$run.txt")
+	recv=$(awk '/^sink .* received/ {print $4}' "$out")
+	secs=$(awk '/received/ {print $8}' "$out")
+	rate=$(awk '/received/ {print $10}' "$out")
+	echo "$h,$proto,$run,${sent:-0},${recv:-0},${secs:-0},${rate:-0},$((b1 - b0)),$((k1 - k0))" >>"$res/permsg.csv"
+	log "permsg $h $proto run $run: sent ${sent:-?} received ${recv:-?} in ${secs:-?} s," \
+		"$((b1 - b0)) busy / $((k1 - k0)) kernel jiffies"
+}
+
+permsg() {
+	local r p h
+	echo "helper,proto,run,sent,received,seconds,msgs_per_s,busy_jiffies,kernel_jiffies" >"$res/permsg.csv"
+	# one warm-up run each, not recorded
+	for p in $PROTOS; do
+		for h in $HELPERS; do
+			MSGS=$((MSGS / 10)) permsg_one "$h" "$p" warmup >/dev/null
+		done
+	done
+	echo "helper,proto,run,sent,received,seconds,msgs_per_s,busy_jiffies,kernel_jiffies" >"$res/permsg.csv"
+	for r in $(seq 1 "$RUNS"); do
+		for p in $PROTOS; do
+			for h in $HELPERS; do
+				permsg_one "$h" "$p" "$r"
+			done
+		done
+	done
+}
+
+# ---- 2. scale ----------------------------------------------------------------
+# the slab bytes of the conntrack and expectation caches, and all slab (kB),
+# after giving every cache's per-CPU slabs back (SLUB counts those as full)
+slab_shrink() {
+	local f
+	for f in /sys/kernel/slab/*/shrink; do
+		echo 1 >"$f" 2>/dev/null || true
+	done
+}
+slab_ct() {
+	slab_shrink
+	awk '$1 ~ /^nf_conntrack/ {s += $2 * $4} END {print s + 0}' /proc/slabinfo
+}
+slab_all() {
+	slab_shrink
+	awk '/^Slab:/ {print $2}' /proc/meminfo
+}
+n_expect() {
+	rtr conntrack -L expect 2>/dev/null | grep -c . || true
+}
+n_ct() {
+	rtr conntrack -C 2>/dev/null || echo 0
+}
+klog_full() {
+	dmesg | grep -c -E 'expectation table full|all ports in use' || true
+}
+
+# SIPp's final counts from its statistics file: successful and failed
+sipp_counts() {
+	python3 - "$1" <<-'EOF'
+	import csv, sys
+	rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
+	h, last = rows[0], rows[-1]
+	def col(n):
+	    return last[h.index(n)] if n in h else '?'
+	print(col('SuccessfulCall(C)'), col('FailedCall(C)'))
+	EOF
+}
+
+# injection file: one media port per line, even, starting at BASE
+ports_csv() {
+	local n=$1 base=$2 f=$3 i
+	{
+		echo SEQUENTIAL
+		for ((i = 0; i < n; i++)); do echo "$((base + 2 * (i % 10000)))"; done
+	} >"$f"
+}
+
+sipp_uas() {
+	local scen=$1 tag=$2
+	shift 2
+	(cd "$res" && exec ip netns exec "$TOPO_NS_SRV" sipp -sf "$dir/sipp/$scen" \
+		-i "$SRV4" -p 5060 -t u1 -nostdin -max_socket 60000 "$@" \
+		>"$res/sipp-$tag-uas.log" 2>&1) &
+	UAS_PID=$!
+	for _ in $(seq 1 100); do
+		[[ $(srv ss -Hlnu "src $SRV4") == *":5060 "* ]] && return 0
+		sleep 0.1
+	done
+	echo "sipp UAS did not start:" >&2
+	cat "$res/sipp-$tag-uas.log" >&2
+	return 1
+}
+
+stop_uas() {
+	kill "$UAS_PID" 2>/dev/null || true
+	wait "$UAS_PID" 2>/dev/null || true
+}
+
+scale_reg() {
+	local h=$1 n=$2
+	local tag=reg-$h-$n st rc ok fail ct ex full0 full1 el
+	set_helper "$h"
+	full0=$(klog_full)
+	sipp_uas reg-uas.xml "$tag"
+	st=$(date +%s)
+	rc=0
+	(cd "$res" && exec ip netns exec "$TOPO_NS_CLI" timeout -k 5 "${SIPALG_BENCH_STEP_TIMEOUT:-400}" \
+		sipp -sf "$dir/sipp/reg-uac.xml" -i "$CLI4" -t un -nostdin -max_socket 60000 \
+		-m "$n" -r "$REG_RATE" -l "$n" -timeout "$((n / REG_RATE + 120))" \
+		-trace_stat -stf "$res/$tag.stat.csv" -fd 5 "$SRV4:5060" \
+		>"$res/sipp-$tag-uac.log" 2>&1) || rc=$?
+	el=$(( $(date +%s) - st ))
+	ct=$(n_ct)
+	ex=$(n_expect)
+	stop_uas
+	full1=$(klog_full)
+	read -r ok fail < <(sipp_counts "$res/$tag.stat.csv" 2>/dev/null || echo "? ?")
+	echo "reg,$h,$n,$ok,$fail,$((n - ${ok//\?/0})),$ct,$ex,$((full1 - full0)),,,,$el,$rc" >>"$res/scale.csv"
+	log "register $h N=$n: ok $ok failed $fail, conntrack $ct, expectations $ex," \
+		"table-full messages $((full1 - full0)), $el s, sipp exit $rc"
+}
+
+scale_call() {
+	local h=$1 m=$2
+	local tag=call-$h-$m st rc ok fail ct ex full0 full1 el hold s0 a0 s1 a1 upid
+	set_helper "$h"
+	ports_csv "$m" 20000 "$res/$tag-uas.csv"
+	ports_csv "$m" 30000 "$res/$tag-uac.csv"
+	full0=$(klog_full)
+	sipp_uas call-uas.xml "$tag" -inf "$res/$tag-uas.csv"
+	s0=$(slab_ct)
+	a0=$(slab_all)
+	# hold every call until all are up, and a margin to read the tables
+	hold=$(( (m / CALL_RATE + 15) * 1000 ))
+	st=$(date +%s)
+	rc=0
+	(cd "$res" && exec ip netns exec "$TOPO_NS_CLI" timeout -k 5 "${SIPALG_BENCH_STEP_TIMEOUT:-400}" \
+		sipp -sf "$dir/sipp/call-uac.xml" -i "$CLI4" -t un -nostdin -max_socket 60000 \
+		-inf "$res/$tag-uac.csv" -m "$m" -r "$CALL_RATE" -l "$m" -d "$hold" \
+		-timeout "$((hold / 1000 + m / CALL_RATE + 120))" \
+		-trace_stat -stf "$res/$tag.stat.csv" -fd 2 "$SRV4:5060" \
+		>"$res/sipp-$tag-uac.log" 2>&1) &
+	upid=$!
+	# the peak: every call set up, none torn down yet
+	sleep $(( m / CALL_RATE + 8 ))
+	ct=$(n_ct)
+	ex=$(n_expect)
+	s1=$(slab_ct)
+	a1=$(slab_all)
+	wait "$upid" || rc=$?
+	el=$(( $(date +%s) - st ))
+	stop_uas
+	full1=$(klog_full)
+	read -r ok fail < <(sipp_counts "$res/$tag.stat.csv" 2>/dev/null || echo "? ?")
+	echo "call,$h,$m,$ok,$fail,$((m - ${ok//\?/0})),$ct,$ex,$((full1 - full0)),$((s1 - s0)),$((a1 - a0)),$(( (s1 - s0) / m )),$el,$rc" >>"$res/scale.csv"
+	log "calls $h M=$m: ok $ok failed $fail; at the peak conntrack $ct, expectations $ex," \
+		"conntrack+expect slab +$((s1 - s0)) B ($(( (s1 - s0) / m )) B/call), all slab +$((a1 - a0)) kB;" \
+		"table-full messages $((full1 - full0)); $el s, sipp exit $rc"
+}
+
+scale() {
+	local h n m
+	echo "kind,helper,n,ok,failed,not_ok,conntrack,expectations,table_full_msgs,ct_slab_bytes,all_slab_kb,ct_slab_bytes_per_call,seconds,sipp_rc" >"$res/scale.csv"
+	for n in $REG_STEPS; do
+		for h in $SCALE_HELPERS; do
+			scale_reg "$h" "$n"
+		done
+	done
+	for m in $CALL_STEPS; do
+		for h in $CALL_HELPERS; do
+			scale_call "$h" "$m"
+		done
+	done
+}
+
+for part in $PARTS; do
+	log "part $part"
+	"$part"
+done
+python3 "$dir/report.py" "$res" | tee "$res/summary.md"

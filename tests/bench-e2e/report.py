@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Summarise a router benchmark run (tests/bench-e2e/bench-guest.sh) as
+Markdown tables: report.py RESULTS_DIR (holding permsg.csv, scale.csv,
+limits.txt). Prints to stdout."""
+import csv
+import os
+import statistics
+import sys
+
+USER_HZ = 100  # /proc/stat ticks per second (USER_HZ on x86 Linux)
+US_PER_TICK = 1e6 / USER_HZ
+
+
+def rows(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def num(x):
+    try:
+        return int(x)
+    except (TypeError, ValueError):
+        return 0
+
+
+def med(v):
+    return statistics.median(v) if v else float('nan')
+
+
+def spread(v, fmt):
+    if not v:
+        return '-'
+    return (fmt + ' (' + fmt + '-' + fmt + ')') % (med(v), min(v), max(v))
+
+
+def ratio(a, b):
+    if not b or b != b or a != a:
+        return '-'
+    return '%.2f' % (a / b)
+
+
+def permsg(res):
+    data = rows(os.path.join(res, 'permsg.csv'))
+    if not data:
+        return
+    runs = len({r['run'] for r in data})
+    msgs = max(num(r['sent']) for r in data)
+    print('## Per-message cost (%d runs of %d messages each; median (min-max))'
+          % (runs, msgs))
+    print()
+    print('| proto | router | sent | received (min) | msgs/s | guest CPU us/msg |'
+          ' kernel CPU us/msg |')
+    print('|---|---|---|---|---|---|---|')
+    helpers = []
+    for r in data:
+        if r['helper'] not in helpers:
+            helpers.append(r['helper'])
+    protos = []
+    for r in data:
+        if r['proto'] not in protos:
+            protos.append(r['proto'])
+    summ = {}
+    for p in protos:
+        for h in helpers:
+            sel = [r for r in data if r['proto'] == p and r['helper'] == h]
+            if not sel:
+                continue
+            recv = [num(r['received']) for r in sel]
+            rate = [float(r['msgs_per_s'] or 0) for r in sel if num(r['received'])]
+            busy = [num(r['busy_jiffies']) * US_PER_TICK / num(r['received'])
+                    for r in sel if num(r['received'])]
+            kern = [num(r['kernel_jiffies']) * US_PER_TICK / num(r['received'])
+                    for r in sel if num(r['received'])]
+            summ[(p, h)] = (med(rate), med(busy), med(kern))
+            print('| %s | %s | %s | %d | %s | %s | %s |' % (
+                p, h, sel[0]['sent'], min(recv), spread(rate, '%.0f'),
+                spread(busy, '%.1f'), spread(kern, '%.1f')))
+    print()
+    print('Ratios of the medians (c = sipalg, b = in-tree "sip", a = no helper);'
+          ' "helper-only" subtracts the no-helper CPU first:')
+    print()
+    print('| proto | CPU/msg c/b | CPU/msg c/a | helper-only CPU/msg c/b |'
+          ' msgs/s c/b | msgs/s c/a |')
+    print('|---|---|---|---|---|---|')
+    for p in protos:
+        a = summ.get((p, 'none'))
+        b = summ.get((p, 'sip'))
+        c = summ.get((p, 'sipalg'))
+        if not c:
+            continue
+        nan = (float('nan'),) * 3
+        a = a or nan
+        b = b or nan
+        print('| %s | %s | %s | %s | %s | %s |' % (
+            p, ratio(c[1], b[1]), ratio(c[1], a[1]),
+            ratio(c[1] - a[1], b[1] - a[1]) if (b[1] - a[1]) > 0 else '-',
+            ratio(c[0], b[0]), ratio(c[0], a[0])))
+    print()
+
+
+def scale(res):
+    data = rows(os.path.join(res, 'scale.csv'))
+    if not data:
+        return
+    reg = [r for r in data if r['kind'] == 'reg']
+    call = [r for r in data if r['kind'] == 'call']
+    if reg:
+        print('## Registrations (N phones, one UDP socket each)')
+        print()
+        print('| N | router | registered | failed | conntrack entries |'
+              ' expectations | "table full" kernel msgs | seconds |')
+        print('|---|---|---|---|---|---|---|---|')
+        for r in reg:
+            print('| %s | %s | %s | %s | %s | %s | %s | %s |' % (
+                r['n'], r['helper'], r['ok'], r['not_ok'], r['conntrack'],
+                r['expectations'], r['table_full_msgs'], r['seconds']))
+        print()
+    if call:
+        print('## Concurrent calls (M calls with SDP held open; tables read'
+              ' at the peak)')
+        print()
+        print('| M | router | calls ok | failed | conntrack entries |'
+              ' expectations (pinholes) | "table full" kernel msgs |'
+              ' nf_conntrack* slab per call (B) | all slab per call (B) |'
+              ' all slab per call minus no-helper (B) | seconds |')
+        print('|---|---|---|---|---|---|---|---|---|---|---|')
+        base = {r['n']: num(r['all_slab_kb']) for r in call
+                if r['helper'] == 'none'}
+        for r in call:
+            m = max(num(r['n']), 1)
+            allb = num(r['all_slab_kb']) * 1024 // m
+            extra = '-'
+            if r['helper'] != 'none' and r['n'] in base:
+                extra = '%d' % ((num(r['all_slab_kb']) - base[r['n']]) * 1024 // m)
+            print('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+                r['n'], r['helper'], r['ok'], r['not_ok'], r['conntrack'],
+                r['expectations'], r['table_full_msgs'],
+                r['ct_slab_bytes_per_call'], allb, extra, r['seconds']))
+        print()
+
+
+def main():
+    res = sys.argv[1]
+    lim = os.path.join(res, 'limits.txt')
+    if os.path.exists(lim):
+        print('Guest: ' + '; '.join(line.strip() for line in open(lim)))
+        print()
+    permsg(res)
+    scale(res)
+
+
+if __name__ == '__main__':
+    main()

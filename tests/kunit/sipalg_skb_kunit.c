@@ -1,0 +1,817 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the module's packet path on real sk_buffs. Each test builds a
+ * conntrack entry whose tuples describe a source NAT, with the "sipalg"
+ * helper attached, builds IPv4/IPv6 UDP or TCP packets holding SIP as the
+ * helper sees them after NAT, runs the helper's help() function and checks
+ * the packet (payload, lengths, checksums) and the expectations it made.
+ *
+ *   phone 10.0.0.2:5060 --- NAT 203.0.113.77:61000 --- server 198.51.100.10:5060
+ */
+#include <kunit/test.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/checksum.h>
+#include <net/ipv6.h>
+#include <net/ip6_checksum.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_expect.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_seqadj.h>
+#include <net/netfilter/nf_conntrack_zones.h>
+
+#include "sipalg.h"
+#include "sipalg_kunit.h"
+
+#define PHONE4		"10.0.0.2"
+#define PUBLIC4		"203.0.113.77"
+#define SERVER4		"198.51.100.10"
+
+struct sk_flow {
+	u8 l3;			/* NFPROTO_IPV4 / NFPROTO_IPV6 */
+	u8 l4;			/* IPPROTO_UDP / IPPROTO_TCP */
+	union nf_inet_addr phone, pub, server;
+	u16 phone_port, pub_port, server_port;
+	bool reply;		/* packets from the server to the public side */
+};
+
+static void sk_flow4(struct sk_flow *f, u8 l4)
+{
+	memset(f, 0, sizeof(*f));
+	f->l3 = NFPROTO_IPV4;
+	f->l4 = l4;
+	f->phone.ip = htonl(0x0a000002);	/* 10.0.0.2 */
+	f->pub.ip = htonl(0xcb00714d);		/* 203.0.113.77 */
+	f->server.ip = htonl(0xc633640a);	/* 198.51.100.10 */
+	f->phone_port = 5060;
+	f->pub_port = 61000;
+	f->server_port = 5060;
+}
+
+/* IPv6 with a prefix-translating NAT (NAT66) */
+static void sk_flow6(struct sk_flow *f, u8 l4)
+{
+	static const u8 phone[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	static const u8 pub[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff,
+				    [15] = 0x77 };
+	static const u8 server[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1,
+				       [15] = 0x10 };
+
+	memset(f, 0, sizeof(*f));
+	f->l3 = NFPROTO_IPV6;
+	f->l4 = l4;
+	memcpy(f->phone.ip6, phone, 16);
+	memcpy(f->pub.ip6, pub, 16);
+	memcpy(f->server.ip6, server, 16);
+	f->phone_port = 5060;
+	f->pub_port = 61000;
+	f->server_port = 5060;
+}
+
+static void sk_tuple(struct nf_conntrack_tuple *t, const struct sk_flow *f,
+		     const union nf_inet_addr *src, u16 sport,
+		     const union nf_inet_addr *dst, u16 dport, u8 dir)
+{
+	memset(t, 0, sizeof(*t));
+	t->src.l3num = f->l3;
+	t->src.u3 = *src;
+	t->src.u.all = htons(sport);
+	t->dst.u3 = *dst;
+	t->dst.u.all = htons(dport);
+	t->dst.protonum = f->l4;
+	t->dst.dir = dir;
+}
+
+/* phone -> server, source-NATed: orig phone->server, reply server->public */
+static struct nf_conn *sk_ct(struct kunit *test, const struct sk_flow *f)
+{
+	struct nf_conntrack_helper *h;
+	struct nf_conntrack_tuple o, r;
+	struct nf_conn_help *help;
+	struct nf_conn *ct;
+
+	sk_tuple(&o, f, &f->phone, f->phone_port, &f->server, f->server_port,
+		 IP_CT_DIR_ORIGINAL);
+	sk_tuple(&r, f, &f->server, f->server_port, &f->pub, f->pub_port,
+		 IP_CT_DIR_REPLY);
+	ct = nf_conntrack_alloc(&init_net, &nf_ct_zone_dflt, &o, &r, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ct));
+	help = nf_ct_helper_ext_add(ct, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, help);
+	if (f->l4 == IPPROTO_TCP)
+		KUNIT_ASSERT_NOT_NULL(test, nfct_seqadj_ext_add(ct));
+	rcu_read_lock();
+	h = __nf_conntrack_helper_find(SIPALG_NAME, f->l3, f->l4);
+	rcu_read_unlock();
+	KUNIT_ASSERT_NOT_NULL_MSG(test, h, "helper \"%s\" not registered",
+				  SIPALG_NAME);
+	rcu_assign_pointer(help->helper, h);
+	ct->status |= IPS_SRC_NAT;
+	return ct;
+}
+
+static void sk_ct_free(struct nf_conn *ct)
+{
+	nf_ct_remove_expectations(ct);
+	sipalg_tcp_free(ct);
+	nf_conntrack_free(ct);
+}
+
+/*
+ * A packet from the public address to the server (as after the NAT) with
+ * payload; the payload is put in a page fragment when frag is set.
+ */
+static struct sk_buff *sk_pkt(struct kunit *test, const struct sk_flow *f,
+			      u32 seq, const void *payload, size_t plen,
+			      bool frag, unsigned int *protoff)
+{
+	unsigned int l3len = f->l3 == NFPROTO_IPV4 ? sizeof(struct iphdr) :
+						     sizeof(struct ipv6hdr);
+	unsigned int l4len = f->l4 == IPPROTO_UDP ? sizeof(struct udphdr) :
+						    sizeof(struct tcphdr);
+	unsigned int tot = l3len + l4len + plen;
+	struct sk_buff *skb;
+	__sum16 *check;
+	__wsum csum;
+
+	skb = alloc_skb(LL_MAX_HEADER + l3len + l4len + (frag ? 0 : plen),
+			GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reserve(skb, LL_MAX_HEADER);
+	skb_reset_network_header(skb);
+	if (f->l3 == NFPROTO_IPV4) {
+		struct iphdr *iph = skb_put_zero(skb, sizeof(*iph));
+
+		iph->version = 4;
+		iph->ihl = 5;
+		iph->ttl = 64;
+		iph->protocol = f->l4;
+		iph->tot_len = htons(tot);
+		iph->saddr = f->reply ? f->server.ip : f->pub.ip;
+		iph->daddr = f->reply ? f->pub.ip : f->server.ip;
+		iph->check = ip_fast_csum(iph, iph->ihl);
+		skb->protocol = htons(ETH_P_IP);
+	} else {
+		struct ipv6hdr *ip6 = skb_put_zero(skb, sizeof(*ip6));
+
+		ip6->version = 6;
+		ip6->hop_limit = 64;
+		ip6->nexthdr = f->l4;
+		ip6->payload_len = htons(l4len + plen);
+		ip6->saddr = f->reply ? f->server.in6 : f->pub.in6;
+		ip6->daddr = f->reply ? f->pub.in6 : f->server.in6;
+		skb->protocol = htons(ETH_P_IPV6);
+	}
+	*protoff = l3len;
+	skb_set_transport_header(skb, l3len);
+	if (f->l4 == IPPROTO_UDP) {
+		struct udphdr *uh = skb_put_zero(skb, sizeof(*uh));
+
+		uh->source = htons(f->reply ? f->server_port : f->pub_port);
+		uh->dest = htons(f->reply ? f->pub_port : f->server_port);
+		uh->len = htons(l4len + plen);
+		check = &uh->check;
+	} else {
+		struct tcphdr *th = skb_put_zero(skb, sizeof(*th));
+
+		th->source = htons(f->reply ? f->server_port : f->pub_port);
+		th->dest = htons(f->reply ? f->pub_port : f->server_port);
+		th->seq = htonl(seq);
+		th->ack_seq = htonl(1);
+		th->doff = sizeof(*th) / 4;
+		th->ack = 1;
+		th->psh = 1;
+		th->window = htons(65535);
+		check = &th->check;
+	}
+	if (frag) {
+		struct page *pg = alloc_page(GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, pg);
+		KUNIT_ASSERT_LE(test, plen, PAGE_SIZE);
+		memcpy(page_address(pg), payload, plen);
+		skb_add_rx_frag(skb, 0, pg, 0, plen, PAGE_SIZE);
+	} else {
+		skb_put_data(skb, payload, plen);
+	}
+	/* a full checksum, as a packet from the wire has */
+	csum = skb_checksum(skb, l3len, l4len + plen, 0);
+	if (f->l3 == NFPROTO_IPV4)
+		*check = csum_tcpudp_magic(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
+					   l4len + plen, f->l4, csum);
+	else
+		*check = csum_ipv6_magic(&ipv6_hdr(skb)->saddr,
+					 &ipv6_hdr(skb)->daddr, l4len + plen,
+					 f->l4, csum);
+	if (f->l4 == IPPROTO_UDP && !*check)
+		*check = CSUM_MANGLED_0;
+	skb->ip_summed = CHECKSUM_NONE;
+	return skb;
+}
+
+/* lengths and checksums of the packet agree with its contents */
+static void sk_check_packet(struct kunit *test, const struct sk_flow *f,
+			    struct sk_buff *skb, unsigned int protoff)
+{
+	unsigned int l4len = skb->len - protoff;
+	__wsum csum;
+	__sum16 res;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		KUNIT_ASSERT_EQ(test, skb_checksum_help(skb), 0);
+	if (f->l3 == NFPROTO_IPV4) {
+		struct iphdr *iph = ip_hdr(skb);
+
+		KUNIT_EXPECT_EQ(test, ntohs(iph->tot_len), skb->len);
+		KUNIT_EXPECT_EQ(test, ip_fast_csum(iph, iph->ihl), 0);
+	} else {
+		KUNIT_EXPECT_EQ(test, ntohs(ipv6_hdr(skb)->payload_len), l4len);
+	}
+	if (f->l4 == IPPROTO_UDP) {
+		struct udphdr *uh = (struct udphdr *)(skb->data + protoff);
+
+		KUNIT_EXPECT_EQ(test, ntohs(uh->len), l4len);
+	}
+	csum = skb_checksum(skb, protoff, l4len, 0);
+	if (f->l3 == NFPROTO_IPV4)
+		res = csum_tcpudp_magic(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
+					l4len, f->l4, csum);
+	else
+		res = csum_ipv6_magic(&ipv6_hdr(skb)->saddr,
+				      &ipv6_hdr(skb)->daddr, l4len, f->l4, csum);
+	KUNIT_EXPECT_EQ_MSG(test, res, 0, "bad %s checksum",
+			    f->l4 == IPPROTO_UDP ? "UDP" : "TCP");
+}
+
+/* the payload as a string */
+static char *sk_payload(struct kunit *test, const struct sk_flow *f,
+			struct sk_buff *skb, unsigned int protoff)
+{
+	unsigned int off = protoff + sizeof(struct udphdr);
+	char *s;
+
+	if (f->l4 == IPPROTO_TCP)
+		off = protoff + ((struct tcphdr *)(skb->data + protoff))->doff * 4;
+	KUNIT_ASSERT_LE(test, off, skb->len);
+	s = kunit_kzalloc(test, skb->len - off + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, off, s, skb->len - off), 0);
+	return s;
+}
+
+/*
+ * Run the helper as conntrack does: in a netfilter hook (RCU read side,
+ * bottom halves off as on the forwarding path), with the skb attached to
+ * ct (without a reference: the test's conntrack is never confirmed, its
+ * use count stays 0).
+ */
+static int sk_help(struct sk_buff *skb, unsigned int protoff,
+		   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	int ret;
+
+	local_bh_disable();
+	rcu_read_lock();
+	nf_ct_set(skb, ct, ctinfo);
+	if (nf_ct_protonum(ct) == IPPROTO_TCP)
+		ret = sipalg_help_tcp(skb, protoff, ct, ctinfo);
+	else
+		ret = sipalg_help_udp(skb, protoff, ct, ctinfo);
+	nf_ct_set(skb, NULL, 0);
+	rcu_read_unlock();
+	local_bh_enable();
+	return ret;
+}
+
+/* one UDP message through the helper: verdict, packet and payload checked */
+static void sk_udp_case(struct kunit *test, const struct sk_flow *f,
+			const struct sk_buf *in, const struct sk_buf *want,
+			bool frag)
+{
+	struct nf_conn *ct = sk_ct(test, f);
+	unsigned int protoff;
+	struct sk_buff *skb = sk_pkt(test, f, 0, in->data, in->len, frag,
+				     &protoff);
+
+	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct, IP_CT_NEW), NF_ACCEPT);
+	sk_check_packet(test, f, skb, protoff);
+	KUNIT_EXPECT_STREQ(test, sk_payload(test, f, skb, protoff), want->str);
+	kfree_skb(skb);
+	sk_ct_free(ct);
+}
+
+/* ------------------------------------------------------ rewriting, UDP */
+
+static void skb_udp_grow(struct kunit *test)
+{
+	struct sk_buf in = sk_msg(test, INVITE_HDRS("UDP", PHONE4, "5060"),
+				  SDP_BODY(PHONE4, "49170"));
+	struct sk_buf want = sk_msg(test, INVITE_HDRS("UDP", PUBLIC4, "61000"),
+				    SDP_BODY(PUBLIC4, "49170"));
+	struct sk_flow f;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	sk_udp_case(test, &f, &in, &want, false);
+}
+
+static void skb_udp_shrink(struct kunit *test)
+{
+	struct sk_buf in = sk_msg(test,
+				  INVITE_HDRS("UDP", "192.168.100.200", "15060"),
+				  SDP_BODY("192.168.100.200", "49170"));
+	struct sk_buf want = sk_msg(test, INVITE_HDRS("UDP", "10.0.0.1", "5060"),
+				    SDP_BODY("10.0.0.1", "49170"));
+	struct sk_flow f;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	f.phone.ip = htonl(0xc0a864c8);		/* 192.168.100.200 */
+	f.phone_port = 15060;
+	f.pub.ip = htonl(0x0a000001);		/* 10.0.0.1 */
+	f.pub_port = 5060;
+	sk_udp_case(test, &f, &in, &want, false);
+}
+
+/* the payload in a page fragment: the helper must linearize it first */
+static void skb_udp_nonlinear(struct kunit *test)
+{
+	struct sk_buf in = sk_msg(test, INVITE_HDRS("UDP", PHONE4, "5060"),
+				  SDP_BODY(PHONE4, "49170"));
+	struct sk_buf want = sk_msg(test, INVITE_HDRS("UDP", PUBLIC4, "61000"),
+				    SDP_BODY(PUBLIC4, "49170"));
+	struct sk_flow f;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	sk_udp_case(test, &f, &in, &want, true);
+}
+
+static void skb_udp_ipv6(struct kunit *test)
+{
+	struct sk_buf in = sk_msg(test,
+				  INVITE_HDRS("UDP", "[2001:db8::2]", "5060"),
+				  SDP_BODY_AT("IP6", "2001:db8::2", "49170"));
+	struct sk_buf want = sk_msg(test,
+				    INVITE_HDRS("UDP", "[2001:db8:ffff::77]", "61000"),
+				    SDP_BODY_AT("IP6", "2001:db8:ffff::77", "49170"));
+	struct sk_flow f;
+
+	sk_flow6(&f, IPPROTO_UDP);
+	sk_udp_case(test, &f, &in, &want, false);
+}
+
+/* a malformed message passes byte-identical */
+static void skb_udp_malformed_untouched(struct kunit *test)
+{
+	static const char bad[] = INVITE_HDRS("UDP", PHONE4, "5060")
+		"Content-Length: 999\r\n\r\n" SDP_BODY(PHONE4, "49170");
+	struct sk_buf in = {
+		.data = (u8 *)bad, .len = sizeof(bad) - 1, .str = (char *)bad,
+	};
+	struct sk_flow f;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	sk_udp_case(test, &f, &in, &in, false);
+}
+
+/* ------------------------------------------------------ rewriting, TCP */
+
+/* one segment through the helper; returns the payload after it */
+static char *sk_tcp_seg(struct kunit *test, const struct sk_flow *f,
+			struct nf_conn *ct, u32 seq, const void *data,
+			size_t len)
+{
+	unsigned int protoff;
+	struct sk_buff *skb = sk_pkt(test, f, seq, data, len, false, &protoff);
+	char *out;
+
+	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct, IP_CT_ESTABLISHED),
+			NF_ACCEPT);
+	sk_check_packet(test, f, skb, protoff);
+	out = sk_payload(test, f, skb, protoff);
+	kfree_skb(skb);
+	return out;
+}
+
+static s32 sk_seq_offset(struct nf_conn *ct)
+{
+	struct nf_conn_seqadj *sa = nfct_seqadj(ct);
+
+	return sa ? (s32)sa->seq[IP_CT_DIR_ORIGINAL].offset_after : 0;
+}
+
+/* three whole messages in one segment, each rewritten */
+static void skb_tcp_several(struct kunit *test)
+{
+	struct sk_buf parts[3] = {
+		sk_msg(test, INVITE_HDRS("TCP", PHONE4, "5060"),
+		       SDP_BODY(PHONE4, "49170")),
+		sk_msg(test, BYE_HDRS(PHONE4, "5060"), ""),
+		sk_msg(test, OPTIONS_HDRS(PHONE4, "5060"), ""),
+	};
+	struct sk_buf want[3] = {
+		sk_msg(test, INVITE_HDRS("TCP", PUBLIC4, "61000"),
+		       SDP_BODY(PUBLIC4, "49170")),
+		sk_msg(test, BYE_HDRS(PUBLIC4, "61000"), ""),
+		sk_msg(test, OPTIONS_HDRS(PUBLIC4, "61000"), ""),
+	};
+	struct sk_buf seg = sk_concat(test, parts, 3);
+	struct sk_buf exp = sk_concat(test, want, 3);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_TCP);
+	ct = sk_ct(test, &f);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000, seg.data, seg.len),
+			   exp.str);
+	KUNIT_EXPECT_EQ(test, sk_seq_offset(ct), (s32)exp.len - (s32)seg.len);
+	sk_ct_free(ct);
+}
+
+/*
+ * Messages split across segments: segment 1 holds the INVITE and the head
+ * of the BYE, segment 2 the rest of the BYE and the head of the OPTIONS,
+ * segment 3 the rest. Each message leaves whole and rewritten in the
+ * segment where it ends; the sequence offset covers the growth and the held
+ * bytes.
+ */
+static void skb_tcp_partial(struct kunit *test)
+{
+	struct sk_buf parts[3] = {
+		sk_msg(test, INVITE_HDRS("TCP", PHONE4, "5060"),
+		       SDP_BODY(PHONE4, "49170")),
+		sk_msg(test, BYE_HDRS(PHONE4, "5060"), ""),
+		sk_msg(test, OPTIONS_HDRS(PHONE4, "5060"), ""),
+	};
+	struct sk_buf want[3] = {
+		sk_msg(test, INVITE_HDRS("TCP", PUBLIC4, "61000"),
+		       SDP_BODY(PUBLIC4, "49170")),
+		sk_msg(test, BYE_HDRS(PUBLIC4, "61000"), ""),
+		sk_msg(test, OPTIONS_HDRS(PUBLIC4, "61000"), ""),
+	};
+	struct sk_buf stream = sk_concat(test, parts, 3);
+	size_t cut1 = parts[0].len + 30;		/* inside the BYE's start line */
+	size_t cut2 = parts[0].len + parts[1].len + 100;	/* inside OPTIONS headers */
+	struct sk_buf all = sk_concat(test, want, 3);
+	struct sk_flow f;
+	struct nf_conn *ct;
+	u32 seq = 1000;
+
+	sk_flow4(&f, IPPROTO_TCP);
+	ct = sk_ct(test, &f);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, seq, stream.data, cut1),
+			   want[0].str);
+	seq += cut1;
+	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, seq, stream.data + cut1,
+					    cut2 - cut1), want[1].str);
+	seq += cut2 - cut1;
+	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, seq, stream.data + cut2,
+					    stream.len - cut2), want[2].str);
+	KUNIT_EXPECT_EQ(test, sk_seq_offset(ct), (s32)all.len - (s32)stream.len);
+	sk_ct_free(ct);
+}
+
+/*
+ * While the head of a message is held: a retransmission of the segment it
+ * came from gives the same result again, a segment after a gap in the
+ * stream is dropped (the sender retransmits), and the segment that does
+ * continue the stream completes the message.
+ */
+static void skb_tcp_gap_retransmit(struct kunit *test)
+{
+	struct sk_buf parts[2] = {
+		sk_msg(test, INVITE_HDRS("TCP", PHONE4, "5060"),
+		       SDP_BODY(PHONE4, "49170")),
+		sk_msg(test, BYE_HDRS(PHONE4, "5060"), ""),
+	};
+	struct sk_buf want[2] = {
+		sk_msg(test, INVITE_HDRS("TCP", PUBLIC4, "61000"),
+		       SDP_BODY(PUBLIC4, "49170")),
+		sk_msg(test, BYE_HDRS(PUBLIC4, "61000"), ""),
+	};
+	struct sk_buf stream = sk_concat(test, parts, 2);
+	size_t cut = parts[0].len + 40;
+	unsigned int protoff;
+	struct sk_buff *skb;
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_TCP);
+	ct = sk_ct(test, &f);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000, stream.data, cut),
+			   want[0].str);
+	/* the same segment again */
+	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000, stream.data, cut),
+			   want[0].str);
+	/* ten bytes missing before this one */
+	skb = sk_pkt(test, &f, 1000 + cut + 10, stream.data + cut + 10,
+		     stream.len - cut - 10, false, &protoff);
+	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct, IP_CT_ESTABLISHED),
+			NF_DROP);
+	kfree_skb(skb);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000 + cut,
+					    stream.data + cut, stream.len - cut),
+			   want[1].str);
+	sk_ct_free(ct);
+}
+
+/* ---------------------------------------------------------- expectations */
+
+struct sk_exp_want {
+	u8 class;
+	u16 port;	/* expected destination port (public side) */
+	u16 real;	/* port the media is NATed to */
+};
+
+struct sk_sdp_case {
+	const char *name;
+	const char *media;	/* SDP after the session-level lines */
+	const char *c_session;	/* session-level c= address */
+	int n;
+	struct sk_exp_want want[6];
+};
+
+static const struct sk_sdp_case sk_sdp_cases[] = {
+	{ "audio", "m=audio 49170 RTP/AVP 0\r\n", PHONE4, 2,
+	  { { SIPALG_EXP_AUDIO, 49170, 49170 }, { SIPALG_EXP_AUDIO, 49171, 49171 } } },
+	{ "audio_video",
+	  "m=audio 49170 RTP/AVP 0\r\nm=video 51372 RTP/AVP 31\r\n", PHONE4, 4,
+	  { { SIPALG_EXP_AUDIO, 49170, 49170 }, { SIPALG_EXP_AUDIO, 49171, 49171 },
+	    { SIPALG_EXP_VIDEO, 51372, 51372 }, { SIPALG_EXP_VIDEO, 51373, 51373 } } },
+	{ "media_level_c",
+	  "m=audio 49170 RTP/AVP 0\r\nc=IN IP4 " PHONE4 "\r\n", "192.0.2.99", 2,
+	  { { SIPALG_EXP_AUDIO, 49170, 49170 }, { SIPALG_EXP_AUDIO, 49171, 49171 } } },
+	{ "rtcp_near",
+	  "m=audio 49170 RTP/AVP 0\r\na=rtcp:49175\r\n", PHONE4, 2,
+	  { { SIPALG_EXP_AUDIO, 49170, 49170 }, { SIPALG_EXP_AUDIO, 49175, 49175 } } },
+	{ "rtcp_far",
+	  "m=audio 49170 RTP/AVP 0\r\na=rtcp:53020\r\n", PHONE4, 1,
+	  { { SIPALG_EXP_AUDIO, 49170, 49170 } } },
+	{ "disabled_stream",
+	  "m=audio 49170 RTP/AVP 0\r\nm=video 0 RTP/AVP 31\r\n", PHONE4, 2,
+	  { { SIPALG_EXP_AUDIO, 49170, 49170 }, { SIPALG_EXP_AUDIO, 49171, 49171 } } },
+	{ "inactive", "m=audio 49170 RTP/AVP 0\r\na=inactive\r\n", PHONE4, 0 },
+	{ "hold", "m=audio 49170 RTP/AVP 0\r\n", "0.0.0.0", 0 },
+	{ "third_party", "m=audio 49170 RTP/AVP 0\r\n", "192.0.2.5", 0 },
+	{ "t38_image", "m=image 40000 udptl t38\r\n", PHONE4, 2,
+	  { { SIPALG_EXP_OTHER, 40000, 40000 }, { SIPALG_EXP_OTHER, 40001, 40001 } } },
+};
+
+static void sk_sdp_desc(const struct sk_sdp_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(sk_sdp, sk_sdp_cases, sk_sdp_desc);
+
+static void skb_expect_sdp(struct kunit *test)
+{
+	const struct sk_sdp_case *c = test->param_value;
+	struct nf_conntrack_expect *exp;
+	struct nf_conn_help *help;
+	bool seen[6] = {};
+	struct sk_flow f;
+	struct nf_conn *ct;
+	unsigned int protoff;
+	struct sk_buff *skb;
+	struct sk_buf in;
+	char *body;
+	int n = 0, i;
+
+	body = kunit_kzalloc(test, 512, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, body);
+	snprintf(body, 512,
+		 "v=0\r\no=alice 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n%s",
+		 PHONE4, c->c_session, c->media);
+	in = sk_msg(test, INVITE_HDRS("UDP", PHONE4, "5060"), body);
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct(test, &f);
+	skb = sk_pkt(test, &f, 0, in.data, in.len, false, &protoff);
+	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct, IP_CT_NEW), NF_ACCEPT);
+	kfree_skb(skb);
+
+	help = nfct_help(ct);
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &help->expectations, lnode) {
+		const struct nf_conntrack_tuple *t = &exp->tuple;
+		u16 port = ntohs(t->dst.u.udp.port);
+
+		n++;
+		KUNIT_EXPECT_EQ(test, t->dst.protonum, IPPROTO_UDP);
+		KUNIT_EXPECT_EQ(test, t->src.u3.ip, f.server.ip);
+		KUNIT_EXPECT_EQ(test, t->dst.u3.ip, f.pub.ip);
+		KUNIT_EXPECT_EQ(test, exp->mask.src.u.all, 0);	/* any port */
+		KUNIT_EXPECT_EQ(test, exp->saved_addr.ip, f.phone.ip);
+		for (i = 0; i < c->n; i++) {
+			if (c->want[i].port != port)
+				continue;
+			seen[i] = true;
+			KUNIT_EXPECT_EQ_MSG(test, exp->class, c->want[i].class,
+					    "port %u", port);
+			KUNIT_EXPECT_EQ_MSG(test, ntohs(exp->saved_proto.udp.port),
+					    c->want[i].real, "port %u", port);
+		}
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	KUNIT_EXPECT_EQ(test, n, c->n);
+	for (i = 0; i < c->n; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, seen[i], "no expectation for port %u",
+				      c->want[i].port);
+	sk_ct_free(ct);
+}
+
+/* the same over IPv6: RTP and RTCP pinholes to the public IPv6 address */
+static void skb_expect_ipv6(struct kunit *test)
+{
+	struct sk_buf in = sk_msg(test,
+				  INVITE_HDRS("UDP", "[2001:db8::2]", "5060"),
+				  SDP_BODY_AT("IP6", "2001:db8::2", "49170"));
+	struct nf_conntrack_expect *exp;
+	unsigned int protoff, n = 0;
+	struct sk_buff *skb;
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow6(&f, IPPROTO_UDP);
+	ct = sk_ct(test, &f);
+	skb = sk_pkt(test, &f, 0, in.data, in.len, false, &protoff);
+	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct, IP_CT_NEW), NF_ACCEPT);
+	kfree_skb(skb);
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &nfct_help(ct)->expectations, lnode) {
+		u16 port = ntohs(exp->tuple.dst.u.udp.port);
+
+		n++;
+		KUNIT_EXPECT_EQ(test, exp->tuple.src.l3num, NFPROTO_IPV6);
+		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&exp->tuple.src.u3.in6,
+							&f.server.in6));
+		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&exp->tuple.dst.u3.in6,
+							&f.pub.in6));
+		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&exp->saved_addr.in6,
+							&f.phone.in6));
+		KUNIT_EXPECT_TRUE_MSG(test, port == 49170 || port == 49171,
+				      "port %u", port);
+		KUNIT_EXPECT_EQ(test, ntohs(exp->saved_proto.udp.port), port);
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	KUNIT_EXPECT_EQ(test, n, 2U);
+	sk_ct_free(ct);
+}
+
+/* BYE removes the call's media expectations */
+static void skb_expect_bye_flushes(struct kunit *test)
+{
+	struct sk_buf inv = sk_msg(test, INVITE_HDRS("UDP", PHONE4, "5060"),
+				   SDP_BODY(PHONE4, "49170"));
+	static const char bye_hdrs[] = BYE_HDRS(PHONE4, "5060");
+	struct sk_buf bye;
+	struct sk_flow f;
+	struct nf_conn *ct;
+	unsigned int protoff;
+	struct sk_buff *skb;
+	char *hdrs;
+
+	/* the same BYE over UDP */
+	hdrs = kunit_kzalloc(test, sizeof(bye_hdrs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, hdrs);
+	memcpy(hdrs, bye_hdrs, sizeof(bye_hdrs));
+	memcpy(strstr(hdrs, "/TCP ") + 1, "UDP", 3);
+	bye = sk_msg(test, hdrs, "");
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct(test, &f);
+	skb = sk_pkt(test, &f, 0, inv.data, inv.len, false, &protoff);
+	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct, IP_CT_NEW), NF_ACCEPT);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, (int)nfct_help(ct)->expecting[SIPALG_EXP_AUDIO], 2);
+
+	skb = sk_pkt(test, &f, 0, bye.data, bye.len, false, &protoff);
+	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct, IP_CT_ESTABLISHED),
+			NF_ACCEPT);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, (int)nfct_help(ct)->expecting[SIPALG_EXP_AUDIO], 0);
+	sk_ct_free(ct);
+}
+
+/*
+ * REGISTER from behind the NAT: an inactive permanent pinhole from the
+ * registrar to the phone's public address; the 200 OK activates it; a
+ * de-registration (Expires 0) answered with 200 removes it.
+ */
+#define REGISTER_HDRS(cseq, expires)					\
+	"REGISTER sip:example.com SIP/2.0\r\n"				\
+	"Via: SIP/2.0/UDP " PHONE4 ":5060;branch=z9hG4bKreg" cseq "\r\n"	\
+	"Max-Forwards: 70\r\n"						\
+	"To: <sip:alice@example.com>\r\n"				\
+	"From: <sip:alice@example.com>;tag=reg1\r\n"			\
+	"Call-ID: reg1@pc33.example.com\r\n"				\
+	"CSeq: " cseq " REGISTER\r\n"					\
+	"Contact: <sip:alice@" PHONE4 ":5060>\r\n"			\
+	"Expires: " expires "\r\n"
+
+#define REGISTER_OK_HDRS(cseq, expires)					\
+	"SIP/2.0 200 OK\r\n"						\
+	"Via: SIP/2.0/UDP " PUBLIC4 ":61000;branch=z9hG4bKreg" cseq	\
+		";received=" PUBLIC4 ";rport=61000\r\n"			\
+	"To: <sip:alice@example.com>;tag=srv1\r\n"			\
+	"From: <sip:alice@example.com>;tag=reg1\r\n"			\
+	"Call-ID: reg1@pc33.example.com\r\n"				\
+	"CSeq: " cseq " REGISTER\r\n"					\
+	"Contact: <sip:alice@" PUBLIC4 ":61000>;expires=" expires "\r\n"
+
+static void sk_send(struct kunit *test, struct sk_flow *f, struct nf_conn *ct,
+		    bool reply, const struct sk_buf *msg)
+{
+	unsigned int protoff;
+	struct sk_buff *skb;
+
+	f->reply = reply;
+	skb = sk_pkt(test, f, 0, msg->data, msg->len, false, &protoff);
+	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct,
+				      reply ? IP_CT_ESTABLISHED_REPLY :
+					      IP_CT_ESTABLISHED), NF_ACCEPT);
+	sk_check_packet(test, f, skb, protoff);
+	kfree_skb(skb);
+	f->reply = false;
+}
+
+/* the one signalling expectation of ct, or NULL; checks its tuple */
+static struct nf_conntrack_expect *sk_sig_exp(struct kunit *test,
+					      const struct sk_flow *f,
+					      struct nf_conn *ct)
+{
+	struct nf_conntrack_expect *exp, *found = NULL;
+	int n = 0;
+
+	hlist_for_each_entry(exp, &nfct_help(ct)->expectations, lnode) {
+		if (exp->class != SIPALG_EXP_SIGNALLING)
+			continue;
+		n++;
+		found = exp;
+		KUNIT_EXPECT_EQ(test, exp->tuple.src.u3.ip, f->server.ip);
+		KUNIT_EXPECT_EQ(test, exp->tuple.dst.u3.ip, f->pub.ip);
+		KUNIT_EXPECT_EQ(test, ntohs(exp->tuple.dst.u.udp.port), f->pub_port);
+		KUNIT_EXPECT_EQ(test, exp->saved_addr.ip, f->phone.ip);
+		KUNIT_EXPECT_EQ(test, ntohs(exp->saved_proto.udp.port),
+				f->phone_port);
+		KUNIT_EXPECT_TRUE(test, exp->flags & NF_CT_EXPECT_PERMANENT);
+	}
+	KUNIT_EXPECT_LE(test, n, 1);
+	return found;
+}
+
+static void skb_expect_register(struct kunit *test)
+{
+	struct sk_buf reg = sk_msg(test, REGISTER_HDRS("1", "3600"), "");
+	struct sk_buf ok = sk_msg(test, REGISTER_OK_HDRS("1", "3600"), "");
+	struct sk_buf unreg = sk_msg(test, REGISTER_HDRS("2", "0"), "");
+	struct sk_buf unreg_ok = sk_msg(test, REGISTER_OK_HDRS("2", "0"), "");
+	struct nf_conntrack_expect *exp;
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct(test, &f);
+
+	sk_send(test, &f, ct, false, &reg);
+	exp = sk_sig_exp(test, &f, ct);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, exp, "no registration pinhole");
+	KUNIT_EXPECT_TRUE(test, exp->flags & NF_CT_EXPECT_INACTIVE);
+
+	sk_send(test, &f, ct, true, &ok);
+	exp = sk_sig_exp(test, &f, ct);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, exp, "pinhole gone after the 200 OK");
+	KUNIT_EXPECT_FALSE(test, exp->flags & NF_CT_EXPECT_INACTIVE);
+
+	sk_send(test, &f, ct, false, &unreg);
+	sk_send(test, &f, ct, true, &unreg_ok);
+	KUNIT_EXPECT_NULL_MSG(test, sk_sig_exp(test, &f, ct),
+			      "pinhole still there after de-registration");
+	sk_ct_free(ct);
+}
+
+static struct kunit_case sipalg_skb_cases[] = {
+	KUNIT_CASE(skb_udp_grow),
+	KUNIT_CASE(skb_udp_shrink),
+	KUNIT_CASE(skb_udp_nonlinear),
+	KUNIT_CASE(skb_udp_ipv6),
+	KUNIT_CASE(skb_udp_malformed_untouched),
+	KUNIT_CASE(skb_tcp_several),
+	KUNIT_CASE(skb_tcp_partial),
+	KUNIT_CASE(skb_tcp_gap_retransmit),
+	KUNIT_CASE_PARAM(skb_expect_sdp, sk_sdp_gen_params),
+	KUNIT_CASE(skb_expect_ipv6),
+	KUNIT_CASE(skb_expect_bye_flushes),
+	KUNIT_CASE(skb_expect_register),
+	{}
+};
+
+static struct kunit_suite sipalg_skb_suite = {
+	.name = "sipalg_skb",
+	.test_cases = sipalg_skb_cases,
+};
+
+kunit_test_suite(sipalg_skb_suite);
