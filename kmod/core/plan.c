@@ -103,7 +103,7 @@ static bool sa_map_hp(struct sa_plan *p, struct sa_totext *tt,
 	char buf[64];
 	size_t n = 0;
 
-	if (!hp->host.len || !sa_ip_eq(&hp->ep.ip, &from->ip))
+	if (!hp->host.len || !sa_ip_same(&hp->ep.ip, &from->ip))
 		return false;
 	if (cur != from->port) {
 		p->ip_only |= ip_flag;
@@ -111,7 +111,7 @@ static bool sa_map_hp(struct sa_plan *p, struct sa_totext *tt,
 	}
 	if (!to->ip.family)
 		return true;
-	ipchg = !sa_ip_eq(&hp->ep.ip, &to->ip);
+	ipchg = !sa_ip_same(&hp->ep.ip, &to->ip);
 	portchg = newport && newport != cur;
 	if (ipchg)
 		n = sa_fmt_host(tt, &to->ip, buf, true);
@@ -156,8 +156,8 @@ static void sa_map_sdp_addr(struct sa_plan *p, struct sa_totext *tt,
 {
 	const struct sa_ctx *c = tt->c;
 
-	if (!addr->len || !sa_ip_eq(ip, &c->src_from.ip) ||
-	    !c->src_to.ip.family || sa_ip_eq(ip, &c->src_to.ip))
+	if (!addr->len || !sa_ip_same(ip, &c->src_from.ip) ||
+	    !c->src_to.ip.family || sa_ip_same(ip, &c->src_to.ip))
 		return;
 	if (c->src_to.ip.family != ip->family)
 		sa_edit(p, atype->off, atype->len,
@@ -188,16 +188,16 @@ static void sa_plan_via(struct sa_plan *p, struct sa_totext *tt,
 	if (!c->dst_to.ip.family)
 		return;
 	/* received= alone, or with the rport= the server saw: one endpoint */
-	if (v->received.len && sa_ip_eq(&v->received_ip, &c->dst_from.ip) &&
+	if (v->received.len && sa_ip_same(&v->received_ip, &c->dst_from.ip) &&
 	    (!v->rport.len || v->rport_val == c->dst_from.port) &&
-	    !sa_ip_eq(&v->received_ip, &c->dst_to.ip)) {
+	    !sa_ip_same(&v->received_ip, &c->dst_to.ip)) {
 		n = sa_fmt_host(tt, &c->dst_to.ip, buf,
 				msg[v->received.off] == '[');
 		sa_edit(p, v->received.off, v->received.len, buf, n);
 	}
 	seen = v->received.len ? &v->received_ip : &v->sent_by.ep.ip;
 	if (v->rport.len && v->rport_val == c->dst_from.port &&
-	    sa_ip_eq(seen, &c->dst_from.ip) && c->dst_to.port &&
+	    sa_ip_same(seen, &c->dst_from.ip) && c->dst_to.port &&
 	    c->dst_to.port != v->rport_val) {
 		n = sa_fmt_uint(c->dst_to.port, buf);
 		sa_edit(p, v->rport.off, v->rport.len, buf, n);

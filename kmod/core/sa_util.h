@@ -64,6 +64,52 @@ static inline bool sa_ieq(const uint8_t *p, size_t n, const char *lit,
 	return true;
 }
 
+/* up to 8 bytes of p, zero-extended; n is a constant after inlining */
+static inline uint64_t sa_ld(const void *p, size_t n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, n);
+	return v;
+}
+
+/*
+ * p[0..n) equals the lower-case literal lit of the same length n (2..16),
+ * ignoring case, for a p made of token characters only: OR-ing 0x20 into
+ * a token character gives lit's byte only for that byte itself or its
+ * upper-case letter ('-' would also come from CR, which is no token).
+ * Reads exactly n bytes of p, a word or two at a time.
+ */
+static inline bool sa_tok_ieq(const uint8_t *p, const char *lit, size_t n)
+{
+	const uint64_t sp = 0x2020202020202020ULL;	/* lit has 0x20 set */
+	size_t h = n > 8 ? 8 : n;
+
+	if ((sa_ld(p, h) | sp) != (sa_ld(lit, h) | sp))
+		return false;
+	if (n <= 8)
+		return true;
+	return (sa_ld(p + n - 8, 8) | sp) == sa_ld(lit + n - 8, 8);
+}
+
+/* sa_ip_eq(), inlined for the planner */
+static inline bool sa_ip_same(const struct sa_ip *a, const struct sa_ip *b)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (a->family != b->family || !a->family)
+		return false;
+	if (a->family == 4) {
+		memcpy(&u, a->addr, 4);
+		memcpy(&v, b->addr, 4);
+		return u == v;
+	}
+	memcpy(x, a->addr, 16);
+	memcpy(y, b->addr, 16);
+	return x[0] == y[0] && x[1] == y[1];
+}
+
 /* whole of p[0..n) is 1..10 digits with value <= max */
 bool sa_parse_uint(const uint8_t *p, size_t n, uint32_t max, uint32_t *out);
 /* skip SP/HT/CR/LF forward from pos, up to end */

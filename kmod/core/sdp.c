@@ -8,8 +8,8 @@
 #include "sa_util.h"
 
 /* next SP-separated field in m[*p..e); false when none is left */
-static bool sa_field(const uint8_t *m, uint32_t *p, uint32_t e,
-		     struct sa_span *f)
+static inline bool sa_field(const uint8_t *m, uint32_t *p, uint32_t e,
+			    struct sa_span *f)
 {
 	uint32_t s = *p, q;
 
@@ -284,10 +284,11 @@ static int sa_content_type(const uint8_t *m, uint32_t s, uint32_t e,
 	te = p;
 	if (t == s || te == ts)
 		return -1;
-	if (sa_ieq(m + s, t - s, "application", 11) &&
-	    sa_ieq(m + ts, te - ts, "sdp", 3))
+	/* both are tokens: sa_tok_ieq() applies */
+	if (t - s == 11 && sa_tok_ieq(m + s, "application", 11) &&
+	    te - ts == 3 && sa_tok_ieq(m + ts, "sdp", 3))
 		ct = SA_CT_SDP;
-	else if (sa_ieq(m + s, t - s, "multipart", 9))
+	else if (t - s == 9 && sa_tok_ieq(m + s, "multipart", 9))
 		ct = SA_CT_MULTIPART;
 	p = sa_skip_ws(m, p, e);
 	while (p < e && m[p] == ';') {

@@ -39,7 +39,7 @@ const char *sa_reason_str(enum sa_reason r)
 struct sa_hdr {
 	uint32_t name;
 	uint32_t name_len;
-	uint32_t val;		/* value, white space trimmed at both ends */
+	uint32_t val;		/* value, trimmed by sa_hdr_trim() */
 	uint32_t val_end;
 	uint32_t next;		/* first byte of the next line */
 };
@@ -49,8 +49,8 @@ struct sa_hdr {
  * 0 for the blank line that ends the headers (h->next just after it), or a
  * negative enum sa_reason.
  */
-static int sa_hdr_next(const uint8_t *m, uint32_t len, uint32_t pos,
-		       struct sa_hdr *h)
+static inline int sa_hdr_next(const uint8_t *m, uint32_t len,
+			      uint32_t pos, struct sa_hdr *h)
 {
 	const uint8_t *lf;
 	uint32_t eol, end, p;
@@ -86,12 +86,20 @@ static int sa_hdr_next(const uint8_t *m, uint32_t len, uint32_t pos,
 		eol = lf - m;
 	}
 	h->next = eol + 1;
-	end = eol;
-	while (end > p && sa_isws(m[end - 1]))
-		end--;
-	h->val = sa_skip_ws(m, p, end);
-	h->val_end = end;
+	h->val = p;		/* untrimmed: see sa_hdr_trim() */
+	h->val_end = eol;
 	return 1;
+}
+
+/* trim the white space (folding included) around a header's value */
+static void sa_hdr_trim(const uint8_t *m, struct sa_hdr *h)
+{
+	uint32_t end = h->val_end;
+
+	while (end > h->val && sa_isws(m[end - 1]))
+		end--;
+	h->val = sa_skip_ws(m, h->val, end);
+	h->val_end = end;
 }
 
 enum sa_hdr_id {
@@ -99,8 +107,9 @@ enum sa_hdr_id {
 	H_CTYPE, H_RR, H_ROUTE, H_EXPIRES, H_CENC,
 };
 
-#define SA_IS(lit) sa_ieq(p, n, lit, sizeof(lit) - 1)
+#define SA_IS(lit) sa_tok_ieq(p, lit, sizeof(lit) - 1)
 
+/* p[0..n) is a header name: token characters only (sa_hdr_next) */
 static enum sa_hdr_id sa_hdr_id(const uint8_t *p, uint32_t n)
 {
 	switch (n) {
@@ -133,8 +142,8 @@ static enum sa_hdr_id sa_hdr_id(const uint8_t *p, uint32_t n)
 			return H_CALLID;
 		return SA_IS("expires") ? H_EXPIRES : H_OTHER;
 	case 12:
-		if (SA_IS("content-type"))
-			return H_CTYPE;
+		if (sa_lower(p[0]) == 'c')
+			return SA_IS("content-type") ? H_CTYPE : H_OTHER;
 		return SA_IS("record-route") ? H_RR : H_OTHER;
 	case 14:
 		return SA_IS("content-length") ? H_CLEN : H_OTHER;
@@ -157,13 +166,13 @@ static bool sa_clen_value(const uint8_t *m, const struct sa_hdr *h,
 /* ---------------------------------------------------------------- framing */
 
 static enum sa_reason sa_start_kind(const uint8_t *m, uint32_t s,
-				    uint32_t e);
+				    uint32_t e, uint32_t *sp1, uint32_t *sp2);
 
 enum sa_frame_result sa_frame(const uint8_t *buf, size_t len,
 			      enum sa_transport t, size_t *msg_len,
 			      enum sa_reason *why)
 {
-	uint32_t pos = 0, lim, clen = 0;
+	uint32_t pos = 0, lim, clen = 0, sp1, sp2;
 	bool have_clen = false;
 	struct sa_hdr h;
 	const uint8_t *lf;
@@ -197,7 +206,7 @@ enum sa_frame_result sa_frame(const uint8_t *buf, size_t len,
 		goto more;
 	pos = lf - buf + 1;
 	r = sa_start_kind(buf, 0, (pos > 1 && buf[pos - 2] == '\r') ?
-			  pos - 2 : pos - 1);
+			  pos - 2 : pos - 1, &sp1, &sp2);
 	if (r) {
 		*why = r;
 		return SA_FRAME_ERROR;
@@ -215,6 +224,7 @@ enum sa_frame_result sa_frame(const uint8_t *buf, size_t len,
 		if (sa_hdr_id(buf + h.name, h.name_len) == H_CLEN) {
 			uint32_t v;
 
+			sa_hdr_trim(buf, &h);
 			if (have_clen || !sa_clen_value(buf, &h, &v)) {
 				*why = SA_R_BAD_CLEN;
 				return SA_FRAME_ERROR;
@@ -587,28 +597,32 @@ static bool sa_is_sipver(const uint8_t *p, uint32_t n)
 /*
  * Is m[s..e) a SIP/2.0 start line? SA_R_OK, SA_R_NOT_SIP when it is not
  * SIP at all (HTTP, binary, ...), SA_R_BAD_START_LINE when it is SIP but
- * malformed or another version.
+ * malformed or another version. On SA_R_OK *sp1 is the offset of the
+ * first SP, and for a Request-Line *sp2 the offset just after the last.
  */
-static enum sa_reason sa_start_kind(const uint8_t *m, uint32_t s, uint32_t e)
+static enum sa_reason sa_start_kind(const uint8_t *m, uint32_t s, uint32_t e,
+				    uint32_t *sp1, uint32_t *sp2)
 {
-	uint32_t p = s, sp2, i;
+	uint32_t p = s, q, i;
 
 	while (p < e && m[p] != ' ')
 		p++;
 	if (p == e || p == s)
 		return SA_R_NOT_SIP;
+	*sp1 = p;
 	if (sa_is_sipver(m + s, p - s))
 		return sa_is_sip20(m + s, p - s) ? SA_R_OK :
 						   SA_R_BAD_START_LINE;
 	for (i = s; i < p; i++)
 		if (!sa_istoken(m[i]))
 			return SA_R_NOT_SIP;
-	sp2 = e;
-	while (sp2 > p && m[sp2 - 1] != ' ')
-		sp2--;
-	if (!sa_is_sipver(m + sp2, e - sp2))
+	q = e;
+	while (q > p && m[q - 1] != ' ')
+		q--;
+	*sp2 = q;
+	if (!sa_is_sipver(m + q, e - q))
 		return SA_R_NOT_SIP;
-	if (!sa_is_sip20(m + sp2, e - sp2))
+	if (!sa_is_sip20(m + q, e - q))
 		return SA_R_BAD_START_LINE;
 	return SA_R_OK;
 }
@@ -617,14 +631,12 @@ static enum sa_reason sa_start_kind(const uint8_t *m, uint32_t s, uint32_t e)
 static enum sa_reason sa_parse_start(const uint8_t *m, uint32_t s, uint32_t e,
 				     struct sa_msg *msg)
 {
-	enum sa_reason r = sa_start_kind(m, s, e);
-	uint32_t p = s, sp2;
+	uint32_t p = s, sp2 = e;
+	enum sa_reason r = sa_start_kind(m, s, e, &p, &sp2);
 	uint32_t v;
 
 	if (r)
 		return r;
-	while (p < e && m[p] != ' ')
-		p++;
 	if (sa_is_sipver(m + s, p - s)) {
 		/* Status-Line: SIP-Version SP Status-Code SP Reason-Phrase */
 		p++;
@@ -640,9 +652,6 @@ static enum sa_reason sa_parse_start(const uint8_t *m, uint32_t s, uint32_t e,
 	msg->is_request = 1;
 	msg->method_span = sa_mkspan(s, p - s);
 	msg->method = sa_method_id(m + s, p - s);
-	sp2 = e;
-	while (sp2 > p && m[sp2 - 1] != ' ')
-		sp2--;
 	if (sp2 - 1 <= p + 1)
 		return SA_R_BAD_START_LINE;
 	/* one SP each side, no white space in the URI (RFC 4475 3.1.2.8) */
@@ -670,12 +679,17 @@ static void sa_msg_init(struct sa_msg *m)
 	memset(&m->sdp, 0, offsetof(struct sa_sdp, media));
 }
 
-static enum sa_reason sa_parse_header(const uint8_t *m, const struct sa_hdr *h,
+static enum sa_reason sa_parse_header(const uint8_t *m, struct sa_hdr *h,
 				      struct sa_msg *msg)
 {
 	enum sa_hdr_id id = sa_hdr_id(m + h->name, h->name_len);
-	uint32_t v, p, n = h->val_end - h->val;
+	uint32_t v, p, n;
 	enum sa_reason r;
+
+	if (id == H_OTHER)
+		return SA_R_OK;
+	sa_hdr_trim(m, h);
+	n = h->val_end - h->val;
 
 	switch (id) {
 	case H_VIA:

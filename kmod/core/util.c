@@ -78,29 +78,38 @@ uint32_t sa_skip_quoted(const uint8_t *m, uint32_t pos, uint32_t end)
 
 bool sa_parse_ip4(const uint8_t *p, size_t n, struct sa_ip *ip)
 {
-	const uint8_t *e = p + n;
+	uint32_t v, d;
 	uint8_t a[4];
-	uint32_t v;
+	size_t i = 0;
 	int k;
 
 	if (n < 7 || n > 15)
 		return false;
 	for (k = 0; k < 4; k++) {
-		if (p >= e || !sa_isdigit(*p))
+		/* i < n: n >= 7 at first, and a '.' is never the last byte */
+		v = (uint32_t)p[i++] - '0';
+		if (v > 9)
 			return false;
-		v = *p++ - '0';
-		if (p < e && sa_isdigit(*p)) {
-			v = v * 10 + (*p++ - '0');
-			if (p < e && sa_isdigit(*p))
-				v = v * 10 + (*p++ - '0');
+		d = i < n ? (uint32_t)p[i] - '0' : 10;
+		if (d <= 9) {
+			v = v * 10 + d;
+			i++;
+			d = i < n ? (uint32_t)p[i] - '0' : 10;
+			if (d <= 9) {
+				v = v * 10 + d;
+				i++;
+				if (v > 255)
+					return false;
+			}
 		}
-		if (v > 255)
-			return false;
 		a[k] = v;
-		if (k < 3 && (p >= e || *p++ != '.'))
-			return false;
+		if (k < 3) {
+			if (i + 1 >= n || p[i] != '.')
+				return false;
+			i++;
+		}
 	}
-	if (p != e)
+	if (i != n)
 		return false;
 	memset(ip, 0, sizeof(*ip));
 	ip->family = 4;
@@ -200,15 +209,39 @@ done:
 
 size_t sa_fmt_uint(uint32_t v, char *buf)
 {
-	char tmp[10];
-	size_t n = 0, i;
+	size_t n = 1, i;
+	uint32_t t = v;
 
-	do {
-		tmp[n++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
+	while (t >= 10) {
+		t /= 10;
+		n++;
+	}
+	/* two digits at a time, from the end */
+	i = n;
+	while (v >= 10) {
+		t = v % 100;
+		v /= 100;
+		buf[--i] = '0' + t % 10;
+		buf[--i] = '0' + t / 10;
+	}
+	if (i)
+		buf[0] = '0' + v;
+	return n;
+}
+
+/* an IPv4 address byte: 1 to 3 digits */
+static size_t sa_fmt_u8(uint32_t v, char *buf)
+{
+	size_t n = 0;
+
+	if (v >= 100) {
+		buf[n++] = '0' + v / 100;
+		v %= 100;
+		buf[n++] = '0' + v / 10;
+	} else if (v >= 10) {
+		buf[n++] = '0' + v / 10;
+	}
+	buf[n++] = '0' + v % 10;
 	return n;
 }
 
@@ -224,7 +257,7 @@ size_t sa_ip_str(const struct sa_ip *ip, char *buf)
 		for (i = 0; i < 4; i++) {
 			if (i)
 				buf[n++] = '.';
-			n += sa_fmt_uint(ip->addr[i], buf + n);
+			n += sa_fmt_u8(ip->addr[i], buf + n);
 		}
 		buf[n] = 0;
 		return n;
@@ -283,11 +316,7 @@ bool sa_ip_from_str(const char *s, size_t n, struct sa_ip *ip)
 
 bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b)
 {
-	if (a->family != b->family || !a->family)
-		return false;
-	if (a->family == 4)
-		return !memcmp(a->addr, b->addr, 4);
-	return !memcmp(a->addr, b->addr, 16);
+	return sa_ip_same(a, b);
 }
 
 uint32_t sa_parse_hostport(const uint8_t *m, uint32_t pos, uint32_t end,
