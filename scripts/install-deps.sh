@@ -46,7 +46,7 @@ pkgs=(build-essential kmod cpio xz-utils iproute2 procps nftables iptables connt
       linux-image-amd64 linux-headers-amd64
       "linux-image-$k612" "linux-headers-$k612")
 if [ "$minimal" = 0 ]; then
-	pkgs+=(clang libclang-rt-14-dev llvm libosip2-dev linux-source-6.1 bc flex bison
+	pkgs+=(clang libclang-rt-14-dev llvm libosip2-dev linux-source-6.1 linux-source-6.12 bc flex bison
 	       libelf-dev libssl-dev python3 valgrind)
 fi
 

@@ -86,13 +86,33 @@ static void sk_tuple(struct nf_conntrack_tuple *t, const struct sk_flow *f,
 	t->dst.dir = dir;
 }
 
-/* phone -> server, source-NATed: orig phone->server, reply server->public */
+/* what the helper left (expectations, TCP buffers), then the conntrack */
+static void sk_ct_free(struct kunit_resource *res)
+{
+	struct nf_conn *ct = res->data;
+
+	nf_ct_remove_expectations(ct);
+	sipalg_tcp_free(ct);
+	nf_conntrack_free(ct);
+}
+
+static int sk_ct_res(struct kunit_resource *res, void *ct)
+{
+	res->data = ct;
+	return 0;
+}
+
+/*
+ * phone -> server, source-NATed: orig phone->server, reply server->public.
+ * Freed when the test ends, however it ends.
+ */
 static struct nf_conn *sk_ct(struct kunit *test, const struct sk_flow *f)
 {
 	struct nf_conntrack_helper *h;
 	struct nf_conntrack_tuple o, r;
 	struct nf_conn_help *help;
 	struct nf_conn *ct;
+	void *res;
 
 	sk_tuple(&o, f, &f->phone, f->phone_port, &f->server, f->server_port,
 		 IP_CT_DIR_ORIGINAL);
@@ -100,6 +120,10 @@ static struct nf_conn *sk_ct(struct kunit *test, const struct sk_flow *f)
 		 IP_CT_DIR_REPLY);
 	ct = nf_conntrack_alloc(&init_net, &nf_ct_zone_dflt, &o, &r, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(ct));
+	res = kunit_alloc_resource(test, sk_ct_res, sk_ct_free, GFP_KERNEL, ct);
+	if (!res)
+		nf_conntrack_free(ct);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, res, "no memory for a test resource");
 	help = nf_ct_helper_ext_add(ct, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, help);
 	if (f->l4 == IPPROTO_TCP)
@@ -114,12 +138,6 @@ static struct nf_conn *sk_ct(struct kunit *test, const struct sk_flow *f)
 	return ct;
 }
 
-static void sk_ct_free(struct nf_conn *ct)
-{
-	nf_ct_remove_expectations(ct);
-	sipalg_tcp_free(ct);
-	nf_conntrack_free(ct);
-}
 
 /*
  * A packet from the public address to the server (as after the NAT) with
@@ -301,7 +319,6 @@ static void sk_udp_case(struct kunit *test, const struct sk_flow *f,
 	sk_check_packet(test, f, skb, protoff);
 	KUNIT_EXPECT_STREQ(test, sk_payload(test, f, skb, protoff), want->str);
 	kfree_skb(skb);
-	sk_ct_free(ct);
 }
 
 /* ------------------------------------------------------ rewriting, UDP */
@@ -427,7 +444,6 @@ static void skb_tcp_several(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000, seg.data, seg.len),
 			   exp.str);
 	KUNIT_EXPECT_EQ(test, sk_seq_offset(ct), (s32)exp.len - (s32)seg.len);
-	sk_ct_free(ct);
 }
 
 /*
@@ -470,7 +486,6 @@ static void skb_tcp_partial(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, seq, stream.data + cut2,
 					    stream.len - cut2), want[2].str);
 	KUNIT_EXPECT_EQ(test, sk_seq_offset(ct), (s32)all.len - (s32)stream.len);
-	sk_ct_free(ct);
 }
 
 /*
@@ -514,7 +529,6 @@ static void skb_tcp_gap_retransmit(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000 + cut,
 					    stream.data + cut, stream.len - cut),
 			   want[1].str);
-	sk_ct_free(ct);
 }
 
 /* ---------------------------------------------------------- expectations */
@@ -620,7 +634,6 @@ static void skb_expect_sdp(struct kunit *test)
 	for (i = 0; i < c->n; i++)
 		KUNIT_EXPECT_TRUE_MSG(test, seen[i], "no expectation for port %u",
 				      c->want[i].port);
-	sk_ct_free(ct);
 }
 
 /* the same over IPv6: RTP and RTCP pinholes to the public IPv6 address */
@@ -658,7 +671,6 @@ static void skb_expect_ipv6(struct kunit *test)
 	}
 	spin_unlock_bh(&nf_conntrack_expect_lock);
 	KUNIT_EXPECT_EQ(test, n, 2U);
-	sk_ct_free(ct);
 }
 
 /* BYE removes the call's media expectations */
@@ -693,7 +705,6 @@ static void skb_expect_bye_flushes(struct kunit *test)
 			NF_ACCEPT);
 	kfree_skb(skb);
 	KUNIT_EXPECT_EQ(test, (int)nfct_help(ct)->expecting[SIPALG_EXP_AUDIO], 0);
-	sk_ct_free(ct);
 }
 
 /*
@@ -790,7 +801,6 @@ static void skb_expect_register(struct kunit *test)
 	sk_send(test, &f, ct, true, &unreg_ok);
 	KUNIT_EXPECT_NULL_MSG(test, sk_sig_exp(test, &f, ct),
 			      "pinhole still there after de-registration");
-	sk_ct_free(ct);
 }
 
 static struct kunit_case sipalg_skb_cases[] = {
