@@ -16,8 +16,12 @@
 # SIPALG_BENCH_CALL_STEPS concurrent calls (10 100 1000)
 # SIPALG_BENCH_REG_RATE / SIPALG_BENCH_CALL_RATE   SIPp rates (200 registrations/s, 50 calls/s)
 # SIPALG_BENCH_PARTS      "permsg scale" (either alone to run only that part)
-# SIPALG_BENCH_HELPERS / SIPALG_BENCH_SCALE_HELPERS   routers compared ("none sip sipalg" /
-#                  "sip sipalg")
+# SIPALG_BENCH_HELPERS / SIPALG_BENCH_SCALE_HELPERS / SIPALG_BENCH_CALL_HELPERS
+#                  routers compared per message ("none sip sipalg"), for
+#                  registrations ("sip sipalg") and for calls ("none sip sipalg")
+# SIPALG_BENCH_SEND_LIMIT  seconds before a stalled sender gives up (30)
+# SIPALG_BENCH_CT_MAX / SIPALG_BENCH_EXPECT_MAX  table sizes set in the guest
+#                  (131072 / 32768; the guest's defaults are recorded)
 # Results: .build/bench/results/ (bench/summary.md, bench/*.csv, sipp logs,
 # console.log, dmesg.txt). SIPALG_BENCH_DOC=1 also puts the tables into
 # BENCHMARKS.md between its "bench:begin" and "bench:end" markers.

@@ -46,6 +46,8 @@ CALL_STEPS=${SIPALG_BENCH_CALL_STEPS:-10 100 1000}
 REG_RATE=${SIPALG_BENCH_REG_RATE:-200}
 CALL_RATE=${SIPALG_BENCH_CALL_RATE:-50}
 PARTS=${SIPALG_BENCH_PARTS:-permsg scale}
+# a sender whose stream the router stalls gives up after this many seconds
+export SIPLOADGEN_LIMIT=${SIPALG_BENCH_SEND_LIMIT:-30}
 
 log() { echo "bench: $(date +%H:%M:%S) $*"; }
 
@@ -126,7 +128,8 @@ cpu_now() {
 # ---- 1. per-message cost -----------------------------------------------------
 permsg_one() {
 	local h=$1 proto=$2 run=$3 sport=5060 out spid b0 k0 b1 k1 sent recv secs rate
-	[ "$proto" = tcp ] && sport=5062
+	# TCP from an ephemeral port: a fixed one can still be held by the last run
+	[ "$proto" = tcp ] && sport=0
 	set_helper "$h"
 	out=$res/sink-$h-$proto-$run.txt
 	ip netns exec "$TOPO_NS_SRV" "$GEN" sink "$proto" "$SRV4" 5060 "$MSGS" 2000 \
@@ -137,7 +140,8 @@ permsg_one() {
 		sleep 0.1
 	done
 	read -r b0 k0 < <(cpu_now)
-	cli "$GEN" send "$proto" "$CLI4" "$sport" "$SRV4" 5060 "$MSGS" >"$res/send-$h-$proto-$run.txt" 2>&1 || true
+	cli timeout -k 5 $((SIPLOADGEN_LIMIT + 30)) "$GEN" send "$proto" "$CLI4" "$sport" "$SRV4" 5060 "$MSGS" \
+		>"$res/send-$h-$proto-$run.txt" 2>&1 || echo "send exit $?" >>"$res/send-$h-$proto-$run.txt"
 	wait "$spid" || true
 	read -r b1 k1 < <(cpu_now)
 	sent=$(awk '/^send / {print $4}' "$res/send-$h-$proto-$run.txt")
@@ -146,7 +150,8 @@ permsg_one() {
 	rate=$(awk '/received/ {print $10}' "$out")
 	echo "$h,$proto,$run,${sent:-0},${recv:-0},${secs:-0},${rate:-0},$((b1 - b0)),$((k1 - k0))" >>"$res/permsg.csv"
 	log "permsg $h $proto run $run: sent ${sent:-?} received ${recv:-?} in ${secs:-?} s," \
-		"$((b1 - b0)) busy / $((k1 - k0)) kernel jiffies"
+		"$((b1 - b0)) busy / $((k1 - k0)) kernel jiffies" \
+		"$(grep -h -o -E 'reset|send exit [0-9]+|send: .*' "$out" "$res/send-$h-$proto-$run.txt" | tr '\n' ' ')"
 }
 
 permsg() {

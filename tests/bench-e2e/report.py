@@ -51,7 +51,7 @@ def permsg(res):
     print('## Per-message cost (%d runs of %d messages each; median (min-max))'
           % (runs, msgs))
     print()
-    print('| proto | router | sent | received (min) | msgs/s | guest CPU us/msg |'
+    print('| proto | router | runs complete | received (min) | msgs/s | guest CPU us/msg |'
           ' kernel CPU us/msg |')
     print('|---|---|---|---|---|---|---|')
     helpers = []
@@ -75,8 +75,9 @@ def permsg(res):
             kern = [num(r['kernel_jiffies']) * US_PER_TICK / num(r['received'])
                     for r in sel if num(r['received'])]
             summ[(p, h)] = (med(rate), med(busy), med(kern))
-            print('| %s | %s | %s | %d | %s | %s | %s |' % (
-                p, h, sel[0]['sent'], min(recv), spread(rate, '%.0f'),
+            ok = sum(1 for r in sel if num(r['received']) >= num(r['sent']) > 0)
+            print('| %s | %s | %d/%d | %d | %s | %s | %s |' % (
+                p, h, ok, len(sel), min(recv), spread(rate, '%.0f'),
                 spread(busy, '%.1f'), spread(kern, '%.1f')))
     print()
     print('Ratios of the medians (c = sipalg, b = in-tree "sip", a = no helper);'

@@ -180,6 +180,8 @@ static int do_send(char **argv)
 	long count = atol(argv[5]), i;
 	unsigned long long bytes = 0;
 	int fd, one = 1, sbuf = 4 << 20;
+	unsigned int limit = getenv("SIPLOADGEN_LIMIT") ?
+		(unsigned int)atoi(getenv("SIPLOADGEN_LIMIT")) : 120;
 	double t0, t;
 
 	addr(&s, argv[1], argv[2]);
@@ -198,6 +200,8 @@ static int do_send(char **argv)
 	build(type == SOCK_STREAM ? "TCP" : "UDP", argv[1], ntohs(s.sin_port),
 	      argv[3], ntohs(d.sin_port));
 
+	/* a router that stalls the stream must not hang the benchmark */
+	alarm(limit);
 	t0 = now();
 	for (i = 0; i < count; i++) {
 		int m = (int)(i % NMSG);
@@ -291,7 +295,7 @@ static int do_sink(int argc, char **argv)
 	int idle = argc > 4 ? atoi(argv[4]) : 2000;
 	unsigned long long bytes = 0;
 	struct sockaddr_in a;
-	int fd, one = 1, rbuf = 64 << 20, c = -1;
+	int fd, one = 1, rbuf = 64 << 20, c = -1, reset = 0;
 	double first = 0, last = 0;
 	static char buf[1 << 16];
 
@@ -341,7 +345,10 @@ static int do_sink(int argc, char **argv)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			die("recv");
+			if (errno != ECONNRESET)
+				die("recv");
+			reset = 1;
+			break;
 		}
 		if (n == 0)
 			break;
@@ -356,9 +363,9 @@ static int do_sink(int argc, char **argv)
 		if (got >= count)
 			break;
 	}
-	printf("sink %s received %ld bytes %llu first_to_last_s %.3f rate %.0f\n",
+	printf("sink %s received %ld bytes %llu first_to_last_s %.3f rate %.0f%s\n",
 	       argv[0], got, bytes, last - first,
-	       last > first ? got / (last - first) : 0.0);
+	       last > first ? got / (last - first) : 0.0, reset ? " reset" : "");
 	if (c >= 0)
 		close(c);
 	close(fd);
