@@ -238,11 +238,22 @@ out:
 	return ret;
 }
 
-/* sn->lock held: e loses its policy */
+/* the port has counted at least one message */
+static bool entry_has_counted(const struct sipalg_entry *e)
+{
+	return atomic64_read(&e->ctrs.c[SIPALG_CTR_SEEN]) != 0;
+}
+
+/*
+ * sn->lock held: e loses its policy. Its counters stay (as a counter slot)
+ * only when the port has counted something; otherwise removed policies
+ * would use up the slots for ports that never saw a message.
+ */
 static void sipalg_pol_drop(struct sipalg_net *sn, struct sipalg_entry *e)
 {
 	sn->n_policies--;
-	if (entry_counts(e) && sn->n_counted < SIPALG_MAX_COUNTED) {
+	if (entry_counts(e) && entry_has_counted(e) &&
+	    sn->n_counted < SIPALG_MAX_COUNTED) {
 		/* keep the port's counters */
 		WRITE_ONCE(e->has_policy, false);
 		WRITE_ONCE(e->flags, 0);
@@ -412,7 +423,7 @@ static struct pernet_operations sipalg_net_ops = {
 	.size	= sizeof(struct sipalg_net),
 };
 
-int sipalg_policy_init(void)
+int __init sipalg_policy_init(void)
 {
 	int ret;
 

@@ -195,15 +195,6 @@ static void policy_counter_slots_kept(struct kunit *test)
 	c = sipalg_port_ctrs(&init_net, IPPROTO_TCP, 5098);
 	seen = c ? atomic64_read(&c->c[SIPALG_CTR_SEEN]) : -1;
 	rcu_read_unlock();
-	/*
-	 * KNOWN BUG, reported: sipalg_pol_drop() keeps every family-any entry
-	 * whose policy goes (entry_counts() is true for all of them), counted
-	 * or not, until SIPALG_MAX_COUNTED such entries exist; afterwards no
-	 * new port is ever counted. Reported as a skip until kmod/policy.c is
-	 * fixed; then drop this block so the expectation below is strict.
-	 */
-	if (seen < 0)
-		kunit_skip(test, "KNOWN BUG in kmod/policy.c: counter slots used up by removed policies, new ports not counted");
 	KUNIT_EXPECT_EQ_MSG(test, seen, 1LL,
 			    "no counter slot left for a new port after policies came and went");
 }
