@@ -27,6 +27,15 @@ module_param_array(ports, ushort, &ports_c, 0400);
 MODULE_PARM_DESC(ports, "SIP ports the helpers are registered for (default 5060)");
 
 /*
+ * A UDP SIP flow is kept at least this long after each message, so the
+ * signalling of a call held open (or a phone idle between re-registrations)
+ * keeps its NAT mapping: UDP's own 30/120 s would hand the BYE a new port.
+ */
+unsigned int sipalg_sig_timeout __read_mostly = 3600;
+module_param_named(sip_timeout, sipalg_sig_timeout, uint, 0600);
+MODULE_PARM_DESC(sip_timeout, "seconds a UDP SIP flow stays after each message (default 3600)");
+
+/*
  * Expectations per connection and class. One signalling connection of a
  * router's busy PBX trunk carries many calls, each with audio (RTP + RTCP)
  * and maybe video: the media classes allow many (255 is the kernel's most);
@@ -136,7 +145,7 @@ static int __init sipalg_init(void)
 
 	if (ports_c == 0)
 		ports_c = 1;
-	for (i = 0; i < ARRAY_SIZE(sipalg_locks); i++)
+	for (i = 0; i < (1 << SIPALG_LOCK_BITS); i++)
 		spin_lock_init(&sipalg_locks[i]);
 
 	ret = sipalg_scratch_alloc();
