@@ -25,7 +25,7 @@ if ! make -C "$kdir" M="$out" modules >"$log" 2>&1; then
 	echo "build-kmod: build against $kver failed" >&2
 	exit 1
 fi
-if grep -E 'warning:|error:' "$log" >&2; then
+if grep -E 'warning:|error:|WARNING:' "$log" >&2; then
 	echo "build-kmod: build against $kver printed warnings (above)" >&2
 	exit 1
 fi
