@@ -17,7 +17,7 @@ T_LOGDIR=${T_LOGDIR:-$(mktemp -d /tmp/sipalg-tests.XXXXXX)}
 t_run() {
 	local name=$1 log rc
 	shift
-	log="$T_LOGDIR/$(echo "$name" | tr -c 'A-Za-z0-9_.-' '_').log"
+	log="$T_LOGDIR/$(printf %s "$name" | tr -c 'A-Za-z0-9_.-' '_').log"
 	set +e
 	("$@") >"$log" 2>&1
 	rc=$?
