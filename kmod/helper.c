@@ -18,6 +18,7 @@
 #include <net/netfilter/nf_conntrack_seqadj.h>
 
 #include "sipalg.h"
+#include "compat.h"
 
 /*
  * A request from the NATed side whose top Via (or Contact) names the
@@ -215,7 +216,7 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 	struct sipalg_scratch *s;
 	struct sipalg_pkt p;
 	enum sipalg_verdict v = SIPALG_PASS;
-	enum sa_frame_result fr;
+	enum sa_frame_result fr = SA_FRAME_ERROR;
 	enum sa_reason why = SA_R_OK;
 	unsigned int len;
 	size_t mlen = 0;
@@ -257,6 +258,9 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 	}
 out:
 	sipalg_reg_refresh(&p);
+	if (v != SIPALG_DROP &&
+	    (fr == SA_FRAME_MSG || fr == SA_FRAME_KEEPALIVE))
+		sipalg_ct_extend(ct, READ_ONCE(sipalg_sig_timeout) * HZ);
 	spin_unlock_bh(lock);
 	return v == SIPALG_DROP ? NF_DROP : NF_ACCEPT;
 }

@@ -26,6 +26,9 @@ enum sipalg_exp_class {
 	SIPALG_EXP_MAX
 };
 
+/* seconds a UDP SIP flow is kept after each message (module parameter) */
+extern unsigned int sipalg_sig_timeout;
+
 /* longest registration lifetime honoured for pinholes and ct timeouts */
 #define SIPALG_REG_MAX_SECS	(24 * 3600)
 /* extra time given to a registration pinhole beyond its Expires */

@@ -117,6 +117,9 @@ register_public_untouched() {
 # inbound pinhole) alive; expires=0 removes the pinhole
 register_lifetime() {
 	local ct tmo exp pub
+	# keep the flow's own SIP timeout short, so only the registration's
+	# lifetime can hold the entry past 600 s
+	echo 60 >/sys/module/sipalg/parameters/sip_timeout
 	topo_up
 	peer_server life --respond via --registers 1
 	peer_phone life --sport 5060 --expires 900
@@ -140,6 +143,23 @@ register_lifetime() {
 		return 1
 	fi
 	topo_down
+	echo 3600 >/sys/module/sipalg/parameters/sip_timeout
+}
+
+# a UDP SIP flow outlives UDP's own 120 s timeout (sip_timeout, default
+# 3600 s), so a call held open keeps its NAT port for the BYE; a REGISTER
+# for 60 s alone would keep it 90 s
+signalling_flow_timeout() {
+	local ct tmo
+	topo_up
+	peer_server sigtmo --respond via --registers 1
+	peer_phone sigtmo --sport 5060 --expires 60
+	server_ok sigtmo
+	ct=$(topo_ct -f ipv4 -p udp --orig-port-dst 5060)
+	echo "router conntrack: $ct"
+	tmo=$(echo "$ct" | awk '{print $3}')
+	[ "$tmo" -gt 1800 ]
+	topo_down
 }
 
 peer_module_load
@@ -148,5 +168,6 @@ e2e_test udp-register-ephemeral-port-listens-5060-79xx register_ephemeral_listen
 e2e_test udp-register-softphone-rport register_rport
 e2e_test udp-register-public-address-untouched register_public_untouched
 e2e_test udp-register-lifetime-keeps-ct-and-pinhole register_lifetime
+e2e_test udp-signalling-flow-outlives-udp-timeout signalling_flow_timeout
 e2e_test kernel-log-clean e2e_kernel_log_clean
 e2e_finish
