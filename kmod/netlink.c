@@ -158,6 +158,11 @@ static int sipalg_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 				    "disable cannot be combined with another policy");
 		return -EINVAL;
 	}
+	if ((flags & SIPALG_POLICY_STRICT) && k.l4proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SIPALG_A_POLICY],
+				    "strict applies to UDP ports only: a dropped TCP segment is retransmitted and stalls the connection");
+		return -EINVAL;
+	}
 	ret = sipalg_pol_set(net, &k, flags);
 	if (ret == -ENOSPC)
 		GENL_SET_ERR_MSG(info, "policy table full: "

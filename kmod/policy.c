@@ -12,6 +12,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hash.h>
+#include <linux/in.h>
+#include <linux/net.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/rculist.h>
@@ -175,6 +177,27 @@ void sipalg_count(const struct net *net, u8 l4proto, u16 port,
 		ctrs_add(&e->ctrs, ctr, reason);
 	spin_unlock_bh(&sn->lock);
 	kfree(n);
+}
+
+bool sipalg_policy_drops(u32 policy, u8 l4proto, unsigned int reason)
+{
+	if (!(policy & SIPALG_POL_STRICT) || (policy & SIPALG_POL_DISABLE))
+		return false;
+	/* a dropped TCP segment comes back: strict is refused for TCP ports */
+	if (l4proto != IPPROTO_UDP)
+		return false;
+	return reason != SA_R_OK && reason != SA_R_NOT_SIP;
+}
+
+bool sipalg_policy_drop(const struct net *net, u8 l4proto, u16 port,
+			u32 policy, unsigned int reason)
+{
+	if (!sipalg_policy_drops(policy, l4proto, reason))
+		return false;
+	sipalg_count(net, l4proto, port, SIPALG_CTR_DROPPED, reason);
+	net_info_ratelimited("udp port %u: message dropped by policy strict: %s\n",
+			     port, sipalg_reason_name(reason));
+	return true;
 }
 
 static const char *const sipalg_reason_names[] = {

@@ -13,10 +13,11 @@
 #include "sipcore.h"
 #include "sipalg_nl.h"
 
-/* policy flags (also the uapi values, see uapi/sipalg_nl.h) */
-#define SIPALG_POL_FORCE_RPORT	0x1
-#define SIPALG_POL_STATIC_PORT	0x2
-#define SIPALG_POL_DISABLE	0x4
+/* policy flags: the uapi values (uapi/sipalg_nl.h) */
+#define SIPALG_POL_FORCE_RPORT	SIPALG_POLICY_FORCE_RPORT
+#define SIPALG_POL_STATIC_PORT	SIPALG_POLICY_STATIC_PORT
+#define SIPALG_POL_DISABLE	SIPALG_POLICY_DISABLE
+#define SIPALG_POL_STRICT	SIPALG_POLICY_STRICT	/* drop what the ALG refuses */
 
 enum sipalg_ctr {
 	SIPALG_CTR_SEEN,		/* SIP messages looked at */
@@ -62,6 +63,23 @@ u32 sipalg_policy_get_af(const struct net *net, u8 family, u8 l4proto,
 /* Packet path: count an event for a port; reason only for UNCHANGED/DROPPED. */
 void sipalg_count(const struct net *net, u8 l4proto, u16 port,
 		  enum sipalg_ctr ctr, unsigned int reason);
+
+/*
+ * Does a port with these policy flags drop a message the ALG refuses for
+ * reason (the core's enum sa_reason)? Only strict does, on UDP, for every
+ * reason but SA_R_OK (nothing refused) and SA_R_NOT_SIP (not SIP at all:
+ * STUN and other keep-alives share SIP ports); disable never does.
+ */
+bool sipalg_policy_drops(u32 policy, u8 l4proto, unsigned int reason);
+
+/*
+ * Packet path: a message the ALG refuses for reason. When the policy drops
+ * it (sipalg_policy_drops), counts it as DROPPED with the reason, logs it
+ * rate-limited and returns true: the caller drops the packet. Else counts
+ * nothing and returns false.
+ */
+bool sipalg_policy_drop(const struct net *net, u8 l4proto, u16 port,
+			u32 policy, unsigned int reason);
 
 int sipalg_policy_init(void);		/* pernet ops + hooks + genl family */
 void sipalg_policy_exit(void);

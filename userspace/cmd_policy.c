@@ -15,8 +15,13 @@ static const struct {
 } pol_names[] = {
 	{ "force-rport", SIPALG_POLICY_FORCE_RPORT },
 	{ "static-port", SIPALG_POLICY_STATIC_PORT },
+	{ "strict", SIPALG_POLICY_STRICT },
 	{ "disable", SIPALG_POLICY_DISABLE },
 };
+
+#define N_POL_NAMES (sizeof(pol_names) / sizeof(pol_names[0]))
+/* the first module netlink version that knows policy strict */
+#define GENL_VERSION_STRICT 2
 
 static void policy_usage(FILE *f)
 {
@@ -33,15 +38,29 @@ static void policy_usage(FILE *f)
 "  static-port  new flows to or from PORT that the router source-NATs keep\n"
 "               the client's source port when it is free (needs an SNAT or\n"
 "               masquerade rule; counted as a fallback when the port is taken)\n"
+"  strict       drop what the ALG refuses: a SIP message it cannot parse or\n"
+"               rewrite safely is dropped (counted as dropped, with the\n"
+"               reason) instead of forwarded unchanged; keep-alives and what\n"
+"               is not SIP at all still pass. UDP ports only\n"
 "  disable      the ALG leaves PORT alone: no rewrite, no pinholes\n"
-"force-rport and static-port combine (as two words or force-rport,static-port);\n"
-"default and disable stand alone.\n"
+"force-rport, static-port and strict combine (as several words or joined\n"
+"with commas: force-rport,strict); default and disable stand alone.\n"
 "\n"
 "PORT is the SIP port of the connection (1-65535): a request's destination\n"
 "port, as the ALG's helper is attached to it. -4 or -6 restricts the policy\n"
 "to IPv4 or IPv6 flows; a family-specific policy wins over one for both.\n"
 "A policy takes effect on the next message of existing connections.\n"
 "Changing policies needs CAP_NET_ADMIN in the network namespace.\n");
+}
+
+/* flags a newer module may hold that this tool has no name for */
+static uint32_t unknown_flags(uint32_t flags)
+{
+	size_t i;
+
+	for (i = 0; i < N_POL_NAMES; i++)
+		flags &= ~pol_names[i].flag;
+	return flags;
 }
 
 static void fmt_policy(uint32_t flags, char *buf, size_t len)
@@ -53,14 +72,17 @@ static void fmt_policy(uint32_t flags, char *buf, size_t len)
 		snprintf(buf, len, "default");
 		return;
 	}
-	for (i = 0; i < sizeof(pol_names) / sizeof(pol_names[0]); i++)
+	for (i = 0; i < N_POL_NAMES && n < len; i++)
 		if (flags & pol_names[i].flag)
 			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "",
 				      pol_names[i].name);
+	if (unknown_flags(flags) && n < len)
+		snprintf(buf + n, len - n, "%s0x%x", n ? "," : "",
+			 unknown_flags(flags));
 }
 
-/* "force-rport,static-port" or "default": adds to *flags, false on error */
-static bool parse_policy_word(const char *w, uint32_t *flags, bool *seen_def)
+bool policy_parse(const char *cmd, const char *w, uint32_t *flags,
+		  bool *seen_def)
 {
 	char *copy = strdup(w), *tok, *save = NULL;
 	bool ok = true;
@@ -76,14 +98,14 @@ static bool parse_policy_word(const char *w, uint32_t *flags, bool *seen_def)
 			*seen_def = true;
 			continue;
 		}
-		for (i = 0; i < sizeof(pol_names) / sizeof(pol_names[0]); i++)
+		for (i = 0; i < N_POL_NAMES; i++)
 			if (!strcmp(tok, pol_names[i].name)) {
 				*flags |= pol_names[i].flag;
 				found = true;
 			}
 		if (!found) {
-			usage_err("policy set",
-				  "unknown policy \"%s\": expected default, force-rport, static-port or disable",
+			usage_err(cmd,
+				  "unknown policy \"%s\": expected default, force-rport, static-port, strict or disable",
 				  tok);
 			ok = false;
 			break;
@@ -91,6 +113,21 @@ static bool parse_policy_word(const char *w, uint32_t *flags, bool *seen_def)
 	}
 	free(copy);
 	return ok;
+}
+
+int policy_check(const char *cmd, uint32_t flags, bool seen_def,
+		 uint8_t proto)
+{
+	if (seen_def && flags)
+		return usage_err(cmd,
+				 "default cannot be combined with another policy");
+	if ((flags & SIPALG_POLICY_DISABLE) && flags != SIPALG_POLICY_DISABLE)
+		return usage_err(cmd,
+				 "disable cannot be combined with another policy");
+	if ((flags & SIPALG_POLICY_STRICT) && proto != IPPROTO_UDP)
+		return usage_err(cmd,
+				 "strict applies to UDP ports only: a router that drops a TCP segment only makes the sender retransmit it, stalling the connection");
+	return EX_OK;
 }
 
 static uint8_t family_attr(void)
@@ -138,20 +175,23 @@ static int policy_set(int argc, char **argv)
 		return rc;
 	if (argc < 3)
 		return usage_err("policy set",
-				 "needs a policy after the port: default, force-rport, static-port or disable");
+				 "needs a policy after the port: default, force-rport, static-port, strict or disable");
 	for (i = 2; i < argc; i++)
-		if (!parse_policy_word(argv[i], &flags, &seen_def))
+		if (!policy_parse("policy set", argv[i], &flags, &seen_def))
 			return EX_USAGE;
-	if (seen_def && flags)
-		return usage_err("policy set",
-				 "default cannot be combined with another policy");
-	if ((flags & SIPALG_POLICY_DISABLE) && flags != SIPALG_POLICY_DISABLE)
-		return usage_err("policy set",
-				 "disable cannot be combined with another policy");
+	rc = policy_check("policy set", flags, seen_def, proto);
+	if (rc)
+		return rc;
 
 	rc = genl_open(&g);
 	if (rc)
 		return rc;
+	if ((flags & SIPALG_POLICY_STRICT) && g.version < GENL_VERSION_STRICT) {
+		err_msg("cannot set the policy: the loaded sipalg module does not know policy strict (its netlink version is %u, strict needs %u): update the module",
+			g.version, GENL_VERSION_STRICT);
+		genl_close(&g);
+		return EX_FAIL;
+	}
 	nlh = genl_req(&g, SIPALG_CMD_POLICY_SET, 0);
 	put_key(nlh, proto, port);
 	mnl_attr_put_u32(nlh, SIPALG_A_POLICY, flags);
@@ -312,9 +352,16 @@ static int policy_show(int argc, char **argv)
 		js_begin_arr("policy");
 		if (!r->flags)
 			js_str(NULL, "default");
-		for (k = 0; k < sizeof(pol_names) / sizeof(pol_names[0]); k++)
+		for (k = 0; k < N_POL_NAMES; k++)
 			if (r->flags & pol_names[k].flag)
 				js_str(NULL, pol_names[k].name);
+		if (unknown_flags(r->flags)) {
+			char hex[16];
+
+			snprintf(hex, sizeof(hex), "0x%x",
+				 unknown_flags(r->flags));
+			js_str(NULL, hex);
+		}
 		js_end_arr();
 		js_end_obj();
 	}

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include "sipalgctl.h"
+#include "sipalg_nl.h"
 #include "sipcore.h"
 
 static void rewrite_usage(FILE *f)
@@ -27,8 +30,10 @@ static void rewrite_usage(FILE *f)
 "  --reply          the message travels in the reply direction (from the\n"
 "                   peer or the forwarded server back to the client)\n"
 "  --tcp            the message came over TCP (default UDP)\n"
-"  --policy POLICY  default, force-rport, static-port or disable (repeat or\n"
-"                   join with commas)\n"
+"  --policy POLICY  default, force-rport, static-port, strict or disable\n"
+"                   (repeat or join with commas); with strict, a message\n"
+"                   the ALG refuses is dropped: nothing on standard output,\n"
+"                   the reason on standard error, exit status 3\n"
 "  --explain        list the edits and reasons on standard error\n"
 "The connection's original tuple is A -> B and its reply tuple B' -> A',\n"
 "with A = PRIV of --snat (else the peer), A' = PUB of --snat (else the\n"
@@ -36,7 +41,8 @@ static void rewrite_usage(FILE *f)
 "peer). Media ports are kept: offline there is no NAT mapping for RTP.\n"
 "\n"
 "Exit status: 0 the ALG would forward the message (changed or not),\n"
-"3 the ALG would drop it, 2 usage error, 1 cannot read the input.\n");
+"3 the ALG would drop it (policy strict), 2 usage error, 1 cannot read the\n"
+"input.\n");
 }
 
 /* IP:PORT or [IPv6]:PORT */
@@ -162,6 +168,18 @@ static void explain_edits(const uint8_t *msg, size_t len,
 	}
 }
 
+/*
+ * The module's verdict for a message the core refuses (kmod/policy.c,
+ * sipalg_policy_drops): strict drops it unless it is not SIP at all (STUN
+ * and other keep-alives share SIP ports). Strict is for UDP only, which
+ * the option parsing made sure of.
+ */
+static bool strict_drops(uint32_t pol, enum sa_reason why)
+{
+	return (pol & SIPALG_POLICY_STRICT) && why != SA_R_OK &&
+	       why != SA_R_NOT_SIP;
+}
+
 static const struct {
 	uint16_t bit;
 	const char *what;
@@ -177,7 +195,7 @@ int cmd_rewrite(int argc, char **argv)
 {
 	struct sa_ep snat_priv, snat_pub, dnat_pub, dnat_priv, peer;
 	bool has_snat = false, has_dnat = false, has_peer = false;
-	bool reply = false, tcp = false, explain = false;
+	bool reply = false, tcp = false, explain = false, seen_def = false;
 	const char *file = NULL;
 	uint32_t pol = 0;
 	struct sa_ep A, A2, B, B2;
@@ -191,7 +209,7 @@ int cmd_rewrite(int argc, char **argv)
 	size_t len = 0, mlen = 0, olen;
 	char a[64], b[64], c[64], d[64];
 	FILE *f = stdin;
-	int i;
+	int i, rc;
 
 	for (i = 0; i < argc; i++) {
 		const char *o = argv[i];
@@ -221,24 +239,8 @@ int cmd_rewrite(int argc, char **argv)
 			has_peer = true;
 			i++;
 		} else if (!strcmp(o, "--policy")) {
-			char *copy = strdup(v), *tok, *save = NULL;
-
-			for (tok = strtok_r(copy, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				if (!strcmp(tok, "force-rport"))
-					pol |= 1;
-				else if (!strcmp(tok, "static-port"))
-					pol |= 2;
-				else if (!strcmp(tok, "disable"))
-					pol |= 4;
-				else if (strcmp(tok, "default")) {
-					usage_err("rewrite", "unknown policy \"%s\": expected default, force-rport, static-port or disable",
-						  tok);
-					free(copy);
-					return EX_USAGE;
-				}
-			}
-			free(copy);
+			if (!policy_parse("rewrite", v, &pol, &seen_def))
+				return EX_USAGE;
 			i++;
 		} else if (!strcmp(o, "--reply")) {
 			reply = true;
@@ -259,8 +261,10 @@ int cmd_rewrite(int argc, char **argv)
 		return usage_err("rewrite", "needs a NAT mapping: --snat PRIV=PUB and/or --dnat PUB=PRIV");
 	if ((!has_snat || !has_dnat) && !has_peer)
 		return usage_err("rewrite", "needs --peer ADDR: the other end of the connection");
-	if ((pol & 4) && pol != 4)
-		return usage_err("rewrite", "disable cannot be combined with another policy");
+	rc = policy_check("rewrite", pol, seen_def,
+			  tcp ? IPPROTO_TCP : IPPROTO_UDP);
+	if (rc)
+		return rc;
 
 	A = has_snat ? snat_priv : peer;
 	A2 = has_snat ? snat_pub : peer;
@@ -301,7 +305,7 @@ int cmd_rewrite(int argc, char **argv)
 		ctx.dst_to = A;
 	}
 	/* like the module: the policy's rport edit is for requests only */
-	if (pol & 1)
+	if (pol & SIPALG_POLICY_FORCE_RPORT)
 		ctx.policy |= SA_POL_FORCE_RPORT;
 
 	if (explain) {
@@ -318,7 +322,7 @@ int cmd_rewrite(int argc, char **argv)
 		why = SA_R_TOO_BIG;
 		goto unchanged;
 	}
-	if (pol & 4) {
+	if (pol & SIPALG_POLICY_DISABLE) {
 		if (explain)
 			fprintf(stderr, "policy disable: the ALG leaves the message alone\n");
 		goto pass;
@@ -349,7 +353,7 @@ int cmd_rewrite(int argc, char **argv)
 	r = sa_parse(in, mlen, tr, &m);
 	if (r != SA_R_OK) {
 		why = r;
-		goto unchanged;
+		goto refused;
 	}
 	if (!m.is_request)
 		ctx.policy &= ~SA_POL_FORCE_RPORT;
@@ -358,7 +362,7 @@ int cmd_rewrite(int argc, char **argv)
 	r = sa_plan(in, &m, &ctx, &plan);
 	if (r != SA_R_OK) {
 		why = r;
-		goto unchanged;
+		goto refused;
 	}
 	if (explain)
 		for (i = 0; i < (int)(sizeof(iponly) / sizeof(iponly[0])); i++)
@@ -383,6 +387,20 @@ int cmd_rewrite(int argc, char **argv)
 	fwrite(out, 1, olen, stdout);
 	return EX_OK;
 
+refused:
+	/* the core refuses the message: strict drops it */
+	if (strict_drops(pol, why)) {
+		err_msg("rewrite: dropped by policy strict: %s",
+			sa_reason_str(why));
+		return EX_DROP;
+	}
+	if (explain && (pol & SIPALG_POLICY_STRICT))
+		fprintf(stderr, "not SIP: policy strict lets it pass\n");
+	/*
+	 * Too big for the core, or an empty UDP datagram or another framing
+	 * error (which the module never sees: it does not look at empty or
+	 * over-long payloads): passed even with strict, like the module does.
+	 */
 unchanged:
 	if (explain)
 		fprintf(stderr, "not rewritten: %s: forwarded unchanged\n",

@@ -35,6 +35,18 @@ bool parse_proto(const char *s, uint8_t *proto, const char *cmd);
 bool parse_port(const char *s, uint16_t *port, const char *cmd);
 const char *proto_name(uint8_t proto);
 
+/*
+ * cmd_policy.c: policy words ("force-rport,strict", "default"), shared by
+ * policy set and rewrite --policy. policy_parse adds the SIPALG_POLICY_*
+ * flags of w to *flags (false and a usage error on an unknown name);
+ * policy_check refuses combinations the module refuses (EX_USAGE) for a
+ * port of protocol proto (IPPROTO_UDP or IPPROTO_TCP).
+ */
+bool policy_parse(const char *cmd, const char *w, uint32_t *flags,
+		  bool *seen_def);
+int policy_check(const char *cmd, uint32_t flags, bool seen_def,
+		 uint8_t proto);
+
 /* json.c: a small streaming JSON writer on stdout */
 void js_begin_obj(const char *key);
 void js_end_obj(void);

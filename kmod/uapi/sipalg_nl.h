@@ -2,7 +2,13 @@
 /*
  * sipalg generic netlink interface: per-port policy and counters.
  *
- * Family name "sipalg", version SIPALG_GENL_VERSION. All state is per
+ * Family name "sipalg", version SIPALG_GENL_VERSION (the family's version
+ * in the controller's CTRL_ATTR_VERSION). Versions only add: a request
+ * valid for version N means the same in every later version.
+ *   1  the commands below, policies FORCE_RPORT, STATIC_PORT, DISABLE
+ *   2  policy STRICT
+ * A tool that needs a later version than the loaded module's says so
+ * instead of sending what the module would refuse. All state is per
  * network namespace: a request acts on the namespace of the socket that
  * sends it. Commands that change state need CAP_NET_ADMIN in the user
  * namespace that owns that network namespace.
@@ -18,7 +24,8 @@
  *	Needs:    L4PROTO, PORT, POLICY
  *	Optional: FAMILY (default SIPALG_FAMILY_ANY)
  *	Errors:   ENOSPC when the table holds SIPALG_MAX_POLICIES policies,
- *		  EINVAL for contradicting flags (disable with anything else).
+ *		  EINVAL for contradicting flags (disable with anything else),
+ *		  and for STRICT on a TCP port.
  *
  *   SIPALG_CMD_POLICY_GET (do, dump)
  *	do: the policy of one key (L4PROTO, PORT, optional FAMILY);
@@ -51,6 +58,15 @@
  *		   is free (counted as STATIC_KEPT, else STATIC_FALLBACK).
  *   DISABLE	   the ALG leaves the port alone: no rewrite, no pinholes.
  *		   Cannot be combined with another flag.
+ *   STRICT	   (version 2) drop what the ALG refuses: a UDP SIP message
+ *		   the core cannot parse or rewrite safely (any reason but
+ *		   "not-sip") is dropped and counted as DROPPED with its reason,
+ *		   instead of being forwarded unchanged. Keep-alives, messages
+ *		   with nothing to rewrite and datagrams that are not SIP at all
+ *		   (STUN and other keep-alives share SIP ports) still pass.
+ *		   UDP ports only: a TCP segment dropped by a router is
+ *		   retransmitted by the sender and stalls the connection, so a
+ *		   TCP key with STRICT is refused.
  * A policy takes effect on the next message of existing connections.
  *
  * Per-port counters are keyed by L4 protocol and port only (FAMILY is
@@ -60,7 +76,7 @@
 #define _UAPI_SIPALG_NL_H
 
 #define SIPALG_GENL_NAME	"sipalg"
-#define SIPALG_GENL_VERSION	1
+#define SIPALG_GENL_VERSION	2
 
 /* most policies a network namespace can hold */
 #define SIPALG_MAX_POLICIES	256
@@ -69,7 +85,8 @@
 #define SIPALG_POLICY_FORCE_RPORT	0x1
 #define SIPALG_POLICY_STATIC_PORT	0x2
 #define SIPALG_POLICY_DISABLE		0x4
-#define SIPALG_POLICY_ALL		0x7
+#define SIPALG_POLICY_STRICT		0x8	/* version 2 */
+#define SIPALG_POLICY_ALL		0xf
 
 /* SIPALG_A_FAMILY values: the policy applies to both, or one, IP version */
 #define SIPALG_FAMILY_ANY	0

@@ -36,7 +36,7 @@ t_run usage-policy-no-verb expect_rc 2 "needs a verb" "$CTL" policy
 t_run usage-policy-unknown-verb expect_rc 2 'unknown verb "frob"' "$CTL" policy frob
 t_run usage-policy-set-no-key expect_rc 2 "needs a protocol \(udp or tcp\) and a port" "$CTL" policy set udp
 t_run usage-policy-set-no-policy expect_rc 2 "needs a policy after the port" "$CTL" policy set udp 5060
-t_run usage-unknown-policy expect_rc 2 'unknown policy "bogus"' "$CTL" policy set udp 5060 bogus
+t_run usage-unknown-policy expect_rc 2 'unknown policy "bogus": expected default, force-rport, static-port, strict or disable' "$CTL" policy set udp 5060 bogus
 t_run usage-unknown-policy-in-list expect_rc 2 'unknown policy "forcerport"' "$CTL" policy set udp 5060 static-port,forcerport
 t_run usage-unknown-proto expect_rc 2 'unknown protocol "sctp": expected udp or tcp' "$CTL" policy set sctp 5060 disable
 t_run usage-port-zero expect_rc 2 "port out of range: 0 \(expected 1 to 65535\)" "$CTL" policy set udp 0 disable
@@ -46,6 +46,13 @@ t_run usage-port-not-number expect_rc 2 'bad port "50x60"' "$CTL" policy del tcp
 t_run usage-port-negative expect_rc 2 'bad port "-1"' "$CTL" policy del tcp -1
 t_run usage-disable-combined expect_rc 2 "disable cannot be combined" "$CTL" policy set udp 5060 disable force-rport
 t_run usage-default-combined expect_rc 2 "default cannot be combined" "$CTL" policy set udp 5060 default,static-port
+# strict: UDP only (a dropped TCP segment is retransmitted), never with
+# disable or default; refused before talking to the kernel
+t_run usage-strict-tcp expect_rc 2 "strict applies to UDP ports only" "$CTL" policy set tcp 5060 strict
+t_run usage-strict-tcp-family expect_rc 2 "strict applies to UDP ports only" "$CTL" -6 policy set tcp 5060 force-rport,strict
+t_run usage-strict-disable expect_rc 2 "disable cannot be combined" "$CTL" policy set udp 5060 disable strict
+t_run usage-strict-default expect_rc 2 "default cannot be combined" "$CTL" policy set udp 5060 default,strict
+t_run usage-strict-misspelt expect_rc 2 'unknown policy "strikt"' "$CTL" policy set udp 5060 force-rport,strikt
 t_run usage-del-extra-arg expect_rc 2 'unexpected argument "x"' "$CTL" policy del udp 5060 x
 t_run usage-flush-extra-arg expect_rc 2 'unexpected argument "all"' "$CTL" policy flush all
 t_run usage-stats-proto-without-port expect_rc 2 "a protocol needs a port" "$CTL" stats udp
@@ -61,6 +68,7 @@ if [ -d /sys/module/sipalg ]; then
 else
 	t_run module-not-loaded-show expect_rc 4 "sipalg kernel module is not loaded.*modprobe sipalg" "$CTL" policy show
 	t_run module-not-loaded-set expect_rc 4 "sipalg kernel module is not loaded" "$CTL" policy set udp 5060 force-rport
+	t_run module-not-loaded-set-strict expect_rc 4 "sipalg kernel module is not loaded" "$CTL" policy set udp 5060 force-rport,strict
 	t_run module-not-loaded-stats expect_rc 4 "sipalg kernel module is not loaded" "$CTL" -j stats
 fi
 
@@ -86,6 +94,11 @@ help_lists_exit_codes() {
 		"$CTL" rewrite --help | grep -q "3 the ALG would drop it"
 }
 t_run help-exit-codes help_lists_exit_codes
+help_names_strict() {
+	"$CTL" policy --help | grep -q "^  strict  .*drop what the ALG refuses" &&
+		"$CTL" rewrite --help | grep -q "strict or disable"
+}
+t_run help-policy-strict help_names_strict
 
 # ------------------------------------------------------------------ rewrite
 # rw NAME ARGS...: rewrite $W/NAME.in, compare stdout with $W/NAME.want byte
@@ -432,6 +445,97 @@ stdin_in() {
 }
 t_run rewrite-reads-stdin stdin_in
 
+# ---------------------------------------------------------- rewrite strict
+# policy strict: what the ALG refuses is dropped (exit 3, nothing on stdout,
+# the reason on stderr); what it forwards is forwarded as without strict
+
+# drop NAME WANT_REASON ARGS...: rewrite $W/NAME.in must exit 3 with an
+# empty stdout and "dropped by policy strict: WANT_REASON" on stderr
+drop() {
+	local name=$1 reason=$2 rc
+	shift 2
+	"$CTL" rewrite "$@" "$W/$name.in" >"$W/$name.got" 2>"$W/$name.err"
+	rc=$?
+	cat "$W/$name.err"
+	[ "$rc" = 3 ] || { echo "exit $rc, want 3"; return 1; }
+	[ ! -s "$W/$name.got" ] || { echo "stdout not empty:"; cat -A "$W/$name.got"; return 1; }
+	grep -q -x "sipalgctl: rewrite: dropped by policy strict: $reason" "$W/$name.err" ||
+		{ echo "stderr lacks the drop reason $reason"; return 1; }
+}
+
+# a REGISTER whose top Via carries rport twice (bad-via) and one with two
+# Content-Length headers (bad-content-length): the core refuses both
+crlf "$W/badvia.in" <<'M'
+REGISTER sip:203.0.113.10 SIP/2.0
+Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK9;rport;rport
+From: <sip:100@203.0.113.10>;tag=9
+To: <sip:100@203.0.113.10>
+Call-ID: m9@10.0.0.2
+CSeq: 9 REGISTER
+Contact: <sip:100@10.0.0.2:5060>
+Content-Length: 0
+
+M
+crlf "$W/badcl.in" <<'M'
+OPTIONS sip:203.0.113.10 SIP/2.0
+Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK10
+From: <sip:100@203.0.113.10>;tag=10
+To: <sip:203.0.113.10>
+Call-ID: o10
+CSeq: 10 OPTIONS
+Content-Length: 0
+Content-Length: 0
+
+M
+t_run rewrite-strict-drops-bad-via drop badvia bad-via "${SNAT[@]}" --policy strict
+t_run rewrite-strict-drops-bad-content-length drop badcl bad-content-length "${SNAT[@]}" --policy strict
+# combined with another policy, in one word or two options, reply direction
+t_run rewrite-strict-combined-drops drop badvia bad-via "${SNAT[@]}" --policy force-rport,strict
+t_run rewrite-strict-two-options-drops drop badcl bad-content-length "${SNAT[@]}" --policy strict --policy force-rport --reply
+# --explain: the mapping first, then the drop; still nothing on stdout
+strict_explain() {
+	drop badvia bad-via "${SNAT[@]}" --policy strict --explain &&
+		grep -q "^UDP, original direction: source 10.0.0.2:5060 -> 198.51.100.1:40000" "$W/badvia.err" &&
+		! grep -q "forwarded" "$W/badvia.err"
+}
+t_run rewrite-strict-explain-drops strict_explain
+# without strict the same messages are forwarded byte for byte
+cp "$W/badvia.in" "$W/badvia.want"
+cp "$W/badcl.in" "$W/badcl.want"
+nostrict_via() { rw badvia "${SNAT[@]}" && grep -q "not rewritten: bad-via: forwarded unchanged" "$W/badvia.explain"; }
+t_run rewrite-malformed-without-strict-unchanged nostrict_via
+t_run rewrite-malformed-force-rport-unchanged rw badcl "${SNAT[@]}" --policy force-rport
+# with strict, a good message is rewritten as without it; force-rport too
+cp "$W/reg.in" "$W/sreg.in"
+cp "$W/reg.want" "$W/sreg.want"
+t_run rewrite-strict-good-rewritten rw sreg "${SNAT[@]}" --policy strict
+cp "$W/reg.in" "$W/sregr.in"
+cp "$W/regr.want" "$W/sregr.want"
+t_run rewrite-strict-force-rport-good-rewritten rw sregr "${SNAT[@]}" --policy strict,force-rport
+# nothing to rewrite (a response naming no private address): forwarded
+cp "$W/okr.want" "$W/snop.in"
+cp "$W/okr.want" "$W/snop.want"
+t_run rewrite-strict-nothing-to-change-forwarded rw snop "${SNAT[@]}" --policy strict
+# keep-alives and what is not SIP at all (STUN shares SIP ports) pass
+cp "$W/ka.in" "$W/ska.in"
+cp "$W/ka.in" "$W/ska.want"
+t_run rewrite-strict-keepalive-forwarded rw ska "${SNAT[@]}" --policy strict
+# a STUN binding request (RFC 5389 header, magic cookie 0x2112A442)
+printf '\x00\x01\x00\x00\x21\x12\xa4\x42abcdefghijkl' >"$W/stun.in"
+cp "$W/stun.in" "$W/stun.want"
+strict_stun() { rw stun "${SNAT[@]}" --policy strict && grep -q "not rewritten: not-sip: forwarded unchanged" "$W/stun.explain"; }
+t_run rewrite-strict-not-sip-forwarded strict_stun
+# text that is not SIP passes too; the start of a SIP request cut short
+# (no end of line) is a truncated message, dropped
+cp "$W/ns.in" "$W/sns.in"
+cp "$W/ns.in" "$W/sns.want"
+t_run rewrite-strict-not-sip-text-forwarded rw sns "${SNAT[@]}" --policy strict
+printf 'REGISTER sip:203.0.113.10 SIP/2.0' >"$W/trunc.in"
+t_run rewrite-strict-truncated-drops drop trunc truncated "${SNAT[@]}" --policy strict
+# usage errors: strict is for UDP only, never with disable
+t_run rewrite-strict-tcp-refused expect_rc 2 "strict applies to UDP ports only" "$CTL" rewrite "${SNAT[@]}" --tcp --policy strict "$W/tcp.in"
+t_run rewrite-strict-disable-refused expect_rc 2 "disable cannot be combined" "$CTL" rewrite "${SNAT[@]}" --policy strict,disable "$W/reg.in"
+
 # rewrite usage errors
 t_run rewrite-needs-mapping expect_rc 2 "needs a NAT mapping" "$CTL" rewrite --peer 1.2.3.4:5060 "$W/reg.in"
 t_run rewrite-needs-peer expect_rc 2 "needs --peer" "$CTL" rewrite --snat 10.0.0.2:5060=198.51.100.1:40000 "$W/reg.in"
@@ -442,7 +546,7 @@ t_run rewrite-port-out-of-range expect_rc 2 "port out of range: 70000" "$CTL" re
 t_run rewrite-pair-without-equals expect_rc 2 "--snat needs ADDR=ADDR" "$CTL" rewrite --snat 10.0.0.2:5060 --peer 1.2.3.4:5060 "$W/reg.in"
 t_run rewrite-mixed-families expect_rc 2 "both sides must be IPv4 or both IPv6" "$CTL" rewrite --snat '10.0.0.2:5060=[2001:db8::1]:4' --peer 1.2.3.4:5060 "$W/reg.in"
 t_run rewrite-mixed-peer-family expect_rc 2 "mixes IPv4 and IPv6" "$CTL" rewrite --snat 10.0.0.2:5060=198.51.100.1:4 --peer '[2001:db8::9]:5060' "$W/reg.in"
-t_run rewrite-unknown-policy expect_rc 2 'unknown policy "rport"' "$CTL" rewrite "${SNAT[@]}" --policy rport "$W/reg.in"
+t_run rewrite-unknown-policy expect_rc 2 'unknown policy "rport": expected default, force-rport, static-port, strict or disable' "$CTL" rewrite "${SNAT[@]}" --policy rport "$W/reg.in"
 t_run rewrite-disable-combined expect_rc 2 "disable cannot be combined" "$CTL" rewrite "${SNAT[@]}" --policy disable,force-rport "$W/reg.in"
 t_run rewrite-option-needs-value expect_rc 2 "--peer needs a value" "$CTL" rewrite --snat 10.0.0.2:5060=198.51.100.1:4 --peer
 t_run rewrite-unknown-option expect_rc 2 'unknown option "--nat"' "$CTL" rewrite --nat x "$W/reg.in"
@@ -474,7 +578,7 @@ man_ok() {
 	LC_ALL=C MANWIDTH=80 man -l "$f" 2>/dev/null | col -b >"$W/man.txt"
 	# every command and policy is documented
 	for w in "policy set" "policy del" "policy show" "policy flush" "stats" \
-		"flows" "rewrite" force-rport static-port disable default \
+		"flows" "rewrite" force-rport static-port strict disable default \
 		--snat --dnat --peer --reply --tcp --explain; do
 		grep -q -- "$w" "$W/man.txt" || { echo "man page lacks $w"; return 1; }
 	done
@@ -495,7 +599,24 @@ completion_ok() {
 		_sipalgctl
 		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
 	' _ "$f" >"$W/comp"
+	[ "$(cat "$W/comp")" = "default disable force-rport static-port strict " ] || { cat "$W/comp"; return 1; }
+	# strict is not offered for TCP ports
+	bash -c '
+		. "$1"
+		COMP_WORDS=(sipalgctl policy set tcp 5061 "")
+		COMP_CWORD=5
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$f" >"$W/comp"
 	[ "$(cat "$W/comp")" = "default disable force-rport static-port " ] || { cat "$W/comp"; return 1; }
+	bash -c '
+		. "$1"
+		COMP_WORDS=(sipalgctl rewrite --policy "")
+		COMP_CWORD=3
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$f" >"$W/comp"
+	[ "$(cat "$W/comp")" = "default disable force-rport static-port strict " ] || { cat "$W/comp"; return 1; }
 	bash -c '
 		. "$1"
 		COMP_WORDS=(sipalgctl "")

@@ -213,6 +213,79 @@ static void policy_reason_names(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, sipalg_reason_name(~0U));
 }
 
+/* which refusals policy strict drops: UDP, every reason but ok / not-sip */
+static void policy_strict_drops(struct kunit *test)
+{
+	const u32 all = SIPALG_POL_FORCE_RPORT | SIPALG_POL_STATIC_PORT |
+			SIPALG_POL_STRICT;
+	unsigned int r;
+
+	for (r = SA_R_OK + 1; r < SA_R_MAX; r++) {
+		bool want = r != SA_R_NOT_SIP;
+
+		KUNIT_EXPECT_EQ_MSG(test, sipalg_policy_drops(SIPALG_POL_STRICT,
+							      IPPROTO_UDP, r),
+				    want, "reason %s", sipalg_reason_name(r));
+		KUNIT_EXPECT_EQ_MSG(test, sipalg_policy_drops(all, IPPROTO_UDP, r),
+				    want, "reason %s", sipalg_reason_name(r));
+		/* not strict, not UDP, or disable: never */
+		KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(0, IPPROTO_UDP, r));
+		KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POL_FORCE_RPORT |
+							     SIPALG_POL_STATIC_PORT,
+							     IPPROTO_UDP, r));
+		KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POL_STRICT,
+							     IPPROTO_TCP, r));
+		KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POL_STRICT |
+							     SIPALG_POL_DISABLE,
+							     IPPROTO_UDP, r));
+	}
+	/* nothing refused: nothing dropped */
+	KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POL_STRICT,
+						     IPPROTO_UDP, SA_R_OK));
+}
+
+/* a strict drop is counted as dropped with its reason, nothing else */
+static void policy_strict_drop_counts(struct kunit *test)
+{
+	const struct sipalg_ctrs *c;
+	s64 dropped = -1, via = -1, unchanged = -1;
+
+	sipalg_stats_reset(&init_net);
+	KUNIT_EXPECT_FALSE(test, sipalg_policy_drop(&init_net, IPPROTO_UDP, 5097,
+						    SIPALG_POL_FORCE_RPORT,
+						    SA_R_BAD_VIA));
+	KUNIT_EXPECT_FALSE(test, sipalg_policy_drop(&init_net, IPPROTO_UDP, 5097,
+						    SIPALG_POL_STRICT,
+						    SA_R_NOT_SIP));
+	KUNIT_EXPECT_FALSE(test, sipalg_policy_drop(&init_net, IPPROTO_TCP, 5097,
+						    SIPALG_POL_STRICT,
+						    SA_R_BAD_VIA));
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, sipalg_port_ctrs(&init_net, IPPROTO_UDP, 5097));
+	KUNIT_EXPECT_NULL(test, sipalg_port_ctrs(&init_net, IPPROTO_TCP, 5097));
+	rcu_read_unlock();
+
+	KUNIT_EXPECT_TRUE(test, sipalg_policy_drop(&init_net, IPPROTO_UDP, 5097,
+						   SIPALG_POL_STRICT,
+						   SA_R_BAD_VIA));
+	KUNIT_EXPECT_TRUE(test, sipalg_policy_drop(&init_net, IPPROTO_UDP, 5097,
+						   SIPALG_POL_FORCE_RPORT |
+						   SIPALG_POL_STRICT,
+						   SA_R_BAD_CLEN));
+	rcu_read_lock();
+	c = sipalg_port_ctrs(&init_net, IPPROTO_UDP, 5097);
+	KUNIT_EXPECT_NOT_NULL(test, c);
+	if (c) {
+		dropped = atomic64_read(&c->c[SIPALG_CTR_DROPPED]);
+		via = atomic64_read(&c->dropped[SA_R_BAD_VIA]);
+		unchanged = atomic64_read(&c->c[SIPALG_CTR_UNCHANGED]);
+	}
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, dropped, 2LL);
+	KUNIT_EXPECT_EQ(test, via, 1LL);
+	KUNIT_EXPECT_EQ(test, unchanged, 0LL);
+}
+
 /* ------------------------------------------------------------- netlink */
 
 struct nl_sock {
@@ -409,6 +482,25 @@ static void nl_policy_roundtrip(struct kunit *test)
 	if (a)
 		KUNIT_EXPECT_EQ(test, nla_get_u16(a), 5080);
 
+	/* strict (version 2) combines with the others on a UDP port */
+	nl_start(&r, SIPALG_CMD_POLICY_SET);
+	nl_key(&r, IPPROTO_UDP, 5080);
+	nl_put_u32(&r, SIPALG_A_POLICY,
+		   SIPALG_POLICY_FORCE_RPORT | SIPALG_POLICY_STRICT);
+	KUNIT_EXPECT_EQ(test, nl_do(test, &s, s.family, &r, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, sipalg_policy_get_af(&init_net, NFPROTO_IPV4,
+						   IPPROTO_UDP, 5080),
+			(u32)(SIPALG_POL_FORCE_RPORT | SIPALG_POL_STRICT));
+	nl_start(&r, SIPALG_CMD_POLICY_GET);
+	nl_key(&r, IPPROTO_UDP, 5080);
+	KUNIT_EXPECT_EQ(test, nl_do(test, &s, s.family, &r, reply, &rlen), 0);
+	a = nla_find(reply, rlen, SIPALG_A_POLICY);
+	KUNIT_EXPECT_NOT_NULL(test, a);
+	if (a)
+		KUNIT_EXPECT_EQ(test, nla_get_u32(a),
+				(u32)(SIPALG_POLICY_FORCE_RPORT |
+				      SIPALG_POLICY_STRICT));
+
 	nl_start(&r, SIPALG_CMD_POLICY_DEL);
 	nl_key(&r, IPPROTO_UDP, 5080);
 	KUNIT_EXPECT_EQ(test, nl_do(test, &s, s.family, &r, NULL, NULL), 0);
@@ -441,9 +533,17 @@ static const struct nl_bad_case nl_bad_cases[] = {
 	{ "l4proto 7", -EINVAL, -1, 7, 5060, 1, 0, false },
 	{ "family 3", -EINVAL, 3, IPPROTO_UDP, 5060, 1, 0, false },
 	{ "family 11", -ERANGE, 11, IPPROTO_UDP, 5060, 1, 0, false },
-	{ "unknown policy bit", -EINVAL, -1, IPPROTO_UDP, 5060, 0x8, 0, false },
+	{ "unknown policy bit", -EINVAL, -1, IPPROTO_UDP, 5060,
+	  SIPALG_POLICY_ALL + 1, 0, false },
 	{ "disable with rport", -EINVAL, -1, IPPROTO_UDP, 5060,
 	  SIPALG_POLICY_DISABLE | SIPALG_POLICY_FORCE_RPORT, 0, false },
+	{ "disable with strict", -EINVAL, -1, IPPROTO_UDP, 5060,
+	  SIPALG_POLICY_DISABLE | SIPALG_POLICY_STRICT, 0, false },
+	{ "strict on TCP", -EINVAL, -1, IPPROTO_TCP, 5060,
+	  SIPALG_POLICY_STRICT, 0, false },
+	{ "strict on TCP, one family", -EINVAL, SIPALG_FAMILY_INET6,
+	  IPPROTO_TCP, 5060, SIPALG_POLICY_STRICT | SIPALG_POLICY_FORCE_RPORT,
+	  0, false },
 	{ "stats in a request", -EINVAL, -1, IPPROTO_UDP, 5060, 1,
 	  SIPALG_A_STATS, false },
 	{ "pad in a request", -EINVAL, -1, IPPROTO_UDP, 5060, 1, SIPALG_A_PAD,
@@ -576,6 +676,8 @@ static struct kunit_case sipalg_policy_cases[] = {
 	KUNIT_CASE(policy_table_full),
 	KUNIT_CASE(policy_counter_slots_kept),
 	KUNIT_CASE(policy_reason_names),
+	KUNIT_CASE(policy_strict_drops),
+	KUNIT_CASE(policy_strict_drop_counts),
 	KUNIT_CASE(nl_policy_roundtrip),
 	KUNIT_CASE(nl_policy_rejects),
 	KUNIT_CASE(nl_policy_dump_all),
