@@ -13,6 +13,18 @@
  * the NAT the port shown is the first free pair from its own port upwards,
  * in steps of 2, so the public port is the one the pinhole holds.
  *
+ * Calls: one signalling connection (a PBX's trunk) carries many calls, so
+ * each media expectation is remembered with its call (a keyed hash of the
+ * Call-ID) in a table per connection. A BYE, a CANCEL or a final failure of
+ * an INVITE removes that call's pinholes only; an SDP (offer or answer:
+ * INVITE, re-INVITE, UPDATE, PRACK, ACK, their responses), once its
+ * message passes, removes the pinholes its sender's earlier SDP of the call
+ * opened and this one no longer names (hold with a=inactive or port 0, a
+ * moved port). A pinhole the table does not know (table full, no memory,
+ * the first packet of a connection, a message without Call-ID) is removed,
+ * as it always was, by the end of any call of the connection; counted in
+ * sipalg_pins_untracked.
+ *
  * Registrations: a REGISTER from behind the NAT opens a permanent, inactive
  * expectation from the registrar to the Contact's public address, made
  * active with the registration's lifetime by a 2xx, removed by an
@@ -21,6 +33,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/moduleparam.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
+#include <linux/slab.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_expect.h>
@@ -29,6 +45,399 @@
 
 #include "sipalg.h"
 #include "compat.h"
+
+/*
+ * The pinhole table of a connection. An expectation of the connection is
+ * identified by its direction and destination port: the kernel replaces an
+ * expectation of the same master, class and tuple, and the tuple's
+ * addresses follow from the direction. pin[] is sorted by (dir, port); a
+ * pin may outlive its expectation (used by the media, expired): the dead
+ * ones are collected when the table is full, before it grows.
+ *
+ * Bounds: at most sipalg_pin_max pins (the media classes' max_expected
+ * together, so that after collection the live ones always fit), allocated
+ * (GFP_ATOMIC) as the connection's calls need them, freed with the
+ * conntrack (helper destroy callback) or at module unload. Only a
+ * confirmed conntrack gets a table: the kernel frees an unconfirmed one
+ * (its first packet dropped) without calling the destroy callback.
+ *
+ * Locking: the tables hang in sipalg_calls_hash[sipalg_ct_hash(ct)], and
+ * a table and its bucket are only touched under sipalg_ct_lock(ct);
+ * expectations are only looked at under nf_conntrack_expect_lock, taken
+ * inside it.
+ *
+ * Call-IDs are hashed with a random key: 64 bits that a peer cannot make
+ * collide on purpose. Should two calls of a connection still share a hash,
+ * the end of one removes the other's pinholes not yet used by the media;
+ * nothing worse.
+ */
+struct sipalg_pin {
+	u64 call;		/* sipalg_call_id() of the call */
+	u16 port;		/* the expectation's destination port */
+	u8 dir;			/* the expectation's direction */
+	u8 mark;		/* SIPALG_PIN_* */
+};
+
+#define SIPALG_PIN_FRESH	0x01	/* named by the message being handled */
+#define SIPALG_PIN_LIVE		0x02	/* its expectation exists (collection) */
+
+/* sipalg_pkt.sdp: what the message's SDP did */
+#define SIPALG_SDP_NONE		0	/* none, or no call to tie it to */
+#define SIPALG_SDP_WHOLE	1	/* every pinhole it names is open */
+#define SIPALG_SDP_PART		2	/* some could not be opened */
+
+#define SIPALG_PINS_MIN		8	/* first allocation */
+
+struct sipalg_calls {
+	struct hlist_node node;
+	const struct nf_conn *ct;	/* the owner: compared, never followed */
+	struct sipalg_pin *pin;
+	u16 n;
+	u16 size;
+	bool untracked;		/* it may have media expectations pin[] lacks */
+};
+
+static struct hlist_head sipalg_calls_hash[1 << SIPALG_CT_HASH_BITS];
+static siphash_key_t sipalg_call_key __read_mostly;
+unsigned int sipalg_pin_max __read_mostly = SIPALG_PINS_MIN;
+atomic_long_t sipalg_pins_untracked = ATOMIC_LONG_INIT(0);
+
+static int sipalg_untracked_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&sipalg_pins_untracked));
+}
+
+static int sipalg_untracked_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+static const struct kernel_param_ops sipalg_untracked_ops = {
+	.set = sipalg_untracked_set,
+	.get = sipalg_untracked_get,
+};
+
+module_param_cb(untracked_pinholes, &sipalg_untracked_ops, NULL, 0444);
+MODULE_PARM_DESC(untracked_pinholes,
+		 "media pinholes not tracked per call (read only): removed by the end of any call of their connection");
+
+/* the message's call: keyed hash of its Call-ID, 0 when it has none */
+static u64 sipalg_call_id(const u8 *msg, const struct sa_msg *m)
+{
+	u64 h;
+
+	if (!m->call_id.len)
+		return 0;
+	h = siphash(msg + m->call_id.off, m->call_id.len, &sipalg_call_key);
+	return h ? h : 1;
+}
+
+static bool sipalg_exp_media(const struct nf_conntrack_expect *exp)
+{
+	return exp->class != SIPALG_EXP_SIGNALLING;
+}
+
+static u32 sipalg_pin_key(unsigned int dir, u16 port)
+{
+	return (u32)dir << 16 | port;
+}
+
+/* the index of the pin (dir, port), or where it would go */
+static unsigned int sipalg_pin_pos(const struct sipalg_calls *c,
+				   unsigned int dir, u16 port, bool *found)
+{
+	u32 key = sipalg_pin_key(dir, port);
+	unsigned int lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		u32 k = sipalg_pin_key(c->pin[mid].dir, c->pin[mid].port);
+
+		if (k == key) {
+			*found = true;
+			return mid;
+		}
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+static struct sipalg_calls *sipalg_calls_lookup(const struct nf_conn *ct)
+{
+	struct sipalg_calls *c;
+
+	hlist_for_each_entry(c, &sipalg_calls_hash[sipalg_ct_hash(ct)], node)
+		if (c->ct == ct)
+			return c;
+	return NULL;
+}
+
+/* the connection's table, if it has one */
+static struct sipalg_calls *sipalg_calls_find(const struct nf_conn *ct)
+{
+	if (!(sipalg_ct_data(ct)->flags & SIPALG_F_CALLS))
+		return NULL;
+	return sipalg_calls_lookup(ct);
+}
+
+/* the connection's table, made when first needed */
+static struct sipalg_calls *sipalg_calls_get(struct nf_conn *ct)
+{
+	struct sipalg_ct *d = sipalg_ct_data(ct);
+	const struct nf_conn_help *help = nfct_help(ct);
+	struct sipalg_calls *c = sipalg_calls_lookup(ct);
+	unsigned int class;
+
+	if (c && (d->flags & SIPALG_F_CALLS))
+		return c;
+	/* unconfirmed or dying: nothing would free it */
+	if (!nf_ct_is_confirmed(ct) || nf_ct_is_dying(ct))
+		return NULL;
+	/*
+	 * A table found without the flag was left by a conntrack that lived
+	 * at this address before (its helper taken away by ctnetlink, so no
+	 * destroy callback came): reuse it.
+	 */
+	if (!c) {
+		c = kzalloc(sizeof(*c), GFP_ATOMIC | __GFP_NOWARN);
+		if (!c)
+			return NULL;
+		c->ct = ct;
+		hlist_add_head(&c->node, &sipalg_calls_hash[sipalg_ct_hash(ct)]);
+	}
+	c->n = 0;
+	/* pinholes opened before the table: the first packet's, say */
+	c->untracked = false;
+	for (class = SIPALG_EXP_AUDIO; class < SIPALG_EXP_MAX; class++)
+		if (READ_ONCE(help->expecting[class]))
+			c->untracked = true;
+	d->flags |= SIPALG_F_CALLS;
+	return c;
+}
+
+/* the conntrack dies (helper destroy callback) */
+void sipalg_calls_free(struct nf_conn *ct)
+{
+	spinlock_t *lock = sipalg_ct_lock(ct);
+	struct sipalg_calls *c;
+
+	if (!nfct_help(ct) || (READ_ONCE(sipalg_ct_data(ct)->flags) & SIPALG_F_MEDIA))
+		return;
+	spin_lock_bh(lock);
+	c = sipalg_calls_find(ct);
+	if (c) {
+		hlist_del(&c->node);
+		sipalg_ct_data(ct)->flags &= ~SIPALG_F_CALLS;
+	}
+	spin_unlock_bh(lock);
+	if (!c)
+		return;
+	kfree(c->pin);
+	kfree(c);
+}
+
+/*
+ * Module unload, after the helpers are unregistered: nothing else reaches
+ * the tables any more.
+ */
+static void sipalg_calls_free_all(void)
+{
+	struct sipalg_calls *c;
+	struct hlist_node *next;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sipalg_calls_hash); i++) {
+		hlist_for_each_entry_safe(c, next, &sipalg_calls_hash[i], node) {
+			hlist_del(&c->node);
+			kfree(c->pin);
+			kfree(c);
+		}
+	}
+}
+
+/* keep the pins whose expectation still exists */
+static void sipalg_pins_collect(struct sipalg_calls *c, struct nf_conn *ct)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+	struct nf_conntrack_expect *exp;
+	unsigned int i, j;
+	bool found;
+
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &help->expectations, lnode) {
+		if (!sipalg_exp_media(exp))
+			continue;
+		i = sipalg_pin_pos(c, exp->dir, ntohs(exp->tuple.dst.u.udp.port),
+				   &found);
+		if (found)
+			c->pin[i].mark |= SIPALG_PIN_LIVE;
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	for (i = j = 0; i < c->n; i++) {
+		if (!(c->pin[i].mark & SIPALG_PIN_LIVE))
+			continue;
+		c->pin[i].mark &= ~SIPALG_PIN_LIVE;
+		c->pin[j++] = c->pin[i];
+	}
+	c->n = j;
+}
+
+/* room for one more pin: collect the dead ones, grow up to the bound */
+static bool sipalg_pins_room(struct sipalg_calls *c, struct nf_conn *ct)
+{
+	unsigned int limit = READ_ONCE(sipalg_pin_max), size;
+	struct sipalg_pin *pin;
+
+	if (c->n < c->size && c->n < limit)
+		return true;
+	sipalg_pins_collect(c, ct);
+	if (c->n >= limit)
+		return false;
+	/* grow only when mostly live, so that collecting pays */
+	if (c->n < c->size - c->size / 4)
+		return true;
+	size = min(max_t(unsigned int, 2 * c->size, SIPALG_PINS_MIN), limit);
+	if (size <= c->size)
+		return c->n < c->size;
+	pin = krealloc_array(c->pin, size, sizeof(*pin),
+			     GFP_ATOMIC | __GFP_NOWARN);
+	if (!pin)
+		return c->n < c->size;
+	c->pin = pin;
+	c->size = size;
+	return true;
+}
+
+/* the expectation (dir, port) was just made for the message's call */
+static void sipalg_pin_add(struct sipalg_pkt *p, struct sipalg_calls *c,
+			   unsigned int dir, u16 port)
+{
+	struct sipalg_pin *pin;
+	unsigned int i;
+	bool found;
+
+	if (c && p->call) {
+		i = sipalg_pin_pos(c, dir, port, &found);
+		if (!found && sipalg_pins_room(c, p->ct)) {
+			/* collecting may have moved it */
+			i = sipalg_pin_pos(c, dir, port, &found);
+			if (!found) {
+				memmove(&c->pin[i + 1], &c->pin[i],
+					(c->n - i) * sizeof(*c->pin));
+				c->n++;
+				found = true;
+			}
+		}
+		if (found) {
+			pin = &c->pin[i];
+			pin->call = p->call;
+			pin->port = port;
+			pin->dir = dir;
+			pin->mark = SIPALG_PIN_FRESH;
+			return;
+		}
+	}
+	if (c)
+		c->untracked = true;
+	atomic_long_inc(&sipalg_pins_untracked);
+}
+
+/*
+ * Whether a pin goes: the call's (end of a call), or (the side's new SDP,
+ * sdp) those of the call in direction dir that the SDP did not name.
+ */
+static bool sipalg_pin_goes(const struct sipalg_pin *pin, u64 call,
+			    unsigned int dir, bool sdp)
+{
+	if (!call || pin->call != call)
+		return false;
+	return !sdp || (pin->dir == dir && !(pin->mark & SIPALG_PIN_FRESH));
+}
+
+/*
+ * Remove the pins that go (sipalg_pin_goes) and their pinholes; at the end
+ * of a call (!sdp) every untracked pinhole too.
+ */
+static void sipalg_pins_remove(struct sipalg_pkt *p, struct sipalg_calls *c,
+			       unsigned int dir, bool sdp)
+{
+	struct nf_conn_help *help = nfct_help(p->ct);
+	struct nf_conntrack_expect *exp;
+	struct hlist_node *next;
+	unsigned int i, j, n = 0;
+	bool found;
+
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry_safe(exp, next, &help->expectations, lnode) {
+		if (!sipalg_exp_media(exp))
+			continue;
+		i = sipalg_pin_pos(c, exp->dir, ntohs(exp->tuple.dst.u.udp.port),
+				   &found);
+		if (found ? !sipalg_pin_goes(&c->pin[i], p->call, dir, sdp) :
+			    sdp || !c->untracked)
+			continue;
+		nf_ct_unlink_expect(exp);
+		n++;
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	for (i = j = 0; i < c->n; i++)
+		if (!sipalg_pin_goes(&c->pin[i], p->call, dir, sdp))
+			c->pin[j++] = c->pin[i];
+	c->n = j;
+	if (!sdp)
+		c->untracked = false;
+	while (n--)
+		sipalg_count_p(p, SIPALG_CTR_PINHOLE_EXPIRED, 0);
+}
+
+/* a message is parsed: its call, nothing done yet */
+void sipalg_expect_msg_init(struct sipalg_pkt *p, const u8 *msg,
+			    const struct sa_msg *m)
+{
+	p->call = sipalg_call_id(msg, m);
+	p->sdp = SIPALG_SDP_NONE;
+}
+
+/*
+ * The message passes: its sender's earlier pinholes of the call that its
+ * SDP did not name again go, unless one it names could not be opened
+ * (then all stay, to expire). A dropped message removes nothing: its peer
+ * never saw the SDP. (Its FRESH marks stay until the side's next SDP of
+ * the call: they keep pins, never remove one.)
+ */
+void sipalg_expect_media_done(struct sipalg_pkt *p)
+{
+	unsigned int i, dir = !p->dir;
+	struct sipalg_calls *c;
+
+	if (p->sdp == SIPALG_SDP_NONE)
+		return;
+	c = sipalg_calls_find(p->ct);
+	if (!c)
+		return;
+	if (p->sdp == SIPALG_SDP_WHOLE)
+		sipalg_pins_remove(p, c, dir, true);
+	for (i = 0; i < c->n; i++)
+		if (c->pin[i].call == p->call && c->pin[i].dir == dir)
+			c->pin[i].mark &= ~SIPALG_PIN_FRESH;
+	p->sdp = SIPALG_SDP_NONE;
+}
+
+/* a BYE, a CANCEL or a final failure: the call's pinholes go */
+void sipalg_expect_call_end(struct sipalg_pkt *p)
+{
+	struct sipalg_calls *c = sipalg_calls_find(p->ct);
+
+	if (c)
+		sipalg_pins_remove(p, c, !p->dir, false);
+	else
+		/* nothing known per call: every media pinhole goes */
+		sipalg_expect_flush(p, true, false);
+}
 
 static void sipalg_ep_from(struct sa_ep *ep, u8 l3num,
 			   const union nf_inet_addr *a, __be16 port)
@@ -93,6 +502,41 @@ static void sipalg_media_expected(struct nf_conn *ct,
 		nf_nat_follow_master(ct, exp);
 }
 
+/* so that ctnetlink (conntrackd) can name it and make expectations with it */
+static struct nf_ct_helper_expectfn sipalg_media_fn = {
+	.name		= SIPALG_NAME,
+	.expectfn	= sipalg_media_expected,
+};
+
+/* module init, before the helpers are registered */
+void sipalg_expect_init(const struct nf_conntrack_expect_policy *pol)
+{
+	unsigned int class, n = 0;
+
+	for (class = SIPALG_EXP_AUDIO; class < SIPALG_EXP_MAX; class++)
+		n += pol[class].max_expected;
+	sipalg_pin_max = n;
+	get_random_bytes(&sipalg_call_key, sizeof(sipalg_call_key));
+	nf_ct_helper_expectfn_register(&sipalg_media_fn);
+}
+
+/* module exit (or init failing), before the helpers are unregistered */
+void sipalg_expect_unregister(void)
+{
+	nf_ct_helper_expectfn_unregister(&sipalg_media_fn);
+}
+
+/*
+ * Module exit, after the helpers are unregistered (which waits for RCU
+ * readers): expectations made through ctnetlink with our function, then
+ * the tables.
+ */
+void sipalg_expect_exit(void)
+{
+	nf_ct_helper_expectfn_destroy(&sipalg_media_fn);
+	sipalg_calls_free_all();
+}
+
 /*
  * One media expectation: from the receiver of the message (any port) to
  * the sender's public address and port pub, NATed to the sender's real
@@ -118,9 +562,12 @@ sipalg_media_exp(struct sipalg_pkt *p, unsigned int class, u16 pub, u16 real)
 	return exp;
 }
 
-/* RTP at pub and RTCP at pub + (rtcp - rtp): both, or neither */
-static int sipalg_media_pair(struct sipalg_pkt *p, unsigned int class,
-			     u16 pub, u16 rtp, u16 rtcp)
+/*
+ * RTP at pub and RTCP at pub + (rtcp - rtp): both, or neither; remembered
+ * in the table c (may be NULL) as the message's call's
+ */
+static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls *c,
+			     unsigned int class, u16 pub, u16 rtp, u16 rtcp)
 {
 	struct nf_conntrack_expect *e_rtp, *e_rtcp = NULL;
 	u16 pub_rtcp = pub + (rtcp - rtp);
@@ -142,8 +589,12 @@ static int sipalg_media_pair(struct sipalg_pkt *p, unsigned int class,
 		if (ret)
 			nf_ct_unexpect_related(e_rtp);
 	}
-	if (ret == 0)
+	if (ret == 0) {
 		sipalg_count_p(p, SIPALG_CTR_PINHOLE_OPENED, 0);
+		sipalg_pin_add(p, c, e_rtp->dir, pub);
+		if (e_rtcp)
+			sipalg_pin_add(p, c, e_rtcp->dir, pub_rtcp);
+	}
 	nf_ct_expect_put(e_rtp);
 	if (e_rtcp)
 		nf_ct_expect_put(e_rtcp);
@@ -152,11 +603,19 @@ static int sipalg_media_pair(struct sipalg_pkt *p, unsigned int class,
 
 #define SIPALG_PORT_TRIES	128
 
+/*
+ * The pinholes an SDP asks for, remembered as its call's (marked FRESH
+ * until sipalg_expect_media_done()).
+ */
 void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 			 struct sa_ctx *ctx)
 {
 	bool natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip);
+	struct sipalg_calls *c;
+	bool whole = true;
 	unsigned int i;
+
+	c = p->call ? sipalg_calls_get(p->ct) : sipalg_calls_find(p->ct);
 
 	for (i = 0; i < m->sdp.n_media && i < SA_MAX_MEDIA; i++) {
 		const struct sa_media *md = &m->sdp.media[i];
@@ -177,11 +636,13 @@ void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 			     tries++, pub += 2) {
 				if (pub < 1024 || pub > 65535 - 64)
 					break;
-				ret = sipalg_media_pair(p, class, pub, rtp, rtcp);
+				ret = sipalg_media_pair(p, c, class, pub, rtp,
+							rtcp);
 				if (ret != -EBUSY && ret != -EALREADY)
 					break;
 			}
 			if (ret) {
+				whole = false;
 				sipalg_count_p(p, SIPALG_CTR_UNCHANGED,
 					       SIPALG_R_EXPECT_FAILED);
 				net_info_ratelimited("no pinhole for media port %u: %d\n",
@@ -192,9 +653,12 @@ void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 				ctx->media_port[i] = pub;
 		} else if (natted && sa_ip_eq(&md->addr, &ctx->src_to.ip)) {
 			/* already shows the public address: same port */
-			sipalg_media_pair(p, class, rtp, rtp, rtcp);
+			if (sipalg_media_pair(p, c, class, rtp, rtp, rtcp))
+				whole = false;
 		}
 	}
+	if (c && p->call)
+		p->sdp = whole ? SIPALG_SDP_WHOLE : SIPALG_SDP_PART;
 }
 
 /* remove this connection's expectations: media classes, signalling, or both */

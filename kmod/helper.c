@@ -61,6 +61,8 @@ static u16 sipalg_listen_port(struct sipalg_pkt *p, const struct sa_msg *m,
 static void sipalg_signalling(struct sipalg_pkt *p, const struct sa_msg *m,
 			      const struct sa_ctx *ctx)
 {
+	/* an SDP passing replaces its sender's earlier one in the call */
+	sipalg_expect_media_done(p);
 	if (m->is_request) {
 		switch (m->method) {
 		case SA_M_REGISTER:
@@ -68,7 +70,7 @@ static void sipalg_signalling(struct sipalg_pkt *p, const struct sa_msg *m,
 			break;
 		case SA_M_BYE:
 		case SA_M_CANCEL:
-			sipalg_expect_flush(p, true, false);
+			sipalg_expect_call_end(p);
 			break;
 		default:
 			break;
@@ -83,7 +85,7 @@ static void sipalg_signalling(struct sipalg_pkt *p, const struct sa_msg *m,
 		/* a failed call; 401/407 and 491 are retried in the dialog */
 		if (m->status >= 300 && m->status != 401 && m->status != 407 &&
 		    m->status != 491)
-			sipalg_expect_flush(p, true, false);
+			sipalg_expect_call_end(p);
 		break;
 	default:
 		break;
@@ -111,6 +113,8 @@ enum sipalg_verdict sipalg_do_msg(struct sipalg_pkt *p, struct sipalg_scratch *s
 	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
 	r = sa_parse(msg, len, tr, m);
 	if (r != SA_R_OK) {
+		if (sipalg_policy_drop(p->net, p->l4proto, p->port, p->policy, r))
+			return SIPALG_DROP;
 		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, r);
 		net_dbg_ratelimited("message left alone: %s\n",
 				    sa_reason_str(r));
@@ -118,6 +122,7 @@ enum sipalg_verdict sipalg_do_msg(struct sipalg_pkt *p, struct sipalg_scratch *s
 	}
 
 	sipalg_ctx_from_ct(p->ct, p->dir, ctx);
+	sipalg_expect_msg_init(p, msg, m);
 	natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip) ||
 		 ctx->src_from.port != ctx->src_to.port;
 	/* ;rport goes into requests from the NATed side only */
@@ -147,6 +152,9 @@ enum sipalg_verdict sipalg_do_msg(struct sipalg_pkt *p, struct sipalg_scratch *s
 			d->via_port[p->dir] = listen;
 	}
 	if (r != SA_R_OK || plan->n == 0) {
+		/* strict: refused (r != SA_R_OK) means dropped */
+		if (sipalg_policy_drop(p->net, p->l4proto, p->port, p->policy, r))
+			return SIPALG_DROP;
 		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, r);
 		if (r != SA_R_OK)
 			net_info_ratelimited("message not rewritten: %s\n",

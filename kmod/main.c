@@ -76,9 +76,15 @@ static unsigned int sipalg_nhelpers;
 #define SIPALG_LOCK_BITS	6
 static spinlock_t sipalg_locks[1 << SIPALG_LOCK_BITS];
 
+unsigned int sipalg_ct_hash(const struct nf_conn *ct)
+{
+	return hash_ptr(ct, SIPALG_CT_HASH_BITS);
+}
+
 spinlock_t *sipalg_ct_lock(const struct nf_conn *ct)
 {
-	return &sipalg_locks[hash_ptr(ct, SIPALG_LOCK_BITS)];
+	return &sipalg_locks[sipalg_ct_hash(ct) >>
+			     (SIPALG_CT_HASH_BITS - SIPALG_LOCK_BITS)];
 }
 
 u16 sipalg_ct_port(const struct nf_conn *ct)
@@ -133,6 +139,7 @@ static int sipalg_scratch_alloc(void)
 /* a conntrack with this helper dies: free what the helper owns */
 void sipalg_destroy(struct nf_conn *ct)
 {
+	sipalg_calls_free(ct);
 	sipalg_tcp_free(ct);
 }
 
@@ -142,6 +149,7 @@ static int __init sipalg_init(void)
 	int ret;
 
 	BUILD_BUG_ON(sizeof(struct sipalg_ct) > sizeof_field(struct nf_conn_help, data));
+	BUILD_BUG_ON(SIPALG_CT_HASH_BITS < SIPALG_LOCK_BITS);
 
 	if (ports_c == 0)
 		ports_c = 1;
@@ -189,15 +197,19 @@ static int __init sipalg_init(void)
 		goto err_scratch;
 	}
 
+	sipalg_expect_init(sipalg_exp_policy);
 	ret = nf_conntrack_helpers_register(sipalg_helpers, n);
 	if (ret < 0) {
 		pr_err("failed to register helpers: %d\n", ret);
-		goto err_policy;
+		goto err_expect;
 	}
 	pr_info("registered on %u port(s)\n", ports_c);
 	return 0;
 
-err_policy:
+err_expect:
+	sipalg_expect_unregister();
+	synchronize_rcu();
+	sipalg_expect_exit();
 	sipalg_policy_exit();
 err_scratch:
 	sipalg_scratch_free();
@@ -207,11 +219,15 @@ err_scratch:
 static void __exit sipalg_exit(void)
 {
 	/*
-	 * Removes our expectations, detaches the helper from every conntrack
-	 * (so no destroy callback or help() reaches us again) and waits for
-	 * RCU readers: afterwards the reassembly buffers are ours alone.
+	 * No new expectation through ctnetlink with our function; then
+	 * remove our expectations, detach the helper from every conntrack
+	 * (so no destroy callback or help() reaches us again) and wait for
+	 * RCU readers: afterwards the pinhole tables and the reassembly
+	 * buffers are ours alone.
 	 */
+	sipalg_expect_unregister();
 	nf_conntrack_helpers_unregister(sipalg_helpers, sipalg_nhelpers);
+	sipalg_expect_exit();
 	sipalg_tcp_free_all();
 	sipalg_policy_exit();
 	sipalg_scratch_free();

@@ -54,6 +54,7 @@ struct sipalg_ct {
 
 #define SIPALG_F_REGISTERED	0x01	/* a REGISTER got a 2xx with a lifetime */
 #define SIPALG_F_MEDIA		0x02	/* a media connection: nothing to do */
+#define SIPALG_F_CALLS		0x04	/* has a pinhole table (expect.c) */
 
 #define SIPALG_TCP_SYNCED(dir)	(0x01 << (dir))	/* next_seq[dir] valid */
 #define SIPALG_TCP_LOST(dir)	(0x04 << (dir))	/* framing lost: pass all */
@@ -62,6 +63,14 @@ static inline struct sipalg_ct *sipalg_ct_data(const struct nf_conn *ct)
 {
 	return nfct_help_data(ct);
 }
+
+/*
+ * A connection's hash (main.c): it picks the connection's lock (its top
+ * SIPALG_LOCK_BITS bits) and its bucket in tables kept beside the
+ * conntrack, which that lock therefore protects.
+ */
+#define SIPALG_CT_HASH_BITS	10
+unsigned int sipalg_ct_hash(const struct nf_conn *ct);
 
 /* hashed locks serialising the helper on one connection (main.c) */
 spinlock_t *sipalg_ct_lock(const struct nf_conn *ct);
@@ -81,6 +90,8 @@ struct sipalg_pkt {
 	u8 l4proto;
 	u16 port;			/* policy / counter port */
 	u32 policy;
+	u64 call;			/* its Call-ID's keyed hash, 0 = none */
+	u8 sdp;				/* what its SDP did (expect.c) */
 };
 
 /* per-CPU scratch space: the message copy, the parse and the plan */
@@ -114,6 +125,18 @@ void sipalg_ctx_from_ct(const struct nf_conn *ct, enum ip_conntrack_dir dir,
 void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 			 struct sa_ctx *ctx);
 void sipalg_expect_flush(struct sipalg_pkt *p, bool media, bool signalling);
+void sipalg_expect_call_end(struct sipalg_pkt *p);
+void sipalg_expect_msg_init(struct sipalg_pkt *p, const u8 *msg,
+			    const struct sa_msg *m);
+void sipalg_expect_media_done(struct sipalg_pkt *p);
+void sipalg_calls_free(struct nf_conn *ct);
+void sipalg_expect_init(const struct nf_conntrack_expect_policy *pol);
+void sipalg_expect_unregister(void);
+void sipalg_expect_exit(void);
+/* most media pinholes a connection's table tracks (set by sipalg_expect_init) */
+extern unsigned int sipalg_pin_max;
+/* media pinholes opened without being tracked per call */
+extern atomic_long_t sipalg_pins_untracked;
 void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 			    const struct sa_ctx *ctx);
 void sipalg_expect_register_reply(struct sipalg_pkt *p, const struct sa_msg *m,

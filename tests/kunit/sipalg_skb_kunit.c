@@ -92,7 +92,7 @@ static void sk_ct_free(struct kunit_resource *res)
 	struct nf_conn *ct = res->data;
 
 	nf_ct_remove_expectations(ct);
-	sipalg_tcp_free(ct);
+	sipalg_destroy(ct);
 	nf_conntrack_free(ct);
 }
 
@@ -803,6 +803,366 @@ static void skb_expect_register(struct kunit *test)
 			      "pinhole still there after de-registration");
 }
 
+/* ------------------------------------------------------- calls: pinholes */
+
+/*
+ * Calls on one connection (a trunk): the pinholes are the call's. The
+ * connection is confirmed (only a confirmed conntrack gets a table).
+ */
+static struct nf_conn *sk_ct_confirmed(struct kunit *test,
+				       const struct sk_flow *f)
+{
+	struct nf_conn *ct = sk_ct(test, f);
+
+	ct->status |= IPS_CONFIRMED;
+	return ct;
+}
+
+/* a SIP message of call id, with an SDP from sdp_ip when media is given */
+static struct sk_buf sk_call_msg(struct kunit *test, const char *start,
+				 const char *via, const char *id,
+				 const char *cseq, const char *sdp_ip,
+				 const char *media)
+{
+	const size_t cap = 1024;
+	char *hdrs = kunit_kzalloc(test, cap, GFP_KERNEL);
+	char *body = kunit_kzalloc(test, cap, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, hdrs);
+	KUNIT_ASSERT_NOT_NULL(test, body);
+	snprintf(hdrs, cap,
+		 "%s\r\n"
+		 "Via: SIP/2.0/UDP %s;branch=z9hG4bK%s\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "From: <sip:alice@example.com>;tag=f%s\r\n"
+		 "To: <sip:bob@example.com>;tag=t%s\r\n"
+		 "Call-ID: %s@pc33.example.com\r\n"
+		 "CSeq: %s\r\n"
+		 "%s",
+		 start, via, id, id, id, id, cseq,
+		 media ? "Content-Type: application/sdp\r\n" : "");
+	if (media)
+		snprintf(body, cap,
+			 "v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n%s",
+			 sdp_ip, sdp_ip, media);
+	return sk_msg(test, hdrs, body);
+}
+
+/* a request of call id from the phone (behind the NAT) */
+static void sk_phone_req(struct kunit *test, struct sk_flow *f,
+			 struct nf_conn *ct, const char *method,
+			 const char *id, int cseq, const char *media)
+{
+	char start[96], cs[32];
+	struct sk_buf msg;
+
+	snprintf(start, sizeof(start), "%s sip:bob@" SERVER4 ":5060 SIP/2.0",
+		 method);
+	snprintf(cs, sizeof(cs), "%d %s", cseq, method);
+	msg = sk_call_msg(test, start, PHONE4 ":5060", id, cs, PHONE4, media);
+	sk_send(test, f, ct, false, &msg);
+}
+
+/* a request of call id from the server */
+static void sk_server_req(struct kunit *test, struct sk_flow *f,
+			  struct nf_conn *ct, const char *method,
+			  const char *id, int cseq, const char *media)
+{
+	char start[96], cs[32];
+	struct sk_buf msg;
+
+	snprintf(start, sizeof(start), "%s sip:alice@" PUBLIC4 ":61000 SIP/2.0",
+		 method);
+	snprintf(cs, sizeof(cs), "%d %s", cseq, method);
+	msg = sk_call_msg(test, start, SERVER4 ":5060", id, cs, SERVER4, media);
+	sk_send(test, f, ct, true, &msg);
+}
+
+/* the server's response to the phone's request "cseq" of call id */
+static void sk_server_resp(struct kunit *test, struct sk_flow *f,
+			   struct nf_conn *ct, const char *status,
+			   const char *id, const char *cseq, const char *media)
+{
+	char start[64];
+	struct sk_buf msg;
+
+	snprintf(start, sizeof(start), "SIP/2.0 %s", status);
+	msg = sk_call_msg(test, start, PUBLIC4 ":61000", id, cseq, SERVER4,
+			  media);
+	sk_send(test, f, ct, true, &msg);
+}
+
+/*
+ * The destination ports of ct's media expectations in direction dir,
+ * sorted, space separated: IP_CT_DIR_REPLY holds the pinholes the phone's
+ * SDP opened (from the server to the public address), IP_CT_DIR_ORIGINAL
+ * the server's.
+ */
+static const char *sk_media_ports(struct kunit *test, struct nf_conn *ct,
+				  enum ip_conntrack_dir dir)
+{
+	struct nf_conntrack_expect *exp;
+	u16 port[64];
+	int n = 0, i, j, len = 0;
+	char *s;
+
+	s = kunit_kzalloc(test, 64 * 6 + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &nfct_help(ct)->expectations, lnode) {
+		if (exp->class == SIPALG_EXP_SIGNALLING || exp->dir != dir ||
+		    n == ARRAY_SIZE(port))
+			continue;
+		port[n++] = ntohs(exp->tuple.dst.u.udp.port);
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && port[j - 1] > port[j]; j--)
+			swap(port[j - 1], port[j]);
+	for (i = 0; i < n; i++)
+		len += scnprintf(s + len, 64 * 6 + 1 - len, "%s%u",
+				 i ? " " : "", port[i]);
+	return s;
+}
+
+#define SK_AUDIO(port)	"m=audio " port " RTP/AVP 0\r\n"
+
+/* two calls on one connection: a BYE removes its own call's pinholes */
+static void calls_bye_keeps_other_call(struct kunit *test)
+{
+	long untracked = atomic_long_read(&sipalg_pins_untracked);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	sk_phone_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("49180"));
+	sk_server_resp(test, &f, ct, "200 OK", "a", "1 INVITE", SK_AUDIO("30000"));
+	sk_server_resp(test, &f, ct, "200 OK", "b", "1 INVITE", SK_AUDIO("30010"));
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49170 49171 49180 49181");
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30000 30001 30010 30011");
+
+	sk_phone_req(test, &f, ct, "BYE", "a", 2, NULL);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49180 49181");
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30010 30011");
+
+	/* the other side hangs up the other call */
+	sk_server_req(test, &f, ct, "BYE", "b", 1, NULL);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY), "");
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_ORIGINAL), "");
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_untracked), untracked);
+
+	/* the destroy callback frees the table */
+	KUNIT_EXPECT_TRUE(test, sipalg_ct_data(ct)->flags & SIPALG_F_CALLS);
+	sipalg_destroy(ct);
+	KUNIT_EXPECT_FALSE(test, sipalg_ct_data(ct)->flags & SIPALG_F_CALLS);
+}
+
+/* CANCEL and a failed INVITE end their call only */
+static void calls_cancel_and_failure(struct kunit *test)
+{
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	sk_phone_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("49180"));
+	sk_phone_req(test, &f, ct, "INVITE", "c", 1, SK_AUDIO("49190"));
+	sk_phone_req(test, &f, ct, "CANCEL", "a", 1, NULL);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49180 49181 49190 49191");
+	/* a challenge is retried in the dialog: nothing goes */
+	sk_server_resp(test, &f, ct, "407 Proxy Authentication Required", "b",
+		       "1 INVITE", NULL);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49180 49181 49190 49191");
+	sk_server_resp(test, &f, ct, "486 Busy Here", "b", "1 INVITE", NULL);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49190 49191");
+}
+
+/*
+ * A new offer or answer replaces its sender's pinholes of the call: a
+ * moved port, hold (a=inactive), a refused stream (port 0). The other
+ * side's and the other call's stay.
+ */
+static void calls_reoffer_replaces(struct kunit *test)
+{
+	long untracked = atomic_long_read(&sipalg_pins_untracked);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	sk_server_resp(test, &f, ct, "200 OK", "a", "1 INVITE", SK_AUDIO("30000"));
+	sk_phone_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("49180"));
+
+	/* re-INVITE moving the media port */
+	sk_phone_req(test, &f, ct, "INVITE", "a", 2, SK_AUDIO("49190"));
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49180 49181 49190 49191");
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30000 30001");
+	sk_server_resp(test, &f, ct, "200 OK", "a", "2 INVITE", SK_AUDIO("30000"));
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30000 30001");
+
+	/* hold: a=inactive */
+	sk_phone_req(test, &f, ct, "INVITE", "a", 3,
+		     SK_AUDIO("49190") "a=inactive\r\n");
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49180 49181");
+
+	/* UPDATE with a new port, answered with the stream refused */
+	sk_phone_req(test, &f, ct, "UPDATE", "a", 4, SK_AUDIO("49200"));
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49180 49181 49200 49201");
+	sk_server_resp(test, &f, ct, "200 OK", "a", "4 UPDATE", SK_AUDIO("0"));
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_ORIGINAL), "");
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49180 49181 49200 49201");
+
+	/* a retransmission changes nothing */
+	sk_phone_req(test, &f, ct, "UPDATE", "a", 4, SK_AUDIO("49200"));
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49180 49181 49200 49201");
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_untracked), untracked);
+}
+
+static int sk_pin_max_init(struct kunit_resource *res, void *old)
+{
+	res->data = old;
+	return 0;
+}
+
+static void sk_pin_max_restore(struct kunit_resource *res)
+{
+	WRITE_ONCE(sipalg_pin_max, (unsigned int)(uintptr_t)res->data);
+}
+
+/* lower the table bound for one test */
+static void sk_pin_max_set(struct kunit *test, unsigned int max)
+{
+	void *res = kunit_alloc_resource(test, sk_pin_max_init,
+					 sk_pin_max_restore, GFP_KERNEL,
+					 (void *)(uintptr_t)sipalg_pin_max);
+
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	WRITE_ONCE(sipalg_pin_max, max);
+}
+
+/*
+ * A full table: the pinholes it cannot hold are counted and go with the
+ * end of any call of the connection (the behaviour before calls were
+ * tracked); pins whose pinhole the media used make room again.
+ */
+static void calls_table_full(struct kunit *test)
+{
+	long untracked = atomic_long_read(&sipalg_pins_untracked);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_pin_max_set(test, 2);
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_untracked), untracked);
+	sk_phone_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("49180"));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_untracked),
+			untracked + 2);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49170 49171 49180 49181");
+
+	/* b's end takes the untracked ones, a's stay */
+	sk_phone_req(test, &f, ct, "BYE", "b", 2, NULL);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49170 49171");
+	/* c does not fit either; a's end takes c's */
+	sk_phone_req(test, &f, ct, "INVITE", "c", 1, SK_AUDIO("49190"));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_untracked),
+			untracked + 4);
+	sk_phone_req(test, &f, ct, "BYE", "a", 2, NULL);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY), "");
+
+	/* d's pinholes are used by its media: e fits */
+	sk_phone_req(test, &f, ct, "INVITE", "d", 1, SK_AUDIO("49200"));
+	nf_ct_remove_expectations(ct);
+	sk_phone_req(test, &f, ct, "INVITE", "e", 1, SK_AUDIO("49210"));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_untracked),
+			untracked + 4);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49210 49211");
+}
+
+/*
+ * The first packet of a connection (unconfirmed) gets no table: its
+ * pinholes are untracked and go with the end of any call.
+ */
+static void calls_first_packet_untracked(struct kunit *test)
+{
+	long untracked = atomic_long_read(&sipalg_pins_untracked);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	KUNIT_EXPECT_FALSE(test, sipalg_ct_data(ct)->flags & SIPALG_F_CALLS);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_untracked),
+			untracked + 2);
+	ct->status |= IPS_CONFIRMED;
+	sk_phone_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("49180"));
+	KUNIT_EXPECT_TRUE(test, sipalg_ct_data(ct)->flags & SIPALG_F_CALLS);
+	sk_phone_req(test, &f, ct, "INVITE", "c", 1, SK_AUDIO("49190"));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_untracked),
+			untracked + 2);
+	sk_phone_req(test, &f, ct, "BYE", "b", 2, NULL);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49190 49191");
+}
+
+/* the expectation functions are registered: ctnetlink can name them */
+static void calls_expectfn_registered(struct kunit *test)
+{
+	struct sk_buf reg = sk_msg(test, REGISTER_HDRS("1", "3600"), "");
+	struct nf_ct_helper_expectfn *fn;
+	struct nf_conntrack_expect *exp;
+	int media = 0, sig = 0;
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_send(test, &f, ct, false, &reg);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	rcu_read_lock();
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &nfct_help(ct)->expectations, lnode) {
+		fn = nf_ct_helper_expectfn_find_by_symbol(exp->expectfn);
+		KUNIT_EXPECT_NOT_NULL(test, fn);
+		if (!fn)
+			continue;
+		if (exp->class == SIPALG_EXP_SIGNALLING) {
+			sig++;
+			KUNIT_EXPECT_STREQ(test, fn->name, "nat-follow-master");
+		} else {
+			media++;
+			KUNIT_EXPECT_STREQ(test, fn->name, SIPALG_NAME);
+		}
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, sig, 1);
+	KUNIT_EXPECT_EQ(test, media, 2);
+}
+
 static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_udp_grow),
 	KUNIT_CASE(skb_udp_shrink),
@@ -816,6 +1176,12 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_expect_ipv6),
 	KUNIT_CASE(skb_expect_bye_flushes),
 	KUNIT_CASE(skb_expect_register),
+	KUNIT_CASE(calls_bye_keeps_other_call),
+	KUNIT_CASE(calls_cancel_and_failure),
+	KUNIT_CASE(calls_reoffer_replaces),
+	KUNIT_CASE(calls_table_full),
+	KUNIT_CASE(calls_first_packet_untracked),
+	KUNIT_CASE(calls_expectfn_registered),
 	{}
 };
 
