@@ -8,6 +8,15 @@
 
 #include "sipcore.h"
 
+/*
+ * __always_inline comes from the kernel's compiler_types.h, or in
+ * userspace from glibc's sys/cdefs.h (through string.h); unlikely() from
+ * linux/compiler.h.
+ */
+#ifndef unlikely
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+
 /* character classes (bit flags in sa_ctype[]) */
 #define SA_C_DIGIT	0x01
 #define SA_C_ALPHA	0x02
@@ -43,6 +52,23 @@ static inline uint8_t sa_lower(uint8_t c)
 	return c + (((unsigned int)(c - 'A') < 26u) << 5);
 }
 
+/*
+ * memset(p, 0, n) for a constant n, as memsets of at most 64 bytes: the
+ * compiler writes those with plain stores, where one longer memset may
+ * become "rep stos", whose start-up costs more than all the stores.
+ */
+static __always_inline void sa_zero(void *p, size_t n)
+{
+	char *c = p;
+
+	while (n > 64) {
+		memset(c, 0, 64);
+		c += 64;
+		n -= 64;
+	}
+	memset(c, 0, n);
+}
+
 static inline struct sa_span sa_mkspan(uint32_t off, uint32_t len)
 {
 	struct sa_span s = { off, len };
@@ -50,46 +76,119 @@ static inline struct sa_span sa_mkspan(uint32_t off, uint32_t len)
 	return s;
 }
 
-/* p[0..n) equals the lower-case literal lit (of length n), ignoring case */
-static inline bool sa_ieq(const uint8_t *p, size_t n, const char *lit,
-			  size_t litlen)
+/*
+ * Unaligned loads of 2, 4 and 8 bytes. Each is one load of its own width:
+ * never assemble a word from narrower stores (the load that follows would
+ * wait for a failed store-to-load forward).
+ */
+static inline uint16_t sa_ld16(const void *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline uint32_t sa_ld32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint64_t sa_ld64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/*
+ * p[0..n) equals the lower-case literal lit of the same length n (1..16),
+ * ignoring case, for a p made of token characters only: OR-ing 0x20 into
+ * a token character gives lit's byte only for that byte itself or its
+ * upper-case letter ('-' would also come from CR, which is no token).
+ * Reads exactly n bytes of p, as two (possibly overlapping) loads of the
+ * widest size that fits; n is a constant after inlining.
+ */
+static __always_inline bool sa_tok_ieq(const uint8_t *p, const char *lit,
+				       size_t n)
+{
+	const uint64_t sp = 0x2020202020202020ULL;	/* lit has 0x20 set */
+
+	if (n >= 8)
+		return !(((sa_ld64(p) | sp) ^ (sa_ld64(lit) | sp)) |
+			 ((sa_ld64(p + n - 8) | sp) ^
+			  (sa_ld64(lit + n - 8) | sp)));
+	if (n >= 4)
+		return !(((sa_ld32(p) | sp) ^ (sa_ld32(lit) | sp)) |
+			 ((sa_ld32(p + n - 4) | sp) ^
+			  (sa_ld32(lit + n - 4) | sp)));
+	if (n >= 2)
+		return !(((sa_ld16(p) | sp) ^ (sa_ld16(lit) | sp)) |
+			 ((sa_ld16(p + n - 2) | sp) ^
+			  (sa_ld16(lit + n - 2) | sp)));
+	return (p[0] | 0x20) == (lit[0] | 0x20);
+}
+
+/*
+ * The bytes of x with 'A'..'Z' turned into lower case, all at once: per
+ * byte, bit 7 of ge is set when its low 7 bits are >= 'A', of gt when
+ * they are > 'Z' (no carry crosses a byte); bytes >= 0x80 are left alone.
+ */
+static inline uint64_t sa_lower8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t lo7 = x & ~high;
+	uint64_t ge = lo7 + (0x80 - 'A') * ones;
+	uint64_t gt = lo7 + (0x7f - 'Z') * ones;
+
+	return x | ((ge & ~gt & ~x & high) >> 2);
+}
+
+/*
+ * p[0..n) equals the lower-case literal lit (of length litlen), ignoring
+ * case, for any bytes. litlen is a constant after inlining: the compare is
+ * a few word loads, never a byte loop.
+ */
+static __always_inline bool sa_ieq(const uint8_t *p, size_t n,
+				   const char *lit, size_t litlen)
 {
 	size_t i;
 
 	if (n != litlen)
 		return false;
-	for (i = 0; i < n; i++)
-		if (sa_lower(p[i]) != (uint8_t)lit[i])
-			return false;
-	return true;
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8)
+			if (sa_lower8(sa_ld64(p + i)) != sa_ld64(lit + i))
+				return false;
+		return sa_lower8(sa_ld64(p + n - 8)) == sa_ld64(lit + n - 8);
+	}
+	if (n >= 4)
+		return !((sa_lower8(sa_ld32(p)) ^ sa_ld32(lit)) |
+			 (sa_lower8(sa_ld32(p + n - 4)) ^
+			  sa_ld32(lit + n - 4)));
+	if (n >= 2)
+		return !((sa_lower8(sa_ld16(p)) ^ sa_ld16(lit)) |
+			 (sa_lower8(sa_ld16(p + n - 2)) ^
+			  sa_ld16(lit + n - 2)));
+	return !n || sa_lower(p[0]) == (uint8_t)lit[0];
 }
 
-/* up to 8 bytes of p, zero-extended; n is a constant after inlining */
-static inline uint64_t sa_ld(const void *p, size_t n)
+/* p[0..n) equals the literal lit of the same constant length n (2..16) */
+static __always_inline bool sa_eq(const uint8_t *p, const char *lit, size_t n)
 {
-	uint64_t v = 0;
-
-	memcpy(&v, p, n);
-	return v;
-}
-
-/*
- * p[0..n) equals the lower-case literal lit of the same length n (2..16),
- * ignoring case, for a p made of token characters only: OR-ing 0x20 into
- * a token character gives lit's byte only for that byte itself or its
- * upper-case letter ('-' would also come from CR, which is no token).
- * Reads exactly n bytes of p, a word or two at a time.
- */
-static inline bool sa_tok_ieq(const uint8_t *p, const char *lit, size_t n)
-{
-	const uint64_t sp = 0x2020202020202020ULL;	/* lit has 0x20 set */
-	size_t h = n > 8 ? 8 : n;
-
-	if ((sa_ld(p, h) | sp) != (sa_ld(lit, h) | sp))
-		return false;
-	if (n <= 8)
-		return true;
-	return (sa_ld(p + n - 8, 8) | sp) == sa_ld(lit + n - 8, 8);
+	if (n >= 8)
+		return !((sa_ld64(p) ^ sa_ld64(lit)) |
+			 (sa_ld64(p + n - 8) ^ sa_ld64(lit + n - 8)));
+	if (n >= 4)
+		return !((sa_ld32(p) ^ sa_ld32(lit)) |
+			 (sa_ld32(p + n - 4) ^ sa_ld32(lit + n - 4)));
+	return !((sa_ld16(p) ^ sa_ld16(lit)) |
+		 (sa_ld16(p + n - 2) ^ sa_ld16(lit + n - 2)));
 }
 
 /* sa_ip_eq(), inlined for the planner */
@@ -110,6 +209,59 @@ static inline bool sa_ip_same(const struct sa_ip *a, const struct sa_ip *b)
 	return x[0] == y[0] && x[1] == y[1];
 }
 
+/*
+ * Bit 7 of each byte of the result is set when that byte of x is a
+ * letter, a digit, '-' or '.': the characters that make most of header
+ * names, host names, tags and branches. Computed on the 7 low bits (no
+ * carry crosses a byte); bytes >= 0x80 are none of them.
+ */
+static inline uint64_t sa_swar_common(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t lo = x & ~high, l = lo | 0x20 * ones;
+	uint64_t alpha, dig;
+
+	/* letters: l (case folded) in 'a'..'z' */
+	alpha = (l + (0x80 - 'a') * ones) & ~(l + (0x80 - 'z' - 1) * ones);
+	/* '-' '.' '/' and digits: lo in 0x2d..0x39, then not '/' */
+	dig = (lo + (0x80 - '-') * ones) & ~(lo + (0x80 - '9' - 1) * ones);
+	dig &= (lo ^ '/' * ones) + 0x7f * ones;
+	return (alpha | dig) & ~x & high;
+}
+
+/*
+ * The first offset from pos on (up to end) whose byte is not in the class
+ * cls (sa_ctype bits), or with in false, the first whose byte is: for runs
+ * where letters, digits, '-' and '.' (which must all qualify) are the
+ * rule, eight bytes a step while they all are such, then byte by byte.
+ * Worth it on runs of 8 bytes and more (host names, branch values); it
+ * costs on short ones.
+ */
+static __always_inline uint32_t sa_skip_class(const uint8_t *m, uint32_t pos,
+					      uint32_t end, uint16_t cls,
+					      bool in)
+{
+	const uint64_t high = 0x8080808080808080ULL;
+	uint64_t bad;
+
+	while (pos + 8 <= end) {
+		bad = ~sa_swar_common(sa_ld64(m + pos)) & high;
+		if (bad) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			pos += __builtin_clzll(bad) >> 3;
+#else
+			pos += __builtin_ctzll(bad) >> 3;
+#endif
+			break;
+		}
+		pos += 8;
+	}
+	while (pos < end && !(sa_ctype[m[pos]] & cls) == !in)
+		pos++;
+	return pos;
+}
+
 /* whole of p[0..n) is 1..10 digits with value <= max */
 bool sa_parse_uint(const uint8_t *p, size_t n, uint32_t max, uint32_t *out);
 /* skip SP/HT/CR/LF forward from pos, up to end */
@@ -125,6 +277,58 @@ static inline uint32_t sa_skip_ws(const uint8_t *m, uint32_t pos,
  * closing quote, or 0 when unterminated
  */
 uint32_t sa_skip_quoted(const uint8_t *m, uint32_t pos, uint32_t end);
+
+/*
+ * The IPv4 dotted quad at the start of p[0..n): octets of 1 to 3 digits
+ * (at most 255) taken greedily. Returns its length with the address in *w
+ * (first octet in the high byte), or 0 when p does not start with one.
+ */
+static inline uint32_t sa_ip4_prefix(const uint8_t *p, uint32_t n,
+				     uint32_t *w)
+{
+	uint32_t i = 0, v, d, k, a = 0;
+
+	for (k = 0; k < 4; k++) {
+		if (k) {
+			if (i >= n || p[i] != '.')
+				return 0;
+			i++;
+		}
+		v = i < n ? (uint32_t)p[i] - '0' : 10;
+		if (v > 9)
+			return 0;
+		i++;
+		d = i < n ? (uint32_t)p[i] - '0' : 10;
+		if (d <= 9) {
+			v = v * 10 + d;
+			i++;
+			d = i < n ? (uint32_t)p[i] - '0' : 10;
+			if (d <= 9) {
+				v = v * 10 + d;
+				i++;
+				if (v > 255)
+					return 0;
+			}
+		}
+		/*
+		 * kept in a register: bytes stored one by one and read back
+		 * as a word would stall the load
+		 */
+		a = a << 8 | v;
+	}
+	*w = a;
+	return i;
+}
+
+static inline void sa_ip4_set(struct sa_ip *ip, uint32_t w)
+{
+	memset(ip, 0, sizeof(*ip));
+	ip->family = 4;
+	ip->addr[0] = w >> 24;
+	ip->addr[1] = w >> 16;
+	ip->addr[2] = w >> 8;
+	ip->addr[3] = w;
+}
 
 bool sa_parse_ip4(const uint8_t *p, size_t n, struct sa_ip *ip);
 bool sa_parse_ip6(const uint8_t *p, size_t n, struct sa_ip *ip);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sipcore: message bodies. application/sdp (RFC 4566/8866) directly, or as
- * a part of a multipart body (RFC 2046), is parsed into struct sa_sdp:
- * the spans of every address and port the planner may rewrite, and the
- * media endpoints the module opens pinholes for.
+ * a part of a multipart body (RFC 2046; nested multiparts looked into up to
+ * SA_MAX_MP_DEPTH levels), is parsed into struct sa_sdp: the spans of
+ * every address and port the planner may rewrite, and the media endpoints
+ * the module opens pinholes for.
  */
 #include "sa_util.h"
 
@@ -27,60 +28,84 @@ static inline bool sa_field(const uint8_t *m, uint32_t *p, uint32_t e,
  * "<nettype> <addrtype> <address>" at m[*p..e), the tail of o=, c= and
  * a=rtcp:. The address span stops before a "/ttl/n" suffix. The address is
  * parsed when nettype is IN and addrtype IP4/IP6; a name leaves family 0.
+ * *p is left inside the address field.
  */
 static bool sa_sdp_conn(const uint8_t *m, uint32_t *p, uint32_t e,
 			struct sa_span *atype, struct sa_span *addr,
 			struct sa_ip *ip)
 {
-	struct sa_span nt, at, a;
-	const uint8_t *sl;
+	struct sa_span nt, at;
+	uint32_t s, q, w;
+	int kind = 0;	/* 4: IN IP4, 6: IN IP6 */
 
 	memset(ip, 0, sizeof(*ip));
-	if (!sa_field(m, p, e, &nt) || !sa_field(m, p, e, &at) ||
-	    !sa_field(m, p, e, &a))
+	if (!sa_field(m, p, e, &nt) || !sa_field(m, p, e, &at))
 		return false;
-	sl = memchr(m + a.off, '/', a.len);
-	if (sl)
-		a.len = sl - (m + a.off);
-	if (!a.len)
+	if (nt.len == 2 && sa_ieq(m + nt.off, 2, "in", 2) && at.len == 3) {
+		if (sa_ieq(m + at.off, 3, "ip4", 3))
+			kind = 4;
+		else if (sa_ieq(m + at.off, 3, "ip6", 3))
+			kind = 6;
+	}
+	/* the address field, up to its first '/' */
+	s = *p;
+	while (s < e && sa_isws(m[s]))
+		s++;
+	if (kind == 4 && s < e) {
+		/* a dotted quad in one pass, when it is all of the address */
+		q = s + sa_ip4_prefix(m + s, e - s, &w);
+		if (q > s && (q == e || sa_isws(m[q]) || m[q] == '/')) {
+			sa_ip4_set(ip, w);
+			goto done;
+		}
+	}
+	q = s;
+	while (q < e && !sa_isws(m[q]) && m[q] != '/')
+		q++;
+	if (q == s)
 		return false;
+	if (kind == 4)
+		sa_parse_ip4(m + s, q - s, ip);
+	else if (kind == 6)
+		sa_parse_ip6(m + s, q - s, ip);
+done:
+	*p = q;
 	*atype = at;
-	*addr = a;
-	if (!sa_ieq(m + nt.off, nt.len, "in", 2))
-		return true;
-	if (sa_ieq(m + at.off, at.len, "ip4", 3))
-		sa_parse_ip4(m + a.off, a.len, ip);
-	else if (sa_ieq(m + at.off, at.len, "ip6", 3))
-		sa_parse_ip6(m + a.off, a.len, ip);
+	*addr = sa_mkspan(s, q - s);
 	return true;
 }
 
 static uint8_t sa_media_type(const uint8_t *p, uint32_t n)
 {
-	if (sa_ieq(p, n, "audio", 5))
-		return SA_MT_AUDIO;
-	if (sa_ieq(p, n, "video", 5))
-		return SA_MT_VIDEO;
-	if (sa_ieq(p, n, "image", 5))
-		return SA_MT_IMAGE;
-	if (sa_ieq(p, n, "text", 4))
-		return SA_MT_TEXT;
-	if (sa_ieq(p, n, "application", 11))
-		return SA_MT_APPLICATION;
-	if (sa_ieq(p, n, "message", 7))
-		return SA_MT_MESSAGE;
+	switch (n) {
+	case 4:
+		return sa_ieq(p, 4, "text", 4) ? SA_MT_TEXT : SA_MT_OTHER;
+	case 5:
+		if (sa_ieq(p, 5, "audio", 5))
+			return SA_MT_AUDIO;
+		if (sa_ieq(p, 5, "video", 5))
+			return SA_MT_VIDEO;
+		return sa_ieq(p, 5, "image", 5) ? SA_MT_IMAGE : SA_MT_OTHER;
+	case 7:
+		return sa_ieq(p, 7, "message", 7) ? SA_MT_MESSAGE : SA_MT_OTHER;
+	case 11:
+		return sa_ieq(p, 11, "application", 11) ? SA_MT_APPLICATION :
+							  SA_MT_OTHER;
+	}
 	return SA_MT_OTHER;
 }
 
 static int sa_media_dir(const uint8_t *p, uint32_t n)
 {
-	if (n == 8 && !memcmp(p, "sendrecv", 8))
+	if (n != 8)
+		return -1;
+	if (sa_eq(p, "sendrecv", 8))
 		return SA_MD_SENDRECV;
-	if (n == 8 && !memcmp(p, "sendonly", 8))
+	if (sa_eq(p, "sendonly", 8))
 		return SA_MD_SENDONLY;
-	if (n == 8 && !memcmp(p, "recvonly", 8))
+	if (sa_eq(p, "recvonly", 8))
 		return SA_MD_RECVONLY;
-	if (n == 8 && !memcmp(p, "inactive", 8))
+	if (sa_eq(p, "inactive", 8))
 		return SA_MD_INACTIVE;
 	return -1;
 }
@@ -90,20 +115,19 @@ static enum sa_reason sa_sdp_m(const uint8_t *m, uint32_t p, uint32_t e,
 			       struct sa_media *md)
 {
 	struct sa_span f, proto;
-	const uint8_t *sl;
-	uint32_t v, n = 1;
+	uint32_t v, n = 1, d;
 
-	memset(md, 0, sizeof(*md));
+	sa_zero(md, sizeof(*md));
 	if (!sa_field(m, &p, e, &f))
 		return SA_R_BAD_SDP;
 	md->type = sa_media_type(m + f.off, f.len);
 	if (!sa_field(m, &p, e, &f))
 		return SA_R_BAD_SDP;
-	sl = memchr(m + f.off, '/', f.len);
-	if (sl) {
-		uint32_t d = sl - (m + f.off);
-
-		if (!sa_parse_uint(sl + 1, f.len - d - 1, 65535, &n) || !n)
+	for (d = 0; d < f.len && m[f.off + d] != '/'; d++)
+		;
+	if (d < f.len) {
+		if (!sa_parse_uint(m + f.off + d + 1, f.len - d - 1, 65535,
+				   &n) || !n)
 			return SA_R_BAD_SDP;
 		f.len = d;
 	}
@@ -167,7 +191,7 @@ enum sa_reason sa_parse_sdp(const uint8_t *m, uint32_t s, uint32_t e,
 	const uint8_t *lf;
 	int dir, sess_dir = SA_MD_SENDRECV;
 
-	memset(sdp, 0, offsetof(struct sa_sdp, media));
+	sa_zero(sdp, offsetof(struct sa_sdp, media));
 	sdp->present = 1;
 	sdp->body = sa_mkspan(s, e - s);
 	if (e - s < 2 || m[s] != 'v' || m[s + 1] != '=')
@@ -222,7 +246,7 @@ enum sa_reason sa_parse_sdp(const uint8_t *m, uint32_t s, uint32_t e,
 			break;
 		case 'a':
 			ls += 2;
-			if (le - ls >= 5 && !memcmp(m + ls, "rtcp:", 5)) {
+			if (le - ls >= 5 && sa_eq(m + ls, "rtcp:", 5)) {
 				if (!md)
 					break;	/* media-level only: ignored */
 				r = sa_sdp_rtcp(m, ls + 5, le, md);
@@ -353,19 +377,33 @@ static uint32_t sa_next_delim(const uint8_t *m, uint32_t p, uint32_t e,
 	}
 }
 
+/* one multipart level: the body's, or a multipart part's (nested) */
+struct sa_mp_level {
+	struct sa_span b;	/* its boundary */
+	uint32_t e;		/* where its body ends */
+	uint32_t next;		/* the next delimiter line in it (or e) */
+	struct sa_span clen;	/* nested: its part's Content-Length */
+	uint32_t clen_val;
+};
+
 /*
- * One part m[s..e): its headers (Content-Type, Content-Length), then its
- * content. e excludes the line break before the next delimiter (RFC 2046:
- * it belongs to the delimiter); a part Content-Length may count it or not
- * (brk is its length).
+ * One part m[s..e) of level st[depth - 1]: its headers (Content-Type,
+ * Content-Length), then its content. e excludes the line break before the
+ * next delimiter (RFC 2046: it belongs to the delimiter); a part
+ * Content-Length may count it or not (brk is its length). A multipart part
+ * fills *sub (a boundary of non-zero length) for the caller to look into.
  */
 static enum sa_reason sa_part(const uint8_t *m, uint32_t s, uint32_t e,
-			      uint32_t brk, struct sa_msg *msg)
+			      uint32_t brk, struct sa_msg *msg,
+			      const struct sa_mp_level *st, unsigned int depth,
+			      struct sa_mp_level *sub)
 {
 	struct sa_span ctype = { 0, 0 }, clen = { 0, 0 }, bnd;
 	uint32_t p = s, ls, le, c, n, v = 0, vs;
+	struct sa_sdp *sdp = &msg->sdp;
 	const uint8_t *lf;
 	enum sa_reason r;
+	unsigned int i;
 	int ct;
 
 	for (;;) {
@@ -416,35 +454,69 @@ static enum sa_reason sa_part(const uint8_t *m, uint32_t s, uint32_t e,
 	ct = sa_content_type(m, ctype.off, ctype.off + ctype.len, &bnd);
 	if (ct < 0)
 		return SA_R_BAD_MULTIPART;
-	if (ct == SA_CT_MULTIPART)
-		return SA_R_BAD_MULTIPART;	/* nested: not descended */
+	if (ct == SA_CT_MULTIPART) {
+		/* nested (mixed, alternative, related, ...): look into it */
+		if (depth >= SA_MAX_MP_DEPTH)
+			return SA_R_MP_DEPTH;
+		if (!bnd.len || bnd.len > 70)
+			return SA_R_BAD_MULTIPART;
+		sub->b = bnd;
+		sub->e = e;
+		sub->next = sa_next_delim(m, p, e, &bnd);
+		sub->clen = clen;
+		sub->clen_val = v;
+		return SA_R_OK;
+	}
 	if (ct != SA_CT_SDP || p == e)
 		return SA_R_OK;
-	if (msg->sdp.present)
+	if (sdp->present)
 		return SA_R_BAD_MULTIPART;	/* two SDP parts: ambiguous */
-	r = sa_parse_sdp(m, p, e, &msg->sdp);
+	r = sa_parse_sdp(m, p, e, sdp);
 	if (r)
 		return r;
-	msg->sdp.part_clen = clen;
-	msg->sdp.part_clen_val = v;
+	sdp->part_clen = clen;
+	sdp->part_clen_val = v;
+	/* the multipart parts that hold it, innermost first */
+	sdp->mp_depth = depth;
+	for (i = 1; i < depth; i++) {
+		sdp->outer_clen[i - 1] = st[depth - i].clen;
+		sdp->outer_clen_val[i - 1] = st[depth - i].clen_val;
+	}
 	return SA_R_OK;
 }
 
+/*
+ * A multipart body, and the multipart parts nested in it up to
+ * SA_MAX_MP_DEPTH levels: a stack of levels, no recursion. Each part is
+ * read once; a nested multipart is read whole before the part after it.
+ */
 static enum sa_reason sa_multipart(const uint8_t *m, struct sa_msg *msg,
 				   const struct sa_span *b)
 {
-	uint32_t e = msg->body.off + msg->body.len, p, ps, pe;
+	struct sa_mp_level st[SA_MAX_MP_DEPTH], sub, *l;
+	unsigned int depth = 1;
+	uint32_t e, p, ps, pe;
 	enum sa_reason r;
 
 	if (!b->len || b->len > 70)
 		return SA_R_BAD_MULTIPART;
-	p = sa_next_delim(m, msg->body.off, e, b);
-	for (;;) {
+	l = &st[0];
+	l->b = *b;
+	l->e = msg->body.off + msg->body.len;
+	l->next = sa_next_delim(m, msg->body.off, l->e, b);
+	l->clen = sa_mkspan(0, 0);
+	l->clen_val = 0;
+	while (depth) {
+		l = &st[depth - 1];
+		e = l->e;
+		p = l->next;
 		if (p >= e)
 			return SA_R_BAD_MULTIPART;	/* no close delimiter */
-		p += 2 + b->len;
-		if (e - p >= 2 && m[p] == '-' && m[p + 1] == '-')
-			return SA_R_OK;			/* close delimiter */
+		p += 2 + l->b.len;
+		if (e - p >= 2 && m[p] == '-' && m[p + 1] == '-') {
+			depth--;			/* close delimiter */
+			continue;
+		}
 		while (p < e && (m[p] == ' ' || m[p] == '\t'))
 			p++;
 		if (p < e && m[p] == '\r')
@@ -452,19 +524,24 @@ static enum sa_reason sa_multipart(const uint8_t *m, struct sa_msg *msg,
 		if (p >= e || m[p] != '\n')
 			return SA_R_BAD_MULTIPART;
 		ps = ++p;
-		p = sa_next_delim(m, ps, e, b);
+		p = sa_next_delim(m, ps, e, &l->b);
 		if (p >= e)
 			return SA_R_BAD_MULTIPART;
+		l->next = p;
 		/* the line break before the delimiter belongs to it */
 		pe = p;
 		if (pe > ps && m[pe - 1] == '\n')
 			pe--;
 		if (pe > ps && m[pe - 1] == '\r')
 			pe--;
-		r = sa_part(m, ps, pe, p - pe, msg);
+		sub.b.len = 0;
+		r = sa_part(m, ps, pe, p - pe, msg, st, depth, &sub);
 		if (r)
 			return r;
+		if (sub.b.len)
+			st[depth++] = sub;
 	}
+	return SA_R_OK;
 }
 
 enum sa_reason sa_parse_body(const uint8_t *msg, struct sa_msg *m)

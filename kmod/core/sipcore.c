@@ -25,6 +25,8 @@ static const char * const sa_reason_names[SA_R_MAX] = {
 	[SA_R_BAD_MULTIPART] = "bad-multipart",
 	[SA_R_TOO_MANY] = "too-many",
 	[SA_R_TOO_BIG] = "too-big",
+	[SA_R_CONFLICT] = "conflict",
+	[SA_R_MP_DEPTH] = "multipart-too-deep",
 };
 
 const char *sa_reason_str(enum sa_reason r)
@@ -53,7 +55,7 @@ static inline int sa_hdr_next(const uint8_t *m, uint32_t len,
 			      uint32_t pos, struct sa_hdr *h)
 {
 	const uint8_t *lf;
-	uint32_t eol, end, p;
+	uint32_t eol, p;
 
 	if (pos >= len)
 		return -SA_R_TRUNCATED;
@@ -61,38 +63,39 @@ static inline int sa_hdr_next(const uint8_t *m, uint32_t len,
 	if (!lf)
 		return -SA_R_TRUNCATED;
 	eol = lf - m;
-	end = (eol > pos && m[eol - 1] == '\r') ? eol - 1 : eol;
-	if (end == pos) {
-		h->next = eol + 1;
-		return 0;
-	}
-	/* m[eol] is '\n', which is not a token character: the scan stops */
+	/* m[eol] is '\n': no token character, no SP/HT, no ':' */
 	p = pos;
 	while (sa_istoken(m[p]))
 		p++;
-	if (p == pos)
+	if (p == pos) {
+		/* the blank line ("" or CR) that ends the headers */
+		if (eol == pos || (eol == pos + 1 && m[pos] == '\r')) {
+			h->next = eol + 1;
+			return 0;
+		}
 		return -SA_R_BAD_HEADER;
+	}
 	h->name = pos;
 	h->name_len = p - pos;
-	while (p < end && (m[p] == ' ' || m[p] == '\t'))
+	while (m[p] == ' ' || m[p] == '\t')
 		p++;
-	if (p >= end || m[p] != ':')
+	if (m[p] != ':')
 		return -SA_R_BAD_HEADER;
-	p++;
-	while (eol + 1 < len && (m[eol + 1] == ' ' || m[eol + 1] == '\t')) {
+	h->val = p + 1;		/* untrimmed: see sa_hdr_trim() */
+	while (unlikely(eol + 1 < len &&
+			(m[eol + 1] == ' ' || m[eol + 1] == '\t'))) {
 		lf = memchr(m + eol + 1, '\n', len - eol - 1);
 		if (!lf)
 			return -SA_R_TRUNCATED;
 		eol = lf - m;
 	}
 	h->next = eol + 1;
-	h->val = p;		/* untrimmed: see sa_hdr_trim() */
 	h->val_end = eol;
 	return 1;
 }
 
 /* trim the white space (folding included) around a header's value */
-static void sa_hdr_trim(const uint8_t *m, struct sa_hdr *h)
+static inline void sa_hdr_trim(const uint8_t *m, struct sa_hdr *h)
 {
 	uint32_t end = h->val_end;
 
@@ -327,8 +330,8 @@ static uint32_t sa_param(const uint8_t *m, uint32_t pos, uint32_t end,
 			if (!pos)
 				return 0;
 		} else {
-			while (pos < end && !(sa_ctype[m[pos]] & SA_C_PSTOP))
-				pos++;
+			pos = sa_skip_class(m, pos, end, SA_C_PSTOP,
+					    false);
 		}
 		pr->val_len = pos - pr->val;
 		if (!pr->val_len)
@@ -347,9 +350,16 @@ static enum sa_reason sa_parse_via(const uint8_t *m, uint32_t s, uint32_t end,
 	uint32_t p = s, q, i;
 	struct sa_param pr;
 
-	memset(v, 0, sizeof(*v));
+	sa_zero(v, sizeof(*v));
 	/* sent-protocol: name LWS? "/" LWS? version LWS? "/" LWS? transport */
-	for (i = 0; i < 3; i++) {
+	i = 0;
+	p = sa_skip_ws(m, p, end);
+	if (end - p > 8 && sa_ieq(m + p, 8, "sip/2.0/", 8)) {
+		/* as written by everyone: on to the transport */
+		p += 8;
+		i = 2;
+	}
+	for (; i < 3; i++) {
 		p = sa_skip_ws(m, p, end);
 		q = p;
 		while (p < end && sa_istoken(m[p]))
@@ -558,29 +568,53 @@ static enum sa_reason sa_parse_vias(const uint8_t *m, const struct sa_hdr *h,
 	return SA_R_OK;
 }
 
-static const struct {
-	const char *name;
-	uint8_t len;
-	uint8_t id;
-} sa_methods[] = {
-	{ "INVITE", 6, SA_M_INVITE }, { "ACK", 3, SA_M_ACK },
-	{ "BYE", 3, SA_M_BYE }, { "CANCEL", 6, SA_M_CANCEL },
-	{ "REGISTER", 8, SA_M_REGISTER }, { "OPTIONS", 7, SA_M_OPTIONS },
-	{ "UPDATE", 6, SA_M_UPDATE }, { "PRACK", 5, SA_M_PRACK },
-	{ "INFO", 4, SA_M_INFO }, { "SUBSCRIBE", 9, SA_M_SUBSCRIBE },
-	{ "NOTIFY", 6, SA_M_NOTIFY }, { "REFER", 5, SA_M_REFER },
-	{ "MESSAGE", 7, SA_M_MESSAGE }, { "PUBLISH", 7, SA_M_PUBLISH },
-	{ NULL, 0, 0 },
-};
-
 /* methods are case-sensitive (RFC 3261 section 7.1) */
 static uint8_t sa_method_id(const uint8_t *p, uint32_t n)
 {
-	unsigned int i;
-
-	for (i = 0; sa_methods[i].name; i++)
-		if (n == sa_methods[i].len && !memcmp(p, sa_methods[i].name, n))
-			return sa_methods[i].id;
+	switch (n) {
+	case 3:
+		if (sa_eq(p, "ACK", 3))
+			return SA_M_ACK;
+		if (sa_eq(p, "BYE", 3))
+			return SA_M_BYE;
+		break;
+	case 4:
+		if (sa_eq(p, "INFO", 4))
+			return SA_M_INFO;
+		break;
+	case 5:
+		if (sa_eq(p, "PRACK", 5))
+			return SA_M_PRACK;
+		if (sa_eq(p, "REFER", 5))
+			return SA_M_REFER;
+		break;
+	case 6:
+		if (sa_eq(p, "INVITE", 6))
+			return SA_M_INVITE;
+		if (sa_eq(p, "CANCEL", 6))
+			return SA_M_CANCEL;
+		if (sa_eq(p, "UPDATE", 6))
+			return SA_M_UPDATE;
+		if (sa_eq(p, "NOTIFY", 6))
+			return SA_M_NOTIFY;
+		break;
+	case 7:
+		if (sa_eq(p, "OPTIONS", 7))
+			return SA_M_OPTIONS;
+		if (sa_eq(p, "MESSAGE", 7))
+			return SA_M_MESSAGE;
+		if (sa_eq(p, "PUBLISH", 7))
+			return SA_M_PUBLISH;
+		break;
+	case 8:
+		if (sa_eq(p, "REGISTER", 8))
+			return SA_M_REGISTER;
+		break;
+	case 9:
+		if (sa_eq(p, "SUBSCRIBE", 9))
+			return SA_M_SUBSCRIBE;
+		break;
+	}
 	return SA_M_UNKNOWN;
 }
 
@@ -673,10 +707,19 @@ static enum sa_reason sa_parse_start(const uint8_t *m, uint32_t s, uint32_t e,
 
 static void sa_msg_init(struct sa_msg *m)
 {
-	/* the arrays are filled up to their counts, everything else is zero */
-	memset(m, 0, offsetof(struct sa_msg, contact));
+	const size_t via_end = offsetof(struct sa_msg, top_via) +
+			       sizeof(m->top_via);
+
+	/*
+	 * The arrays are filled up to their counts, everything else is zero.
+	 * top_via is skipped: a parsed message has one, and sa_parse_via()
+	 * writes all of it.
+	 */
+	sa_zero(m, offsetof(struct sa_msg, top_via));
+	sa_zero((char *)m + via_end,
+		offsetof(struct sa_msg, contact) - via_end);
 	m->expires = -1;
-	memset(&m->sdp, 0, offsetof(struct sa_sdp, media));
+	sa_zero(&m->sdp, offsetof(struct sa_sdp, media));
 }
 
 static enum sa_reason sa_parse_header(const uint8_t *m, struct sa_hdr *h,

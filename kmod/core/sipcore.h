@@ -41,6 +41,8 @@
 #define SA_MAX_MEDIA		32	/* m= lines */
 #define SA_MAX_EDITS		128
 #define SA_EDIT_TEXT		4096	/* bytes of replacement text per plan */
+/* multipart levels looked into: the body's and two nested in it */
+#define SA_MAX_MP_DEPTH		3
 
 enum sa_transport {
 	SA_T_UDP = 0,
@@ -64,6 +66,7 @@ enum sa_reason {
 	SA_R_TOO_MANY,		/* more contacts/media/edits than the bounds above */
 	SA_R_TOO_BIG,		/* message larger than SA_MAX_MSG, or rewrite would be */
 	SA_R_CONFLICT,		/* two edits overlap (a planner bug: nothing written) */
+	SA_R_MP_DEPTH,		/* multipart nested deeper than SA_MAX_MP_DEPTH */
 	SA_R_MAX
 };
 
@@ -97,7 +100,7 @@ struct sa_hostport {
 /* parse an address: a.b.c.d, IPv6 text, or [IPv6]; false when invalid */
 bool sa_ip_from_str(const char *s, size_t n, struct sa_ip *ip);
 /* format ip (RFC 5952 for IPv6, no brackets) into buf (>= 40 bytes), NUL
- * terminated; returns the length
+ * terminated; returns the length (bytes after the NUL may be written too)
  */
 size_t sa_ip_str(const struct sa_ip *ip, char *buf);
 bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b);
@@ -191,6 +194,15 @@ struct sa_sdp {
 	/* multipart: the SDP part's own Content-Length digits, if any */
 	struct sa_span part_clen;
 	uint32_t part_clen_val;
+	/*
+	 * Multipart levels the SDP part is in: 0 (the body is the SDP), 1
+	 * (a part of the body), up to SA_MAX_MP_DEPTH (nested multiparts).
+	 * The Content-Length digits of each multipart part that holds it,
+	 * innermost first (mp_depth - 1 of them; len 0 when a part has none).
+	 */
+	uint8_t mp_depth;
+	struct sa_span outer_clen[SA_MAX_MP_DEPTH - 1];
+	uint32_t outer_clen_val[SA_MAX_MP_DEPTH - 1];
 	uint8_t n_media;
 	/* keep last: sa_parse() clears only what comes before it */
 	struct sa_media media[SA_MAX_MEDIA];
@@ -277,8 +289,11 @@ struct sa_msg {
  * start with v=, has a malformed o=, c=, m= (port over 65535) or a=rtcp:
  * line, two o=, two c= at one level, two a=rtcp: in a media section, or
  * more than SA_MAX_MEDIA m= lines; a multipart body without its close
- * delimiter, with a nested multipart part (not descended), with two SDP
- * parts, or whose SDP part's own Content-Length is wrong.
+ * delimiter, with two SDP parts, or with a part whose own Content-Length
+ * is wrong, at any level; multipart parts nested deeper than
+ * SA_MAX_MP_DEPTH levels (SA_R_MP_DEPTH). A multipart part (mixed,
+ * alternative, related, ...) is looked into like the body, its SDP part
+ * found at any level.
  * Tolerated: leading CRLFs before the start line (RFC 3261 7.5), bare LF
  * line ends, folding anywhere in a header value, compact forms, an empty
  * user part ("sip:@host", sent by real devices), IPv6 received= with or
@@ -394,10 +409,12 @@ struct sa_plan {
  *	refuses the message (SA_R_BAD_SDP). Unchanged when m= is unchanged.
  *   Content-Length: rewritten to the new body length when the body changes
  *	size (plain decimal, the spacing around it kept); an SDP part's own
- *	Content-Length too. A UDP message without one gets none.
+ *	Content-Length too, and that of each multipart part that holds it
+ *	(nested multipart), each by the change inside it. A UDP message
+ *	without one gets none.
  *   Not rewritten: Call-ID, Via maddr=, URI parameters (maddr=...),
  *	P-Asserted-Identity and other headers, ICE a=candidate lines, SDP in
- *	an encoded body or in a nested multipart.
+ *	an encoded body or part.
  * Refusals here: SA_R_BAD_SDP (a=rtcp out of range), SA_R_TOO_MANY (more
  * than SA_MAX_EDITS edits or SA_EDIT_TEXT bytes of text), SA_R_TOO_BIG
  * (the result would exceed SA_MAX_MSG), SA_R_CONFLICT (overlapping edits:

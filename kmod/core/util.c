@@ -42,20 +42,25 @@ const uint16_t sa_ctype[256] = {
 
 bool sa_parse_uint(const uint8_t *p, size_t n, uint32_t max, uint32_t *out)
 {
-	uint32_t v = 0;
+	uint64_t v = 0;
 	size_t i;
 
 	if (n == 0 || n > 10)
 		return false;
+	/* 10 digits fit in 64 bits: one range check at the end */
 	for (i = 0; i < n; i++) {
-		if (!sa_isdigit(p[i]))
+		uint32_t d = (uint32_t)p[i] - '0';
+
+		if (d > 9)
 			return false;
-		/* 429496729 * 10 + 9 still fits in 32 bits */
-		if (v > 429496728U)
-			return false;
-		v = v * 10 + (p[i] - '0');
+		v = v * 10 + d;
 	}
-	if (v > max)
+	/*
+	 * Values from 4294967290 up have always been refused, as if they
+	 * overflowed (the digit loop used to stop before the last digit
+	 * could make them): kept so.
+	 */
+	if (v > max || v > 4294967289ULL)
 		return false;
 	*out = v;
 	return true;
@@ -78,42 +83,11 @@ uint32_t sa_skip_quoted(const uint8_t *m, uint32_t pos, uint32_t end)
 
 bool sa_parse_ip4(const uint8_t *p, size_t n, struct sa_ip *ip)
 {
-	uint32_t v, d;
-	uint8_t a[4];
-	size_t i = 0;
-	int k;
+	uint32_t w;
 
-	if (n < 7 || n > 15)
+	if (n < 7 || n > 15 || sa_ip4_prefix(p, n, &w) != n)
 		return false;
-	for (k = 0; k < 4; k++) {
-		/* i < n: n >= 7 at first, and a '.' is never the last byte */
-		v = (uint32_t)p[i++] - '0';
-		if (v > 9)
-			return false;
-		d = i < n ? (uint32_t)p[i] - '0' : 10;
-		if (d <= 9) {
-			v = v * 10 + d;
-			i++;
-			d = i < n ? (uint32_t)p[i] - '0' : 10;
-			if (d <= 9) {
-				v = v * 10 + d;
-				i++;
-				if (v > 255)
-					return false;
-			}
-		}
-		a[k] = v;
-		if (k < 3) {
-			if (i + 1 >= n || p[i] != '.')
-				return false;
-			i++;
-		}
-	}
-	if (i != n)
-		return false;
-	memset(ip, 0, sizeof(*ip));
-	ip->family = 4;
-	memcpy(ip->addr, a, 4);
+	sa_ip4_set(ip, w);
 	return true;
 }
 
@@ -209,13 +183,14 @@ done:
 
 size_t sa_fmt_uint(uint32_t v, char *buf)
 {
-	size_t n = 1, i;
-	uint32_t t = v;
+	size_t n, i;
+	uint32_t t;
 
-	while (t >= 10) {
-		t /= 10;
-		n++;
-	}
+	/* ports and message lengths have at most 5 digits */
+	n = 1 + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000);
+	if (unlikely(v >= 100000))
+		n += 1 + (v >= 1000000) + (v >= 10000000) +
+		     (v >= 100000000) + (v >= 1000000000);
 	/* two digits at a time, from the end */
 	i = n;
 	while (v >= 10) {
@@ -229,20 +204,69 @@ size_t sa_fmt_uint(uint32_t v, char *buf)
 	return n;
 }
 
-/* an IPv4 address byte: 1 to 3 digits */
-static size_t sa_fmt_u8(uint32_t v, char *buf)
-{
-	size_t n = 0;
+/*
+ * An IPv4 address byte as text: its digits, NUL padded to 4 bytes, and in
+ * the last byte the number of digits. Formatting copies the 4 bytes
+ * (writing past the digits, where the next write goes): no division, no
+ * branch on the value, no dependency chain.
+ */
+#define SA_O(v) { \
+	'0' + ((v) >= 100 ? (v) / 100 : (v) >= 10 ? (v) / 10 : (v)) % 10, \
+	(v) >= 100 ? '0' + (v) / 10 % 10 : (v) >= 10 ? '0' + (v) % 10 : 0, \
+	(v) >= 100 ? '0' + (v) % 10 : 0, \
+	(v) >= 100 ? 3 : (v) >= 10 ? 2 : 1 }
 
-	if (v >= 100) {
-		buf[n++] = '0' + v / 100;
-		v %= 100;
-		buf[n++] = '0' + v / 10;
-	} else if (v >= 10) {
-		buf[n++] = '0' + v / 10;
-	}
-	buf[n++] = '0' + v % 10;
-	return n;
+static const char sa_oct[256][4] = {
+	SA_O(0), SA_O(1), SA_O(2), SA_O(3), SA_O(4), SA_O(5), SA_O(6), SA_O(7),
+	SA_O(8), SA_O(9), SA_O(10), SA_O(11), SA_O(12), SA_O(13), SA_O(14),
+	SA_O(15), SA_O(16), SA_O(17), SA_O(18), SA_O(19), SA_O(20), SA_O(21),
+	SA_O(22), SA_O(23), SA_O(24), SA_O(25), SA_O(26), SA_O(27), SA_O(28),
+	SA_O(29), SA_O(30), SA_O(31), SA_O(32), SA_O(33), SA_O(34), SA_O(35),
+	SA_O(36), SA_O(37), SA_O(38), SA_O(39), SA_O(40), SA_O(41), SA_O(42),
+	SA_O(43), SA_O(44), SA_O(45), SA_O(46), SA_O(47), SA_O(48), SA_O(49),
+	SA_O(50), SA_O(51), SA_O(52), SA_O(53), SA_O(54), SA_O(55), SA_O(56),
+	SA_O(57), SA_O(58), SA_O(59), SA_O(60), SA_O(61), SA_O(62), SA_O(63),
+	SA_O(64), SA_O(65), SA_O(66), SA_O(67), SA_O(68), SA_O(69), SA_O(70),
+	SA_O(71), SA_O(72), SA_O(73), SA_O(74), SA_O(75), SA_O(76), SA_O(77),
+	SA_O(78), SA_O(79), SA_O(80), SA_O(81), SA_O(82), SA_O(83), SA_O(84),
+	SA_O(85), SA_O(86), SA_O(87), SA_O(88), SA_O(89), SA_O(90), SA_O(91),
+	SA_O(92), SA_O(93), SA_O(94), SA_O(95), SA_O(96), SA_O(97), SA_O(98),
+	SA_O(99), SA_O(100), SA_O(101), SA_O(102), SA_O(103), SA_O(104),
+	SA_O(105), SA_O(106), SA_O(107), SA_O(108), SA_O(109), SA_O(110),
+	SA_O(111), SA_O(112), SA_O(113), SA_O(114), SA_O(115), SA_O(116),
+	SA_O(117), SA_O(118), SA_O(119), SA_O(120), SA_O(121), SA_O(122),
+	SA_O(123), SA_O(124), SA_O(125), SA_O(126), SA_O(127), SA_O(128),
+	SA_O(129), SA_O(130), SA_O(131), SA_O(132), SA_O(133), SA_O(134),
+	SA_O(135), SA_O(136), SA_O(137), SA_O(138), SA_O(139), SA_O(140),
+	SA_O(141), SA_O(142), SA_O(143), SA_O(144), SA_O(145), SA_O(146),
+	SA_O(147), SA_O(148), SA_O(149), SA_O(150), SA_O(151), SA_O(152),
+	SA_O(153), SA_O(154), SA_O(155), SA_O(156), SA_O(157), SA_O(158),
+	SA_O(159), SA_O(160), SA_O(161), SA_O(162), SA_O(163), SA_O(164),
+	SA_O(165), SA_O(166), SA_O(167), SA_O(168), SA_O(169), SA_O(170),
+	SA_O(171), SA_O(172), SA_O(173), SA_O(174), SA_O(175), SA_O(176),
+	SA_O(177), SA_O(178), SA_O(179), SA_O(180), SA_O(181), SA_O(182),
+	SA_O(183), SA_O(184), SA_O(185), SA_O(186), SA_O(187), SA_O(188),
+	SA_O(189), SA_O(190), SA_O(191), SA_O(192), SA_O(193), SA_O(194),
+	SA_O(195), SA_O(196), SA_O(197), SA_O(198), SA_O(199), SA_O(200),
+	SA_O(201), SA_O(202), SA_O(203), SA_O(204), SA_O(205), SA_O(206),
+	SA_O(207), SA_O(208), SA_O(209), SA_O(210), SA_O(211), SA_O(212),
+	SA_O(213), SA_O(214), SA_O(215), SA_O(216), SA_O(217), SA_O(218),
+	SA_O(219), SA_O(220), SA_O(221), SA_O(222), SA_O(223), SA_O(224),
+	SA_O(225), SA_O(226), SA_O(227), SA_O(228), SA_O(229), SA_O(230),
+	SA_O(231), SA_O(232), SA_O(233), SA_O(234), SA_O(235), SA_O(236),
+	SA_O(237), SA_O(238), SA_O(239), SA_O(240), SA_O(241), SA_O(242),
+	SA_O(243), SA_O(244), SA_O(245), SA_O(246), SA_O(247), SA_O(248),
+	SA_O(249), SA_O(250), SA_O(251), SA_O(252), SA_O(253), SA_O(254),
+	SA_O(255),
+};
+
+#undef SA_O
+
+/* writes 4 bytes, returns how many are digits */
+static inline size_t sa_fmt_octet(uint32_t v, char *buf)
+{
+	memcpy(buf, sa_oct[v], 4);
+	return sa_oct[v][3];
 }
 
 static const char sa_hexdig[] = "0123456789abcdef";
@@ -254,12 +278,12 @@ size_t sa_ip_str(const struct sa_ip *ip, char *buf)
 	size_t n = 0;
 
 	if (ip->family == 4) {
+		/* each octet writes past its digits: the next one overwrites */
 		for (i = 0; i < 4; i++) {
-			if (i)
-				buf[n++] = '.';
-			n += sa_fmt_u8(ip->addr[i], buf + n);
+			n += sa_fmt_octet(ip->addr[i], buf + n);
+			buf[n++] = '.';
 		}
-		buf[n] = 0;
+		buf[--n] = 0;
 		return n;
 	}
 	if (ip->family != 6) {
@@ -322,11 +346,26 @@ bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b)
 uint32_t sa_parse_hostport(const uint8_t *m, uint32_t pos, uint32_t end,
 			   struct sa_hostport *hp)
 {
-	uint32_t s = pos, digits_dots = 1, v;
+	uint32_t s = pos, digits_dots = 1, v, d, w;
 
 	memset(&hp->ep, 0, sizeof(hp->ep));
 	hp->port = sa_mkspan(0, 0);
-	if (pos < end && m[pos] == '[') {
+	if (pos >= end)
+		return 0;
+	if (sa_isdigit(m[pos])) {
+		/*
+		 * An IPv4 address in one pass: what follows it must end the
+		 * host, else the host is looked at whole below.
+		 */
+		v = sa_ip4_prefix(m + pos, end - pos, &w);
+		if (v && (pos + v == end ||
+			  !(sa_ctype[m[pos + v]] & SA_C_HOST))) {
+			sa_ip4_set(&hp->ep.ip, w);
+			pos += v;
+			goto port;
+		}
+	}
+	if (m[pos] == '[') {
 		const uint8_t *rb = memchr(m + pos, ']', end - pos);
 
 		if (!rb)
@@ -336,8 +375,7 @@ uint32_t sa_parse_hostport(const uint8_t *m, uint32_t pos, uint32_t end,
 			return 0;
 		pos++;
 	} else {
-		while (pos < end && (sa_ctype[m[pos]] & SA_C_HOST))
-			pos++;
+		pos = sa_skip_class(m, pos, end, SA_C_HOST, true);
 		if (pos == s)
 			return 0;
 		if (sa_isdigit(m[s]) &&
@@ -353,13 +391,20 @@ uint32_t sa_parse_hostport(const uint8_t *m, uint32_t pos, uint32_t end,
 		    (m[s] == '.' || m[s] == '-' || m[pos - 1] == '-'))
 			return 0;
 	}
+port:
 	hp->host = sa_mkspan(s, pos - s);
 	if (pos < end && m[pos] == ':') {
 		uint32_t ps = ++pos;
 
-		while (pos < end && sa_isdigit(m[pos]))
+		/* 1 to 10 digits, 1 to 65535 */
+		v = 0;
+		while (pos < end && (d = (uint32_t)m[pos] - '0') <= 9) {
+			v = v * 10 + d;
+			if (v > 65535)
+				return 0;
 			pos++;
-		if (!sa_parse_uint(m + ps, pos - ps, 65535, &v) || !v)
+		}
+		if (pos == ps || pos - ps > 10 || !v)
 			return 0;
 		hp->port = sa_mkspan(ps, pos - ps);
 		hp->ep.port = v;
@@ -371,17 +416,29 @@ bool sa_parse_uri(const uint8_t *m, uint32_t s, uint32_t e,
 		  struct sa_hostport *hp)
 {
 	const uint8_t *at;
-	uint32_t pos;
+	uint32_t pos, ue;
+	uint16_t def_port = 0;
 
 	memset(hp, 0, sizeof(*hp));
-	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" */
-	if (s >= e || !(sa_ctype[m[s]] & SA_C_ALPHA))
-		return false;
-	pos = s + 1;
-	while (pos < e && (sa_ctype[m[pos]] & SA_C_SCHEME))
-		pos++;
-	if (pos >= e || m[pos] != ':')
-		return false;
+	/*
+	 * scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"; "sip:"
+	 * and "sips:" (almost every URI we see) are such a scheme.
+	 */
+	if (e - s >= 4 && sa_ieq(m + s, 4, "sip:", 4)) {
+		def_port = 5060;
+		pos = s + 4;
+	} else if (e - s >= 5 && sa_ieq(m + s, 5, "sips:", 5)) {
+		def_port = 5061;
+		pos = s + 5;
+	} else {
+		if (s >= e || !(sa_ctype[m[s]] & SA_C_ALPHA))
+			return false;
+		pos = s + 1;
+		while (pos < e && (sa_ctype[m[pos]] & SA_C_SCHEME))
+			pos++;
+		if (pos >= e || m[pos] != ':')
+			return false;
+	}
 	/*
 	 * The first '@' ends the userinfo (none may follow in host, params
 	 * or headers: RFC 3261 25.1). No white space, controls or
@@ -389,24 +446,21 @@ bool sa_parse_uri(const uint8_t *m, uint32_t s, uint32_t e,
 	 * checked by its own parser) nor at the end of the URI; parameters
 	 * are not looked into.
 	 */
-	at = memchr(m + s, '@', e - s);
-	for (pos = s; pos < (at ? (uint32_t)(at - m) : s); pos++)
-		if (sa_ctype[m[pos]] & SA_C_URIBAD)
-			return false;
+	at = memchr(m + pos, '@', e - pos);
+	if (at) {
+		ue = at - m;
+		/* the scheme has none of them: check from pos on */
+		while (pos < ue)
+			if (sa_ctype[m[pos++]] & SA_C_URIBAD)
+				return false;
+	}
 	if (sa_ctype[m[e - 1]] & SA_C_URIBAD)
 		return false;
-	if (e - s >= 4 && sa_ieq(m + s, 4, "sip:", 4)) {
-		hp->def_port = 5060;
-		pos = s + 4;
-	} else if (e - s >= 5 && sa_ieq(m + s, 5, "sips:", 5)) {
-		hp->def_port = 5061;
-		pos = s + 5;
-	} else {
+	if (!def_port)
 		return true;	/* another scheme: nothing to map */
-	}
+	hp->def_port = def_port;
 	/* an empty user ("sip:@host") is invalid but sent by real devices */
-	if (at)
-		pos = at - m + 1;
+	pos = at ? at - m + 1 : pos;
 	pos = sa_parse_hostport(m, pos, e, hp);
 	if (!pos)
 		return false;

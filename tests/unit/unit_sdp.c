@@ -189,7 +189,7 @@ static void sdp_multipart_refused(void)
 		    L("Content-Type: application/isup;version=itu-t92+")
 		    L("")
 		    L("ISUP-PAYLOAD-10.0.0.2"), &c, SA_R_BAD_MULTIPART);
-	/* nested multipart is not descended: 21 + 42 + 2 + 23 = 88 */
+	/* a nested multipart without its close delimiter: 21 + 42 + 2 + 23 */
 	T_UNCHANGED(MP_HEAD("88")
 		    L("--unique-boundary-1")
 		    L("Content-Type: multipart/mixed;boundary=x")
@@ -198,6 +198,214 @@ static void sdp_multipart_refused(void)
 	/* no boundary parameter */
 	T_UNCHANGED(REQH("23", "multipart/mixed") L("--unique-boundary-1--"),
 		    &c, SA_R_BAD_MULTIPART);
+}
+
+/*
+ * SDP in a multipart/alternative inside the multipart/mixed body (two
+ * levels), every part with its own Content-Length. The inner body, 201
+ * bytes: delimiter 9, Content-Type 31, Content-Length 20, blank 2, SDP 86,
+ * delimiter 9, Content-Type 26, blank 2, "hello" 7, close 9 (its CRLF
+ * belongs to the outer delimiter). The SDP part's Content-Length is the
+ * exact 84. The body, 381 bytes: delimiter 9, Content-Type 52,
+ * Content-Length 21, blank 2, inner body 201, CRLF 2, delimiter 9,
+ * Content-Type 49, blank 2, payload 23, close 11.
+ * Two addresses of 8 -> 12 characters: SDP +8, so 84 -> 92, 201 -> 209,
+ * 381 -> 389 (no digit count changes).
+ */
+#define NEST2_SDP(addr) \
+	L("--inner") \
+	L("Content-Type: application/sdp") \
+	L("Content-Length: " NEST2_SDPLEN) \
+	L("") \
+	L("v=0") \
+	L("o=- 1 1 IN IP4 " addr) \
+	L("s=-") \
+	L("c=IN IP4 " addr) \
+	L("t=0 0") \
+	L("m=audio 10000 RTP/AVP 0") \
+	L("--inner") \
+	L("Content-Type: text/plain") \
+	L("") \
+	L("hello") \
+	"--inner--"
+#define NEST2(cl, pcl, addr) \
+	REQH(cl, "multipart/mixed;boundary=outer") \
+	L("--outer") \
+	L("Content-Type: multipart/alternative;boundary=inner") \
+	L("Content-Length: " pcl) \
+	L("") \
+	NEST2_SDP(addr) \
+	L("") \
+	L("--outer") \
+	L("Content-Type: application/isup;version=itu-t92+") \
+	L("") \
+	L("ISUP-PAYLOAD-10.0.0.2") \
+	L("--outer--")
+
+static void sdp_multipart_nested(void)
+{
+	struct sa_ctx c;
+
+	t_snat_orig(&c);
+#define NEST2_SDPLEN "84"
+	static const char in[] = NEST2("381", "201", "10.0.0.2");
+#undef NEST2_SDPLEN
+#define NEST2_SDPLEN "92"
+	static const char out[] = NEST2("389", "209", "198.51.100.1");
+#undef NEST2_SDPLEN
+	const uint8_t *b = (const uint8_t *)in;
+
+	T_EQ(sa_parse(b, strlen(in), SA_T_UDP, &t_msg), SA_R_OK);
+	T_EQ(t_msg.sdp.mp_depth, 2);
+	T_SPAN(b, t_msg.sdp.part_clen, "84");
+	T_SPAN(b, t_msg.sdp.outer_clen[0], "201");
+	T_SPAN(b, t_msg.sdp.body, "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\n"
+	       "c=IN IP4 10.0.0.2\r\nt=0 0\r\nm=audio 10000 RTP/AVP 0");
+	T_REWRITE(in, &c, out);
+	T_EQ(t_msg.sdp.n_media, 1);
+}
+
+/*
+ * Three levels: multipart/related > multipart/alternative > multipart/mixed
+ * > SDP, whose Content-Length 99 counts the CRLF before the delimiter (RFC
+ * 2046 gives it to the delimiter; accepted either way). SDP 99 bytes (86 +
+ * "a=label:abc" 13). Level 3 body, 164: delimiter 6, Content-Type 31,
+ * Content-Length 20, blank 2, SDP 99, close 6. Level 2 body, 244:
+ * delimiter 6, Content-Type 43, Content-Length 21, blank 2, 164, CRLF 2,
+ * close 6; its part says 246 (with the CRLF). Body, 381: delimiter 6,
+ * Content-Type 52, Content-Length 21, blank 2, 244, CRLF 2, delimiter 6,
+ * Content-Type 25, blank 2, "PNG10.0.0.2" 13 (not SDP: untouched), close 8.
+ * Rewritten: SDP +8, so 99 -> 107 (one more digit), level 3 body +9:
+ * 164 -> 173, level 2 body +9: 246 -> 255, message 381 -> 390.
+ */
+#define NEST3(cl, c1, c2, c3, addr) \
+	REQH(cl, "multipart/related;boundary=L1") \
+	L("--L1") \
+	L("Content-Type: multipart/alternative; boundary=\"L2\"") \
+	L("Content-Length: " c1) \
+	L("") \
+	L("--L2") \
+	L("Content-Type: multipart/mixed;boundary=L3") \
+	L("Content-Length: " c2) \
+	L("") \
+	L("--L3") \
+	L("Content-Type: application/sdp") \
+	L("Content-Length: " c3) \
+	L("") \
+	L("v=0") \
+	L("o=- 1 1 IN IP4 " addr) \
+	L("s=-") \
+	L("c=IN IP4 " addr) \
+	L("t=0 0") \
+	L("m=audio 10000 RTP/AVP 0") \
+	L("a=label:abc") \
+	L("--L3--") \
+	L("--L2--") \
+	L("--L1") \
+	L("Content-Type: image/png") \
+	L("") \
+	L("PNG10.0.0.2") \
+	L("--L1--")
+
+static void sdp_multipart_nested3(void)
+{
+	static const char in[] = NEST3("381", "246", "164", "99", "10.0.0.2");
+	const uint8_t *b = (const uint8_t *)in;
+	struct sa_ctx c;
+
+	t_snat_orig(&c);
+	T_EQ(sa_parse(b, strlen(in), SA_T_UDP, &t_msg), SA_R_OK);
+	T_EQ(t_msg.sdp.mp_depth, 3);
+	T_SPAN(b, t_msg.sdp.part_clen, "99");
+	T_SPAN(b, t_msg.sdp.outer_clen[0], "164");
+	T_SPAN(b, t_msg.sdp.outer_clen[1], "246");
+	T_REWRITE(in, &c,
+		  NEST3("390", "255", "173", "107", "198.51.100.1"));
+	/* and back: the reply mapping undoes it, byte for byte */
+	t_snat_reply(&c);
+	T_REWRITE(NEST3("390", "255", "173", "107", "198.51.100.1"), &c,
+		  NEST3("390", "255", "173", "107", "198.51.100.1"));
+}
+
+/*
+ * A body (boundary b0) whose first part is a multipart (b1), whose first
+ * part is ... for levels levels, then inner, then the close delimiters;
+ * returns its length.
+ */
+static size_t nest_body(char *m, size_t cap, int levels, const char *inner)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < levels; i++)
+		n += snprintf(m + n, cap - n, L("--b%d")
+			      L("Content-Type: multipart/mixed;boundary=b%d")
+			      L(""), i, i + 1);
+	n += snprintf(m + n, cap - n, "%s", inner);
+	for (i = levels; i >= 0; i--)
+		n += snprintf(m + n, cap - n, L("--b%d--"), i);
+	return n;
+}
+
+static void sdp_multipart_nested_refused(void)
+{
+	static char body[2048], msg[4096];
+	static const char sdp[] =
+		L("--b%d")
+		L("Content-Type: application/sdp")
+		L("")
+		L("v=0")
+		L("c=IN IP4 10.0.0.2");
+	char inner[256];
+	struct sa_ctx c;
+	size_t n;
+
+	t_snat_orig(&c);
+	/* SDP three levels down: rewritten; four levels down: refused */
+	snprintf(inner, sizeof(inner), sdp, 2);
+	n = nest_body(body, sizeof(body), 2, inner);
+	snprintf(msg, sizeof(msg), REQH("%zu", "multipart/mixed;boundary=b0")
+		 "%s", n, body);
+	T_EQ(sa_parse((const uint8_t *)msg, strlen(msg), SA_T_UDP, &t_msg),
+	     SA_R_OK);
+	T_EQ(t_msg.sdp.mp_depth, 3);
+	T_SPAN((const uint8_t *)msg, t_msg.sdp.c_addr, "10.0.0.2");
+	snprintf(inner, sizeof(inner), sdp, 3);
+	n = nest_body(body, sizeof(body), 3, inner);
+	snprintf(msg, sizeof(msg), REQH("%zu", "multipart/mixed;boundary=b0")
+		 "%s", n, body);
+	T_UNCHANGED(msg, &c, SA_R_MP_DEPTH);
+	T_OK(!strcmp(sa_reason_str(SA_R_MP_DEPTH), "multipart-too-deep"));
+
+	/* two SDP parts, one nested: which one? */
+	snprintf(inner, sizeof(inner), sdp, 1);
+	n = nest_body(body, sizeof(body), 1, inner);
+	snprintf(msg, sizeof(msg), REQH("%zu", "multipart/mixed;boundary=b0")
+		 L("--b0") L("Content-Type: application/sdp") L("")
+		 L("v=0") "%s", n + 44, body);
+	T_UNCHANGED(msg, &c, SA_R_BAD_MULTIPART);
+
+	/*
+	 * An inner boundary that the outer one is a prefix of: its lines
+	 * look like outer delimiters (here one cuts the part short): refused.
+	 * 6 + 44 + 2 + 7 + 26 + 2 + 3 + 9 + 8 = 107
+	 */
+	T_UNCHANGED(REQH("107", "multipart/mixed;boundary=ab")
+		    L("--ab")
+		    L("Content-Type: multipart/mixed;boundary=abc")
+		    L("")
+		    L("--abc")
+		    L("Content-Type: text/plain")
+		    L("")
+		    L("x")
+		    L("--abc--")
+		    L("--ab--"), &c, SA_R_BAD_MULTIPART);
+	/* a nested multipart part without a boundary: 6 + 31 + 2 + 8 = 47 */
+	T_UNCHANGED(REQH("47", "multipart/mixed;boundary=ab")
+		    L("--ab")
+		    L("Content-Type: multipart/mixed")
+		    L("")
+		    L("--ab--"), &c, SA_R_BAD_MULTIPART);
 }
 
 static void sdp_refusals(void)
@@ -270,8 +478,14 @@ void units_sdp(void)
 	      sdp_multipart);
 	t_run("sdp: multipart part Content-Length rewritten too",
 	      sdp_multipart_part_clen);
-	t_run("sdp: two SDP parts, no close delimiter, nested multipart refused",
+	t_run("sdp: two SDP parts, no close delimiter, no boundary refused",
 	      sdp_multipart_refused);
+	t_run("sdp: SDP in multipart/alternative in multipart/mixed, all Content-Lengths",
+	      sdp_multipart_nested);
+	t_run("sdp: SDP three multipart levels down, part Content-Length gains a digit",
+	      sdp_multipart_nested3);
+	t_run("sdp: four levels refused (multipart-too-deep), nested second SDP, bad nesting",
+	      sdp_multipart_nested_refused);
 	t_run("sdp: malformed SDP and too many m= refused", sdp_refusals);
 	t_run("sdp: session direction, rtcp-mux, multicast TTL, m= port/n",
 	      sdp_details);
