@@ -343,6 +343,31 @@ bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b)
 	return sa_ip_same(a, b);
 }
 
+static bool sa_ishex(uint8_t c)
+{
+	return sa_isdigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* ZoneID = 1*( unreserved / pct-encoded ), after "%25", up to e */
+static bool sa_ip6_zone_ok(const uint8_t *z, const uint8_t *e)
+{
+	if (e - z < 4 || z[1] != '2' || z[2] != '5')
+		return false;
+	for (z += 3; z < e; z++) {
+		uint8_t c = *z;
+
+		if (c == '%') {
+			if (e - z < 3 || !sa_ishex(z[1]) || !sa_ishex(z[2]))
+				return false;
+			z += 2;
+		} else if (!sa_isdigit(c) && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') &&
+			   c != '-' && c != '.' && c != '_' && c != '~') {
+			return false;
+		}
+	}
+	return true;
+}
+
 uint32_t sa_parse_hostport(const uint8_t *m, uint32_t pos, uint32_t end,
 			   struct sa_hostport *hp)
 {
@@ -367,12 +392,26 @@ uint32_t sa_parse_hostport(const uint8_t *m, uint32_t pos, uint32_t end,
 	}
 	if (m[pos] == '[') {
 		const uint8_t *rb = memchr(m + pos, ']', end - pos);
+		const uint8_t *zone;
 
 		if (!rb)
 			return 0;
 		pos = rb - m;
-		if (!sa_parse_ip6(m + s + 1, pos - s - 1, &hp->ep.ip))
+		zone = memchr(m + s + 1, '%', pos - s - 1);
+		if (zone) {
+			/*
+			 * RFC 6874: [fe80::1%25eth0]. A zone names a link-local
+			 * address, which no NAT translates: valid, but to us a
+			 * name that matches nothing.
+			 */
+			struct sa_ip ll;
+
+			if (!sa_ip6_zone_ok(zone, m + pos) ||
+			    !sa_parse_ip6(m + s + 1, zone - (m + s + 1), &ll))
+				return 0;
+		} else if (!sa_parse_ip6(m + s + 1, pos - s - 1, &hp->ep.ip)) {
 			return 0;
+		}
 		pos++;
 	} else {
 		pos = sa_skip_class(m, pos, end, SA_C_HOST, true);

@@ -508,6 +508,50 @@ static void plan_ipv6_received(void)
 		  L("l: 0") L(""));
 }
 
+/*
+ * RFC 6874 zone ids: a link-local [fe80::1%25eth0] is valid but never
+ * NATed, so it is left as written and the rest is rewritten; a raw "%"
+ * (not "%25") or an empty zone is a bad URI and nothing changes.
+ */
+static void plan_ipv6_zone(void)
+{
+	struct sa_ctx c;
+
+	t_ctx(&c, "2001:db8::2", 5060, "2001:db8:ffff::1", 40000,
+	      "2001:db8:1::5", 5060, "2001:db8:1::5", 5060);
+	T_REWRITE(L("OPTIONS sip:[fe80::1%25eth0]:5060 SIP/2.0")
+		  L("Via: SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bK7")
+		  L("From: <sip:a@[fe80::2%25en%2Dp0]>;tag=7")
+		  L("To: <sip:[fe80::1%25eth0]>")
+		  L("Call-ID: z7")
+		  L("CSeq: 1 OPTIONS")
+		  L("Contact: <sip:a@[2001:db8::2]:5060>")
+		  L("l: 0") L(""),
+		  &c,
+		  L("OPTIONS sip:[fe80::1%25eth0]:5060 SIP/2.0")
+		  L("Via: SIP/2.0/UDP [2001:db8:ffff::1]:40000;branch=z9hG4bK7")
+		  L("From: <sip:a@[fe80::2%25en%2Dp0]>;tag=7")
+		  L("To: <sip:[fe80::1%25eth0]>")
+		  L("Call-ID: z7")
+		  L("CSeq: 1 OPTIONS")
+		  L("Contact: <sip:a@[2001:db8:ffff::1]:40000>")
+		  L("l: 0") L(""));
+	T_UNCHANGED(L("OPTIONS sip:[fe80::1%eth0]:5060 SIP/2.0")
+		    L("Via: SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bK8")
+		    L("Call-ID: z8")
+		    L("CSeq: 1 OPTIONS")
+		    L("Contact: <sip:a@[2001:db8::2]:5060>")
+		    L("l: 0") L(""),
+		    &c, SA_R_BAD_URI);
+	T_UNCHANGED(L("OPTIONS sip:[fe80::1%25]:5060 SIP/2.0")
+		    L("Via: SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bK9")
+		    L("Call-ID: z9")
+		    L("CSeq: 1 OPTIONS")
+		    L("Contact: <sip:a@[2001:db8::2]:5060>")
+		    L("l: 0") L(""),
+		    &c, SA_R_BAD_URI);
+}
+
 /* a message we cannot rewrite whole is not rewritten at all */
 static void plan_never_partial(void)
 {
@@ -650,6 +694,8 @@ void units_plan(void)
 	t_run("plan: IPv6 Via, URIs, SDP IN IP6", plan_ipv6);
 	t_run("plan: IPv6 received= with and without brackets",
 	      plan_ipv6_received);
+	t_run("plan: IPv6 zone id (RFC 6874) left alone, rest rewritten",
+	      plan_ipv6_zone);
 	t_run("plan: malformed SDP or bad a=rtcp leaves the whole message alone",
 	      plan_never_partial);
 	t_run("plan: Content-Length 98 -> 106 keeps its spacing",
