@@ -104,6 +104,12 @@ run_kernel() {
 # follow in order; every result line names its kernel.
 jobs=${SIPALG_E2E_JOBS:-2}
 t0=$(date +%s)
+# the policy tests drive the module with the host's sipalgctl build
+mkdir -p "$resroot"
+if ! make -s -C "$top/userspace" >"$resroot/sipalgctl-build.log" 2>&1; then
+	echo "== e2e: sipalgctl does not build (the policy tests will fail):"
+	tail -n 20 "$resroot/sipalgctl-build.log" | sed "s/^/    /"
+fi
 pids=()
 for i in "${!kernels[@]}"; do
 	k=${kernels[$i]}
