@@ -9,10 +9,14 @@
  * afterwards the edits cannot fail, and should one fail anyway the packet
  * is dropped rather than forwarded half-rewritten.
  *
- * Edits are applied from the last to the first, so the offsets the plan
- * gives (in the original message) stay right. TCP edits do not adjust
- * sequence numbers one by one: the caller adds the segment's total length
- * change once (nf_ct_seqadj_set() keeps one correction per segment).
+ * UDP: edits are applied in the packet from the last to the first, so the
+ * offsets the plan gives (in the original message) stay right.
+ *
+ * TCP: tcp.c builds the segment's new payload in the packet from a copy of
+ * the old one (tcp_nat.h); a message with a plan is written there
+ * rewritten (sa_apply()), in one pass, and tcp.c takes care of sequence
+ * numbers. Room is made before anything is written; a rewrite that does
+ * not fit leaves the message to the next segment.
  */
 #include <linux/kernel.h>
 #include <linux/skbuff.h>
@@ -22,6 +26,15 @@
 #include <net/netfilter/nf_nat_helper.h>
 
 #include "sipalg.h"
+#include "tcp_nat.h"
+
+/* the TCP payload p's messages are being written into, if any */
+static struct sipalg_tcp_out *sipalg_nat_tcp_out(const struct sipalg_pkt *p)
+{
+	struct sipalg_tcp_out *o = this_cpu_read(sipalg_tcp_out_cur);
+
+	return o && o->p == p ? o : NULL;
+}
 
 /* the most the packet grows at any point while the plan is applied */
 int sipalg_plan_growth(const struct sa_plan *plan)
@@ -40,8 +53,25 @@ int sipalg_plan_growth(const struct sa_plan *plan)
 /* make the skb writable, linear, and able to grow by grow bytes */
 int sipalg_nat_prepare(struct sipalg_pkt *p, int grow)
 {
+	struct sipalg_tcp_out *o = sipalg_nat_tcp_out(p);
 	struct sk_buff *skb = p->skb;
 	int room;
+
+	if (o) {
+		/*
+		 * The rewritten message, whole, after what is built. One that
+		 * does not fit in this segment goes in the next one: nothing
+		 * is written (sipalg_nat_apply()), and tcp.c holds it.
+		 */
+		room = sipalg_tcp_out_reserve(o, o->mlen + max(grow, 0));
+		if (room == -E2BIG) {
+			o->full = true;
+			return 0;
+		}
+		if (room)
+			o->nomem = true;
+		return room;
+	}
 
 	if (skb->len + grow > 65535)
 		return -E2BIG;
@@ -66,13 +96,30 @@ static bool sipalg_mangle(struct sipalg_pkt *p, unsigned int off,
 }
 
 /*
- * Apply plan to the message that starts base bytes into the payload.
- * Returns false when an edit failed (the packet must then be dropped).
+ * Apply plan to the message that starts base bytes into the payload; or,
+ * when a TCP payload is being built, write the message rewritten at its
+ * end (base unused). Returns false when an edit failed (the packet must
+ * then be dropped).
  */
 bool sipalg_nat_apply(struct sipalg_pkt *p, unsigned int base,
 		      const struct sa_plan *plan)
 {
+	struct sipalg_tcp_out *o = sipalg_nat_tcp_out(p);
 	unsigned int i;
+	size_t n;
+
+	if (o) {
+		/* sipalg_nat_prepare() reserved the room, or found none */
+		if (o->full)
+			return true;
+		n = sa_apply(o->msg, o->mlen, plan, sipalg_tcp_out_ptr(o),
+			     p->skb->len - p->dataoff - o->len);
+		if (!n)
+			return false;
+		o->len += n;
+		o->applied = true;
+		return true;
+	}
 
 	for (i = plan->n; i-- > 0;) {
 		const struct sa_edit *e = &plan->e[i];
@@ -86,7 +133,7 @@ bool sipalg_nat_apply(struct sipalg_pkt *p, unsigned int base,
 	return true;
 }
 
-/* replace len payload bytes at off by text (TCP reassembly: hold/release) */
+/* replace len payload bytes at off by text (in place) */
 bool sipalg_nat_insert(struct sipalg_pkt *p, unsigned int off,
 		       unsigned int len, const void *text, unsigned int tlen)
 {

@@ -16,14 +16,26 @@
 # SIPALG_BENCH_CALL_STEPS concurrent calls (10 100 1000)
 # SIPALG_BENCH_REG_RATE / SIPALG_BENCH_CALL_RATE   SIPp rates (200 registrations/s, 50 calls/s)
 # SIPALG_BENCH_PARTS      "permsg scale" (either alone to run only that part)
+# SIPALG_BENCH_PROTOS     protocols of the per-message part ("udp tcp")
+# SIPALG_BENCH_WARMUP     0 skips the unrecorded per-message warm-up runs (1)
+# SIPALG_BENCH_CAPTURE    1: tcpdump on the router's lan0 and wan0 during each
+#                  per-message TCP run (cap-ROUTER-tcp-RUN-{lan,wan}.pcap)
+# SIPALG_BENCH_TRACE      1: the kernel's packet drops (tracepoint skb:kfree_skb)
+#                  and conntrack's counters over each per-message run
+# SIPALG_BENCH_NETEM_WAN / SIPALG_BENCH_NETEM_CLI  netem arguments ("loss 1%")
+#                  for the per-message TCP runs, on the router's WAN side /
+#                  the client's, so that the streams see losses and retransmit
+# SIPALG_BENCH_SINK_IDLE  ms the sink waits for more once something arrived (2000)
 # SIPALG_BENCH_HELPERS / SIPALG_BENCH_SCALE_HELPERS / SIPALG_BENCH_CALL_HELPERS
 #                  routers compared per message ("none sip sipalg"), for
 #                  registrations ("sip sipalg") and for calls ("none sip sipalg")
 # SIPALG_BENCH_SEND_LIMIT  seconds before a stalled sender gives up (30)
 # SIPALG_BENCH_CT_MAX / SIPALG_BENCH_EXPECT_MAX  table sizes set in the guest
 #                  (131072 / 32768; the guest's defaults are recorded)
-# Results: .build/bench/results/ (bench/summary.md, bench/*.csv, sipp logs,
-# console.log, dmesg.txt). SIPALG_BENCH_DOC=1 also puts the tables into
+# SIPALG_BENCH_RESULTS    results directory (.build/bench/results; emptied first)
+# Results: bench/summary.md, bench/*.csv, sipp logs, sipalg's counters after
+# each per-message sipalg run (stats-*.txt, when sipalgctl builds),
+# console.log, dmesg.txt. SIPALG_BENCH_DOC=1 also puts the tables into
 # BENCHMARKS.md between its "bench:begin" and "bench:end" markers.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,13 +52,24 @@ pick_kernel() {
 kver=${SIPALG_KVER:-$(pick_kernel)}
 [ -n "$kver" ] || { echo "bench: no 6.12 kernel with headers installed (set SIPALG_KVER)" >&2; exit 2; }
 out=$top/.build/bench
-res=$out/results
+res=${SIPALG_BENCH_RESULTS:-$out/results}
 mkdir -p "$out"
 
 echo "== bench: building sipalg.ko for $kver"
 ko=$("$top/scripts/build-kmod.sh" "$kver" "$out/$kver")
 echo "== bench: building the load generator"
 cc -O2 -Wall -Wextra -Werror -o "$out/siploadgen" "$top/tests/bench-e2e/siploadgen.c"
+# sipalgctl, for the module's counters (optional: built from a copy, so
+# the tree's userspace/ is left alone)
+ctl=
+rm -rf "$out/ctl"
+mkdir -p "$out/ctl"
+(cd "$top" && tar cf - userspace kmod/core kmod/uapi) | (cd "$out/ctl" && tar xf -)
+if make -s -C "$out/ctl/userspace" sipalgctl >"$out/ctl/build.log" 2>&1; then
+	ctl=$out/ctl/userspace/sipalgctl
+else
+	echo "== bench: sipalgctl did not build (no counters in the results; $out/ctl/build.log)"
+fi
 
 rm -rf "$res"
 mkdir -p "$res"
@@ -56,7 +79,7 @@ st=$(date +%s)
 # doesn't work"): that is no result, boot again (at most twice)
 for try in 1 2 3; do
 	rc=0
-	SIPALG_KO=$ko SIPALG_BENCH_GEN=$out/siploadgen SIPALG_VM_TIMEOUT=${SIPALG_VM_TIMEOUT:-3000} \
+	SIPALG_KO=$ko SIPALG_BENCH_GEN=$out/siploadgen SIPALG_BENCH_CTL=$ctl SIPALG_VM_TIMEOUT=${SIPALG_VM_TIMEOUT:-3000} \
 		"$top/scripts/vm/run.sh" -r "$res" "$kver" "$top/tests/bench-e2e/bench-guest.sh" || rc=$?
 	if [ "$rc" != 125 ] || ! grep -q "IO-APIC + timer" "$res/console.log" 2>/dev/null; then
 		break

@@ -46,6 +46,12 @@ CALL_STEPS=${SIPALG_BENCH_CALL_STEPS:-10 100 1000}
 REG_RATE=${SIPALG_BENCH_REG_RATE:-200}
 CALL_RATE=${SIPALG_BENCH_CALL_RATE:-50}
 PARTS=${SIPALG_BENCH_PARTS:-permsg scale}
+WARMUP=${SIPALG_BENCH_WARMUP:-1}
+# ms the sink waits for more once something arrived (retransmissions after
+# losses can take longer: raise it with SIPALG_BENCH_NETEM_*)
+SINK_IDLE=${SIPALG_BENCH_SINK_IDLE:-2000}
+CAPTURE=${SIPALG_BENCH_CAPTURE:-0}
+CTL=${SIPALG_BENCH_CTL:-}
 # a sender whose stream the router stalls gives up after this many seconds
 export SIPLOADGEN_LIMIT=${SIPALG_BENCH_SEND_LIMIT:-30}
 
@@ -126,44 +132,139 @@ cpu_now() {
 }
 
 # ---- 1. per-message cost -----------------------------------------------------
+# SIPALG_BENCH_CAPTURE=1: the router's both sides of each TCP run, headers
+# and SIP, for finding out why a stream stalled
+CAP_PIDS=()
+cap_start() {
+	local tag=$1 proto=$2 i
+	CAP_PIDS=()
+	[ "$CAPTURE" = 1 ] && [ "$proto" = tcp ] || return 0
+	for i in lan0 wan0; do
+		# not through rtr(): $! must be tcpdump itself, for kill -INT
+		ip netns exec "$TOPO_NS_RTR" tcpdump -Z root -n -i "$i" -s 0 -B 16384 -U \
+			-w "$res/cap-$tag-${i%0}.pcap" tcp port 5060 2>"$res/cap-$tag-${i%0}.log" &
+		CAP_PIDS+=($!)
+	done
+	# tcpdump says "listening on" once the capture runs
+	for i in $(seq 1 50); do
+		[ "$(cat "$res/cap-$tag-"*.log 2>/dev/null | grep -c listening)" -ge 2 ] && break
+		sleep 0.1
+	done
+}
+cap_stop() {
+	local p
+	[ "${#CAP_PIDS[@]}" -gt 0 ] || return 0
+	sleep 0.5
+	for p in "${CAP_PIDS[@]}"; do
+		kill -INT "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	CAP_PIDS=()
+}
+# SIPALG_BENCH_TRACE=1: every packet the kernel drops during the run, with
+# where and why (tracepoint skb:kfree_skb), and conntrack's own counters
+TRACE=${SIPALG_BENCH_TRACE:-0}
+TRACEFS=/sys/kernel/tracing
+trace_start() {
+	[ "$TRACE" = 1 ] || return 0
+	[ -d "$TRACEFS/events" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null || return 0
+	echo 0 >"$TRACEFS/tracing_on"
+	echo >"$TRACEFS/trace"
+	echo 8192 >"$TRACEFS/buffer_size_kb"
+	echo 1 >"$TRACEFS/events/skb/kfree_skb/enable"
+	echo 1 >"$TRACEFS/tracing_on"
+	rtr conntrack -S >"$res/ctstat-$1-before.txt" 2>&1 || true
+	# and why conntrack finds a TCP packet invalid, in the kernel log
+	modprobe nf_log_syslog 2>/dev/null || true
+	sysctl -qw net.netfilter.nf_log_all_netns=1 2>/dev/null || true
+	rtr sysctl -qw net.netfilter.nf_log.2=nf_log_ipv4 2>/dev/null || true
+	rtr sysctl -qw net.netfilter.nf_conntrack_log_invalid=6 2>/dev/null || true
+}
+trace_stop() {
+	[ "$TRACE" = 1 ] && [ -d "$TRACEFS/events" ] || return 0
+	echo 0 >"$TRACEFS/tracing_on"
+	echo 0 >"$TRACEFS/events/skb/kfree_skb/enable"
+	cp "$TRACEFS/trace" "$res/trace-$1.txt"
+	rtr conntrack -S >"$res/ctstat-$1-after.txt" 2>&1 || true
+	rtr nstat -a >"$res/nstat-$1.txt" 2>&1 || true
+}
+# SIPALG_BENCH_NETEM_WAN / SIPALG_BENCH_NETEM_CLI: netem arguments ("loss
+# 1%") for the TCP runs, on the router's WAN side (after the router) and on
+# the client (before it), to make the streams retransmit
+netem_start() {
+	[ "$1" = tcp ] || return 0
+	if [ -n "${SIPALG_BENCH_NETEM_WAN:-}" ]; then
+		# shellcheck disable=SC2086
+		rtr tc qdisc replace dev wan0 root netem $SIPALG_BENCH_NETEM_WAN
+	fi
+	if [ -n "${SIPALG_BENCH_NETEM_CLI:-}" ]; then
+		# shellcheck disable=SC2086
+		cli tc qdisc replace dev eth0 root netem $SIPALG_BENCH_NETEM_CLI
+	fi
+}
+netem_stop() {
+	rtr tc qdisc del dev wan0 root 2>/dev/null || true
+	cli tc qdisc del dev eth0 root 2>/dev/null || true
+}
+# sipalg's counters over one run (sipalgctl, when bench.sh could build it)
+ctl_reset() {
+	[ "$1" = sipalg ] && [ -n "$CTL" ] || return 0
+	rtr "$CTL" stats reset >/dev/null 2>&1 || true
+}
+ctl_stats() {
+	[ "$1" = sipalg ] && [ -n "$CTL" ] || return 0
+	rtr "$CTL" stats >"$res/stats-$2.txt" 2>&1 || true
+}
+
 permsg_one() {
-	local h=$1 proto=$2 run=$3 sport=5060 out spid b0 k0 b1 k1 sent recv secs rate
+	local h=$1 proto=$2 run=$3 sport=5060 out spid b0 k0 b1 k1 sent recv secs rate garbled
 	# TCP from an ephemeral port: a fixed one can still be held by the last run
 	[ "$proto" = tcp ] && sport=0
 	set_helper "$h"
 	out=$res/sink-$h-$proto-$run.txt
-	ip netns exec "$TOPO_NS_SRV" "$GEN" sink "$proto" "$SRV4" 5060 "$MSGS" 2000 \
+	ip netns exec "$TOPO_NS_SRV" "$GEN" sink "$proto" "$SRV4" 5060 "$MSGS" "$SINK_IDLE" \
 		>"$out" 2>&1 &
 	spid=$!
 	for _ in $(seq 1 100); do
 		grep -q listening "$out" 2>/dev/null && break
 		sleep 0.1
 	done
+	cap_start "$h-$proto-$run" "$proto"
+	ctl_reset "$h"
+	trace_start "$h-$proto-$run"
+	netem_start "$proto"
 	read -r b0 k0 < <(cpu_now)
 	cli timeout -k 5 $((SIPLOADGEN_LIMIT + 30)) "$GEN" send "$proto" "$CLI4" "$sport" "$SRV4" 5060 "$MSGS" \
 		>"$res/send-$h-$proto-$run.txt" 2>&1 || echo "send exit $?" >>"$res/send-$h-$proto-$run.txt"
 	wait "$spid" || true
 	read -r b1 k1 < <(cpu_now)
+	netem_stop
+	trace_stop "$h-$proto-$run"
+	cap_stop
+	ctl_stats "$h" "$h-$proto-$run"
 	sent=$(awk '/^send / {print $4}' "$res/send-$h-$proto-$run.txt")
 	recv=$(awk '/^sink .* received/ {print $4}' "$out")
 	secs=$(awk '/received/ {print $8}' "$out")
 	rate=$(awk '/received/ {print $10}' "$out")
-	echo "$h,$proto,$run,${sent:-0},${recv:-0},${secs:-0},${rate:-0},$((b1 - b0)),$((k1 - k0))" >>"$res/permsg.csv"
+	garbled=$(awk '/^sink .* garbled [0-9]/ {print $4}' "$out")
+	echo "$h,$proto,$run,${sent:-0},${recv:-0},${secs:-0},${rate:-0},$((b1 - b0)),$((k1 - k0)),${garbled:-0}" >>"$res/permsg.csv"
 	log "permsg $h $proto run $run: sent ${sent:-?} received ${recv:-?} in ${secs:-?} s," \
 		"$((b1 - b0)) busy / $((k1 - k0)) kernel jiffies" \
-		"$(grep -h -o -E 'reset|send exit [0-9]+|send: .*' "$out" "$res/send-$h-$proto-$run.txt" | tr '\n' ' ')"
+		"$(grep -h -o -E 'reset|garbled [0-9]+|send exit [0-9]+|send: .*' "$out" "$res/send-$h-$proto-$run.txt" | tr '\n' ' ')"
 }
 
 permsg() {
 	local r p h
-	echo "helper,proto,run,sent,received,seconds,msgs_per_s,busy_jiffies,kernel_jiffies" >"$res/permsg.csv"
+	echo "helper,proto,run,sent,received,seconds,msgs_per_s,busy_jiffies,kernel_jiffies,garbled" >"$res/permsg.csv"
 	# one warm-up run each, not recorded
-	for p in $PROTOS; do
-		for h in $HELPERS; do
-			MSGS=$((MSGS / 10)) permsg_one "$h" "$p" warmup >/dev/null
+	if [ "$WARMUP" = 1 ]; then
+		for p in $PROTOS; do
+			for h in $HELPERS; do
+				MSGS=$((MSGS / 10)) permsg_one "$h" "$p" warmup >/dev/null
+			done
 		done
-	done
-	echo "helper,proto,run,sent,received,seconds,msgs_per_s,busy_jiffies,kernel_jiffies" >"$res/permsg.csv"
+	fi
+	echo "helper,proto,run,sent,received,seconds,msgs_per_s,busy_jiffies,kernel_jiffies,garbled" >"$res/permsg.csv"
 	for r in $(seq 1 "$RUNS"); do
 		for p in $PROTOS; do
 			for h in $HELPERS; do

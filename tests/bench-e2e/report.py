@@ -75,7 +75,10 @@ def permsg(res):
             kern = [num(r['kernel_jiffies']) * US_PER_TICK / num(r['received'])
                     for r in sel if num(r['received'])]
             summ[(p, h)] = (med(rate), med(busy), med(kern))
-            ok = sum(1 for r in sel if num(r['received']) >= num(r['sent']) > 0)
+            # complete: every message arrived, none garbled (a missing
+            # column is an older CSV: nothing was checked)
+            ok = sum(1 for r in sel if num(r['received']) >= num(r['sent']) > 0
+                     and not num(r.get('garbled')))
             print('| %s | %s | %d/%d | %d | %s | %s | %s |' % (
                 p, h, ok, len(sel), min(recv), spread(rate, '%.0f'),
                 spread(busy, '%.1f'), spread(kern, '%.1f')))

@@ -9,12 +9,15 @@
  *   siploadgen send {udp|tcp} SRCIP SRCPORT DSTIP DSTPORT COUNT
  *   siploadgen sink {udp|tcp} BINDIP PORT COUNT [IDLE_MS]
  *
- * SRCPORT 0 lets the kernel pick. The messages name SRCIP in Via, Contact and
- * SDP, and DSTIP in the Request-URI, as a phone behind the router would.
+ * SRCPORT 0 lets the kernel pick. The messages name SRCIP and the source port
+ * in Via and Contact, SRCIP in SDP, and DSTIP in the Request-URI, as a phone
+ * behind the router would.
  * The sink exits once COUNT messages arrived, or after IDLE_MS (default 2000)
  * without traffic once something arrived (30 s before the first message).
  * It prints one line:
- *   sink PROTO received N bytes B first_to_last_s T rate R
+ *   sink PROTO received N bytes B first_to_last_s T rate R [reset] [garbled]
+ * ("garbled": over TCP, messages arrived that start with none of the three
+ * start lines, the stream was corrupted; a second line gives their number)
  * and the sender:
  *   send PROTO sent N bytes B in T s rate R
  * UDP counts datagrams; TCP counts whole messages, framed by the end of the
@@ -180,6 +183,7 @@ static int do_send(char **argv)
 	long count = atol(argv[5]), i;
 	unsigned long long bytes = 0;
 	int fd, one = 1, sbuf = 4 << 20;
+	socklen_t sl;
 	unsigned int limit = getenv("SIPLOADGEN_LIMIT") ?
 		(unsigned int)atoi(getenv("SIPLOADGEN_LIMIT")) : 120;
 	double t0, t;
@@ -197,6 +201,13 @@ static int do_send(char **argv)
 		die("connect");
 	if (type == SOCK_STREAM)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/*
+	 * the port the kernel picked for SRCPORT 0: the messages must name
+	 * the port they are sent from, or the router has nothing to rewrite
+	 */
+	sl = sizeof(s);
+	if (getsockname(fd, (struct sockaddr *)&s, &sl))
+		die("getsockname");
 	build(type == SOCK_STREAM ? "TCP" : "UDP", argv[1], ntohs(s.sin_port),
 	      argv[3], ntohs(d.sin_port));
 
@@ -241,6 +252,7 @@ static int do_send(char **argv)
  */
 static char sbuf[1 << 20];
 static size_t slen;
+static long bad;	/* messages that start with none of the three start lines */
 
 static long content_length(const char *h, size_t hl)
 {
@@ -280,6 +292,10 @@ static long tcp_count(const char *p, size_t n)
 		total = hl + (size_t)(cl > 0 ? cl : 0);
 		if (slen - off < total)
 			break;
+		if (strncmp(sbuf + off, "REGISTER ", 9) &&
+		    strncmp(sbuf + off, "INVITE ", 7) &&
+		    strncmp(sbuf + off, "SIP/2.0 200 ", 12))
+			bad++;
 		off += total;
 		msgs++;
 	}
@@ -363,9 +379,13 @@ static int do_sink(int argc, char **argv)
 		if (got >= count)
 			break;
 	}
-	printf("sink %s received %ld bytes %llu first_to_last_s %.3f rate %.0f%s\n",
+	printf("sink %s received %ld bytes %llu first_to_last_s %.3f rate %.0f%s%s\n",
 	       argv[0], got, bytes, last - first,
-	       last > first ? got / (last - first) : 0.0, reset ? " reset" : "");
+	       last > first ? got / (last - first) : 0.0, reset ? " reset" : "",
+	       bad ? " garbled" : "");
+	if (bad)
+		printf("sink %s garbled %ld (messages starting with no known start line)\n",
+		       argv[0], bad);
 	if (c >= 0)
 		close(c);
 	close(fd);
