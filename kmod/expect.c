@@ -56,7 +56,9 @@
  *
  * Bounds: at most sipalg_pin_max pins (the media classes' max_expected
  * together, so that after collection the live ones always fit), allocated
- * (GFP_ATOMIC) as the connection's calls need them, freed with the
+ * (GFP_ATOMIC) as the connection's calls need them: one allocation of
+ * 64 bytes for a first audio call (4 pins of 8 bytes), doubled with
+ * krealloc when mostly live, freed with the
  * conntrack (helper destroy callback) or at module unload. Only a
  * confirmed conntrack gets a table: the kernel frees an unconfirmed one
  * (its first packet dropped) without calling the destroy callback.
@@ -66,13 +68,15 @@
  * expectations are only looked at under nf_conntrack_expect_lock, taken
  * inside it.
  *
- * Call-IDs are hashed with a random key: 64 bits that a peer cannot make
- * collide on purpose. Should two calls of a connection still share a hash,
+ * Call-IDs are hashed (siphash, folded to 32 bits) with a random key that
+ * a peer does not know, so it cannot make two collide on purpose; by
+ * chance, two of n calls of one connection share a hash with odds of about
+ * n^2 / 2^33. Should two calls of a connection share a hash,
  * the end of one removes the other's pinholes not yet used by the media;
  * nothing worse.
  */
 struct sipalg_pin {
-	u64 call;		/* sipalg_call_id() of the call */
+	u32 call;		/* sipalg_call_id() of the call */
 	u16 port;		/* the expectation's destination port */
 	u8 dir;			/* the expectation's direction */
 	u8 mark;		/* SIPALG_PIN_* */
@@ -86,15 +90,16 @@ struct sipalg_pin {
 #define SIPALG_SDP_WHOLE	1	/* every pinhole it names is open */
 #define SIPALG_SDP_PART		2	/* some could not be opened */
 
-#define SIPALG_PINS_MIN		8	/* first allocation */
+/* first allocation: one audio call's RTP and RTCP both ways, in 64 bytes */
+#define SIPALG_PINS_MIN		4
 
 struct sipalg_calls {
 	struct hlist_node node;
 	const struct nf_conn *ct;	/* the owner: compared, never followed */
-	struct sipalg_pin *pin;
 	u16 n;
 	u16 size;
 	bool untracked;		/* it may have media expectations pin[] lacks */
+	struct sipalg_pin pin[];
 };
 
 static struct hlist_head sipalg_calls_hash[1 << SIPALG_CT_HASH_BITS];
@@ -122,14 +127,15 @@ MODULE_PARM_DESC(untracked_pinholes,
 		 "media pinholes not tracked per call (read only): removed by the end of any call of their connection");
 
 /* the message's call: keyed hash of its Call-ID, 0 when it has none */
-static u64 sipalg_call_id(const u8 *msg, const struct sa_msg *m)
+static u32 sipalg_call_id(const u8 *msg, const struct sa_msg *m)
 {
 	u64 h;
 
 	if (!m->call_id.len)
 		return 0;
 	h = siphash(msg + m->call_id.off, m->call_id.len, &sipalg_call_key);
-	return h ? h : 1;
+	h ^= h >> 32;
+	return (u32)h ? (u32)h : 1;
 }
 
 static bool sipalg_exp_media(const struct nf_conntrack_expect *exp)
@@ -203,10 +209,12 @@ static struct sipalg_calls *sipalg_calls_get(struct nf_conn *ct)
 	 * destroy callback came): reuse it.
 	 */
 	if (!c) {
-		c = kzalloc(sizeof(*c), GFP_ATOMIC | __GFP_NOWARN);
+		c = kzalloc(struct_size(c, pin, SIPALG_PINS_MIN),
+			    GFP_ATOMIC | __GFP_NOWARN);
 		if (!c)
 			return NULL;
 		c->ct = ct;
+		c->size = SIPALG_PINS_MIN;
 		hlist_add_head(&c->node, &sipalg_calls_hash[sipalg_ct_hash(ct)]);
 	}
 	c->n = 0;
@@ -234,9 +242,6 @@ void sipalg_calls_free(struct nf_conn *ct)
 		sipalg_ct_data(ct)->flags &= ~SIPALG_F_CALLS;
 	}
 	spin_unlock_bh(lock);
-	if (!c)
-		return;
-	kfree(c->pin);
 	kfree(c);
 }
 
@@ -253,7 +258,6 @@ static void sipalg_calls_free_all(void)
 	for (i = 0; i < ARRAY_SIZE(sipalg_calls_hash); i++) {
 		hlist_for_each_entry_safe(c, next, &sipalg_calls_hash[i], node) {
 			hlist_del(&c->node);
-			kfree(c->pin);
 			kfree(c);
 		}
 	}
@@ -286,11 +290,15 @@ static void sipalg_pins_collect(struct sipalg_calls *c, struct nf_conn *ct)
 	c->n = j;
 }
 
-/* room for one more pin: collect the dead ones, grow up to the bound */
-static bool sipalg_pins_room(struct sipalg_calls *c, struct nf_conn *ct)
+/*
+ * Room for one more pin: collect the dead ones, grow up to the bound. The
+ * table may move (*cp is updated); its bucket is under the same lock.
+ */
+static bool sipalg_pins_room(struct sipalg_calls **cp, struct nf_conn *ct)
 {
 	unsigned int limit = READ_ONCE(sipalg_pin_max), size;
-	struct sipalg_pin *pin;
+	struct sipalg_calls *c = *cp, *nc;
+	struct hlist_head *bucket;
 
 	if (c->n < c->size && c->n < limit)
 		return true;
@@ -303,27 +311,34 @@ static bool sipalg_pins_room(struct sipalg_calls *c, struct nf_conn *ct)
 	size = min(max_t(unsigned int, 2 * c->size, SIPALG_PINS_MIN), limit);
 	if (size <= c->size)
 		return c->n < c->size;
-	pin = krealloc_array(c->pin, size, sizeof(*pin),
-			     GFP_ATOMIC | __GFP_NOWARN);
-	if (!pin)
+	bucket = &sipalg_calls_hash[sipalg_ct_hash(ct)];
+	hlist_del(&c->node);
+	nc = krealloc(c, struct_size(c, pin, size), GFP_ATOMIC | __GFP_NOWARN);
+	if (!nc) {
+		/* c is untouched */
+		hlist_add_head(&c->node, bucket);
 		return c->n < c->size;
-	c->pin = pin;
-	c->size = size;
+	}
+	hlist_add_head(&nc->node, bucket);
+	nc->size = size;
+	*cp = nc;
 	return true;
 }
 
 /* the expectation (dir, port) was just made for the message's call */
-static void sipalg_pin_add(struct sipalg_pkt *p, struct sipalg_calls *c,
+static void sipalg_pin_add(struct sipalg_pkt *p, struct sipalg_calls **cp,
 			   unsigned int dir, u16 port)
 {
+	struct sipalg_calls *c = *cp;
 	struct sipalg_pin *pin;
 	unsigned int i;
 	bool found;
 
 	if (c && p->call) {
 		i = sipalg_pin_pos(c, dir, port, &found);
-		if (!found && sipalg_pins_room(c, p->ct)) {
-			/* collecting may have moved it */
+		if (!found && sipalg_pins_room(cp, p->ct)) {
+			/* collecting may have moved it, growing the table */
+			c = *cp;
 			i = sipalg_pin_pos(c, dir, port, &found);
 			if (!found) {
 				memmove(&c->pin[i + 1], &c->pin[i],
@@ -350,7 +365,7 @@ static void sipalg_pin_add(struct sipalg_pkt *p, struct sipalg_calls *c,
  * Whether a pin goes: the call's (end of a call), or (the side's new SDP,
  * sdp) those of the call in direction dir that the SDP did not name.
  */
-static bool sipalg_pin_goes(const struct sipalg_pin *pin, u64 call,
+static bool sipalg_pin_goes(const struct sipalg_pin *pin, u32 call,
 			    unsigned int dir, bool sdp)
 {
 	if (!call || pin->call != call)
@@ -566,7 +581,7 @@ sipalg_media_exp(struct sipalg_pkt *p, unsigned int class, u16 pub, u16 real)
  * RTP at pub and RTCP at pub + (rtcp - rtp): both, or neither; remembered
  * in the table c (may be NULL) as the message's call's
  */
-static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls *c,
+static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 			     unsigned int class, u16 pub, u16 rtp, u16 rtcp)
 {
 	struct nf_conntrack_expect *e_rtp, *e_rtcp = NULL;
@@ -636,7 +651,7 @@ void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 			     tries++, pub += 2) {
 				if (pub < 1024 || pub > 65535 - 64)
 					break;
-				ret = sipalg_media_pair(p, c, class, pub, rtp,
+				ret = sipalg_media_pair(p, &c, class, pub, rtp,
 							rtcp);
 				if (ret != -EBUSY && ret != -EALREADY)
 					break;
@@ -653,7 +668,7 @@ void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 				ctx->media_port[i] = pub;
 		} else if (natted && sa_ip_eq(&md->addr, &ctx->src_to.ip)) {
 			/* already shows the public address: same port */
-			if (sipalg_media_pair(p, c, class, rtp, rtp, rtcp))
+			if (sipalg_media_pair(p, &c, class, rtp, rtp, rtcp))
 				whole = false;
 		}
 	}

@@ -90,7 +90,7 @@ struct sipalg_pkt {
 	u8 l4proto;
 	u16 port;			/* policy / counter port */
 	u32 policy;
-	u64 call;			/* its Call-ID's keyed hash, 0 = none */
+	u32 call;			/* its Call-ID's keyed hash, 0 = none */
 	u8 sdp;				/* what its SDP did (expect.c) */
 };
 
