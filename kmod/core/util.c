@@ -343,25 +343,19 @@ bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b)
 	return sa_ip_same(a, b);
 }
 
-static bool sa_ishex(uint8_t c)
-{
-	return sa_isdigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-
 /* ZoneID = 1*( unreserved / pct-encoded ), after "%25", up to e */
 static bool sa_ip6_zone_ok(const uint8_t *z, const uint8_t *e)
 {
 	if (e - z < 4 || z[1] != '2' || z[2] != '5')
 		return false;
 	for (z += 3; z < e; z++) {
-		uint8_t c = *z;
-
-		if (c == '%') {
-			if (e - z < 3 || !sa_ishex(z[1]) || !sa_ishex(z[2]))
+		if (*z == '%') {
+			if (e - z < 3 || !(sa_ctype[z[1]] & SA_C_HEX) ||
+			    !(sa_ctype[z[2]] & SA_C_HEX))
 				return false;
 			z += 2;
-		} else if (!sa_isdigit(c) && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') &&
-			   c != '-' && c != '.' && c != '_' && c != '~') {
+		} else if (!(sa_ctype[*z] & SA_C_HOST) && *z != '~') {
+			/* unreserved: the host characters and '~' */
 			return false;
 		}
 	}
