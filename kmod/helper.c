@@ -201,6 +201,7 @@ bool sipalg_pkt_init(struct sipalg_pkt *p, struct sk_buff *skb,
 	if (READ_ONCE(sipalg_ct_data(ct)->flags) & SIPALG_F_MEDIA)
 		return false;
 	p->skb = skb;
+	p->out = NULL;
 	p->ct = ct;
 	p->ctinfo = ctinfo;
 	p->dir = CTINFO2DIR(ctinfo);

@@ -28,13 +28,6 @@
 #include "sipalg.h"
 #include "tcp_nat.h"
 
-/* the TCP payload p's messages are being written into, if any */
-static struct sipalg_tcp_out *sipalg_nat_tcp_out(const struct sipalg_pkt *p)
-{
-	struct sipalg_tcp_out *o = this_cpu_read(sipalg_tcp_out_cur);
-
-	return o && o->p == p ? o : NULL;
-}
 
 /* the most the packet grows at any point while the plan is applied */
 int sipalg_plan_growth(const struct sa_plan *plan)
@@ -53,7 +46,7 @@ int sipalg_plan_growth(const struct sa_plan *plan)
 /* make the skb writable, linear, and able to grow by grow bytes */
 int sipalg_nat_prepare(struct sipalg_pkt *p, int grow)
 {
-	struct sipalg_tcp_out *o = sipalg_nat_tcp_out(p);
+	struct sipalg_tcp_out *o = p->out;
 	struct sk_buff *skb = p->skb;
 	int room;
 
@@ -104,7 +97,7 @@ static bool sipalg_mangle(struct sipalg_pkt *p, unsigned int off,
 bool sipalg_nat_apply(struct sipalg_pkt *p, unsigned int base,
 		      const struct sa_plan *plan)
 {
-	struct sipalg_tcp_out *o = sipalg_nat_tcp_out(p);
+	struct sipalg_tcp_out *o = p->out;
 	unsigned int i;
 	size_t n;
 

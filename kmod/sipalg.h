@@ -37,6 +37,7 @@ extern unsigned int sipalg_sig_timeout;
 #define SIPALG_REG_DEFAULT_SECS	3600
 
 struct sipalg_tcp;
+struct sipalg_tcp_out;
 
 /*
  * Per-connection state in the conntrack helper extension (nfct_help_data:
@@ -92,6 +93,8 @@ struct sipalg_pkt {
 	u32 policy;
 	u32 call;			/* its Call-ID's keyed hash, 0 = none */
 	u8 sdp;				/* what its SDP did (expect.c) */
+	/* TCP: the payload its messages are being written into (tcp.c) */
+	struct sipalg_tcp_out *out;
 };
 
 /* per-CPU scratch space: the message copy, the parse and the plan */

@@ -138,7 +138,6 @@ struct sipalg_tcp {
 	struct sipalg_tcp_dir d[IP_CT_DIR_MAX];
 };
 
-DEFINE_PER_CPU(struct sipalg_tcp_out *, sipalg_tcp_out_cur);
 
 static LIST_HEAD(sipalg_tcp_list);
 static DEFINE_SPINLOCK(sipalg_tcp_list_lock);
@@ -740,7 +739,7 @@ static int sipalg_tcp_segment(struct sipalg_pkt *p, struct sipalg_tcp_dir *td,
 
 	/* the payload is rebuilt from the copy, from its start */
 	o.limit = 65535 - p->dataoff;
-	this_cpu_write(sipalg_tcp_out_cur, &o);
+	p->out = &o;
 	while (pos < total) {
 		enum sa_reason why = SA_R_OK;
 		enum sa_frame_result fr;
@@ -763,7 +762,7 @@ static int sipalg_tcp_segment(struct sipalg_pkt *p, struct sipalg_tcp_dir *td,
 				if (sipalg_do_msg(p, s, pos, mlen, &acc) ==
 				    SIPALG_DROP) {
 					/* nothing committed: retried */
-					this_cpu_write(sipalg_tcp_out_cur, NULL);
+					p->out = NULL;
 					goto drop;
 				}
 				if (o.nomem)
@@ -804,7 +803,7 @@ static int sipalg_tcp_segment(struct sipalg_pkt *p, struct sipalg_tcp_dir *td,
 		unchanged = true;
 		break;
 	}
-	this_cpu_write(sipalg_tcp_out_cur, NULL);
+	p->out = NULL;
 
 	/* the rest, copy[pos..total) and the over bytes: held, or passed */
 	keep = total - pos + over;
@@ -876,7 +875,7 @@ overflow:
 	sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_TCP_OVERFLOW);
 	return NF_DROP;
 nomem_out:
-	this_cpu_write(sipalg_tcp_out_cur, NULL);
+	p->out = NULL;
 nomem:
 	sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
 drop:

@@ -7,7 +7,6 @@
 #ifndef SIPALG_TCP_NAT_H
 #define SIPALG_TCP_NAT_H
 
-#include <linux/percpu.h>
 #include <linux/skbuff.h>
 
 #include "sipalg.h"
@@ -22,9 +21,6 @@ struct sipalg_tcp_out {
 	bool full;		/* its rewrite does not fit in this packet */
 	bool nomem;
 };
-
-/* the payload being built on this CPU (under the connection's lock), if any */
-DECLARE_PER_CPU(struct sipalg_tcp_out *, sipalg_tcp_out_cur);
 
 /*
  * Make room for n more payload bytes after the o->len built: 0, -E2BIG
