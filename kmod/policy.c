@@ -186,7 +186,7 @@ bool sipalg_policy_drops(u32 policy, u8 l4proto, unsigned int reason)
 	/* a dropped TCP segment comes back: strict is refused for TCP ports */
 	if (l4proto != IPPROTO_UDP)
 		return false;
-	return reason != SA_R_OK && reason != SA_R_NOT_SIP;
+	return sa_reason_drops((enum sa_reason)reason);
 }
 
 bool sipalg_policy_drop(const struct net *net, u8 l4proto, u16 port,

@@ -170,14 +170,12 @@ static void explain_edits(const uint8_t *msg, size_t len,
 
 /*
  * The module's verdict for a message the core refuses (kmod/policy.c,
- * sipalg_policy_drops): strict drops it unless it is not SIP at all (STUN
- * and other keep-alives share SIP ports). Strict is for UDP only, which
- * the option parsing made sure of.
+ * sipalg_policy_drops). Strict is for UDP only, which the option parsing
+ * made sure of.
  */
 static bool strict_drops(uint32_t pol, enum sa_reason why)
 {
-	return (pol & SIPALG_POLICY_STRICT) && why != SA_R_OK &&
-	       why != SA_R_NOT_SIP;
+	return (pol & SIPALG_POLICY_STRICT) && sa_reason_drops(why);
 }
 
 static const struct {

@@ -72,6 +72,17 @@ enum sa_reason {
 
 const char *sa_reason_str(enum sa_reason r);
 
+/*
+ * A refusal that a "drop what the ALG refuses" policy (strict) drops: any
+ * but SA_R_OK (nothing refused) and SA_R_NOT_SIP (not SIP at all: STUN and
+ * other keep-alives share SIP ports). The module and sipalgctl rewrite
+ * both decide with it.
+ */
+static inline bool sa_reason_drops(enum sa_reason r)
+{
+	return r != SA_R_OK && r != SA_R_NOT_SIP;
+}
+
 struct sa_ip {
 	uint8_t family;		/* 4 or 6; 0 = not an IP literal */
 	uint8_t addr[16];	/* IPv4 in addr[0..3], network order */
