@@ -77,6 +77,7 @@ unit:
 
 fuzz:
 	$(MAKE) -C tests/fuzz run
+	$(MAKE) -C tests/unit tcp-long
 
 fuzz-smoke:
 	$(MAKE) -C tests/fuzz smoke

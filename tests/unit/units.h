@@ -6,5 +6,6 @@ void units_ip(void);
 void units_parse(void);
 void units_plan(void);
 void units_sdp(void);
+void units_tcp(void);
 void units_corpus(void);
 #endif
