@@ -93,33 +93,38 @@ static void sipalg_signalling(struct sipalg_pkt *p, const struct sa_msg *m,
 }
 
 /*
- * One whole message at s->buf[off..off+len); it starts *acc bytes further
- * in the packet's payload (earlier messages of the segment changed size).
+ * Decide what one whole message msg[0..len) does: parse it, fill its
+ * context, choose its media ports (pinholes, see below) and plan its
+ * rewrite. Nothing is counted and nothing the message means is acted on
+ * here: that is sipalg_msg_commit(), once the message is certain to leave.
+ *
+ * Media ports are chosen by opening their pinholes (the first free port
+ * pair is the one an expectation can be made for), so those are made
+ * here. Where a message may still be refused after that (strict), the
+ * refusal is checked with a first plan before any pinhole: a strict drop
+ * opens none. A message the TCP path produces again for a retransmission
+ * (p->replay) opens the same ones again (the kernel replaces an
+ * expectation of the same master and tuple), counting nothing.
  */
-enum sipalg_verdict sipalg_do_msg(struct sipalg_pkt *p, struct sipalg_scratch *s,
-				  unsigned int off, unsigned int len, int *acc)
+void sipalg_msg_decide(struct sipalg_pkt *p, struct sipalg_scratch *s,
+		       const u8 *msg, unsigned int len,
+		       struct sipalg_decision *dec)
 {
 	enum sa_transport tr = p->l4proto == IPPROTO_TCP ? SA_T_TCP : SA_T_UDP;
 	struct sipalg_ct *d = sipalg_ct_data(p->ct);
-	const u8 *msg = s->buf + off;
 	struct sa_msg *m = &s->msg;
 	struct sa_ctx *ctx = &s->ctx;
 	struct sa_plan *plan = &s->plan;
-	enum sa_reason r;
-	u16 fwd_port = 0, listen;
 	bool natted;
-	int err;
+	u16 listen;
 
-	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
-	r = sa_parse(msg, len, tr, m);
-	if (r != SA_R_OK) {
-		if (sipalg_policy_drop(p->net, p->l4proto, p->port, p->policy, r))
-			return SIPALG_DROP;
-		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, r);
-		net_dbg_ratelimited("message left alone: %s\n",
-				    sa_reason_str(r));
-		return SIPALG_PASS;
+	memset(dec, 0, sizeof(*dec));
+	dec->r = sa_parse(msg, len, tr, m);
+	if (dec->r != SA_R_OK) {
+		dec->drop = sipalg_policy_drops(p->policy, p->l4proto, dec->r);
+		return;
 	}
+	dec->parsed = true;
 
 	sipalg_ctx_from_ct(p->ct, p->dir, ctx);
 	sipalg_expect_msg_init(p, msg, m);
@@ -130,63 +135,110 @@ enum sipalg_verdict sipalg_do_msg(struct sipalg_pkt *p, struct sipalg_scratch *s
 		ctx->policy |= SA_POL_FORCE_RPORT;
 	/* what comes back to a phone that listens on its Via port */
 	if (p->l4proto == IPPROTO_UDP && d->via_port[!p->dir]) {
-		fwd_port = d->via_port[!p->dir];
+		dec->fwd_port = d->via_port[!p->dir];
 		if (!m->is_request)
-			ctx->via_port_restore = fwd_port;
+			ctx->via_port_restore = dec->fwd_port;
+	}
+	if (m->sdp.present && (p->policy & SIPALG_POL_STRICT)) {
+		dec->r = sa_plan(msg, m, ctx, plan);
+		if (sipalg_policy_drops(p->policy, p->l4proto, dec->r)) {
+			dec->drop = true;
+			return;
+		}
 	}
 	if (m->sdp.present)
 		sipalg_expect_media(p, m, ctx);
 
-	r = sa_plan(msg, m, ctx, plan);
+	dec->r = sa_plan(msg, m, ctx, plan);
 	if (m->is_request) {
 		listen = 0;
-		if (r == SA_R_OK && natted &&
+		if (dec->r == SA_R_OK && natted &&
 		    (plan->ip_only & (SA_IPONLY_VIA | SA_IPONLY_CONTACT)))
 			listen = sipalg_listen_port(p, m, ctx);
 		if (listen) {
 			ctx->src_from.port = listen;
-			r = sa_plan(msg, m, ctx, plan);
+			dec->r = sa_plan(msg, m, ctx, plan);
 		}
 		if (p->l4proto == IPPROTO_UDP && m->n_via &&
-		    sa_hp_match(&m->top_via.sent_by, &ctx->src_from) != SA_MATCH_NONE)
-			d->via_port[p->dir] = listen;
+		    sa_hp_match(&m->top_via.sent_by, &ctx->src_from) != SA_MATCH_NONE) {
+			dec->set_via = true;
+			dec->via_port = listen;
+		}
 	}
-	if (r != SA_R_OK || plan->n == 0) {
-		/* strict: refused (r != SA_R_OK) means dropped */
-		if (sipalg_policy_drop(p->net, p->l4proto, p->port, p->policy, r))
-			return SIPALG_DROP;
-		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, r);
-		if (r != SA_R_OK)
-			net_info_ratelimited("message not rewritten: %s\n",
-					     sa_reason_str(r));
-		goto meaning;
+	if (dec->r != SA_R_OK) {
+		/* strict: refused means dropped */
+		dec->drop = sipalg_policy_drops(p->policy, p->l4proto, dec->r);
+		return;
 	}
-
+	if (!plan->n)
+		return;
 	if (p->l4proto == IPPROTO_TCP && plan->delta && !nfct_seqadj(p->ct)) {
-		/* no NAT on this connection, nothing should change size */
-		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, SIPALG_R_MANGLE_FAILED);
-		goto meaning;
+		/* no NAT on this connection, nothing may change size */
+		dec->r = SIPALG_R_MANGLE_FAILED;
+		return;
 	}
-	err = sipalg_nat_prepare(p, sipalg_plan_growth(plan));
-	if (err) {
-		sipalg_count_p(p, SIPALG_CTR_UNCHANGED,
-			       err == -E2BIG ? SA_R_TOO_BIG : SIPALG_R_NOMEM);
-		net_info_ratelimited("no room to rewrite a message: %d\n",
-				     err);
-		goto meaning;
+	dec->rewrite = true;
+}
+
+/*
+ * The message leaves the router (rewritten when rewritten is set, else as
+ * it came): count it, then act on what it means. Runs once per message.
+ */
+void sipalg_msg_commit(struct sipalg_pkt *p, struct sipalg_scratch *s,
+		       const struct sipalg_decision *dec, bool rewritten)
+{
+	struct sipalg_ct *d = sipalg_ct_data(p->ct);
+
+	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
+	if (rewritten) {
+		sipalg_count_p(p, SIPALG_CTR_REWRITTEN, 0);
+	} else {
+		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, dec->r);
+		if (dec->r != SA_R_OK && dec->r != SA_R_NOT_SIP)
+			net_info_ratelimited("message not rewritten: %s\n",
+					     sipalg_reason_name(dec->r));
 	}
-	if (!sipalg_nat_apply(p, off + *acc, plan)) {
-		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_MANGLE_FAILED);
-		net_warn_ratelimited("rewrite failed midway, packet dropped\n");
+	if (!dec->parsed)
+		return;
+	if (dec->set_via)
+		d->via_port[p->dir] = dec->via_port;
+	sipalg_signalling(p, &s->msg, &s->ctx);
+	if (dec->fwd_port)
+		sipalg_nat_set_dport(p, dec->fwd_port);
+}
+
+/* one UDP datagram's message, buf[0..len) in the scratch copy */
+static enum sipalg_verdict sipalg_udp_msg(struct sipalg_pkt *p,
+					  struct sipalg_scratch *s,
+					  unsigned int len)
+{
+	struct sipalg_decision dec;
+	bool rewritten = false;
+	int err;
+
+	sipalg_msg_decide(p, s, s->buf, len, &dec);
+	if (dec.drop) {
+		sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
+		sipalg_policy_drop(p->net, p->l4proto, p->port, p->policy,
+				   dec.r);
 		return SIPALG_DROP;
 	}
-	*acc += plan->delta;
-	sipalg_count_p(p, SIPALG_CTR_REWRITTEN, 0);
-
-meaning:
-	sipalg_signalling(p, m, ctx);
-	if (fwd_port)
-		sipalg_nat_set_dport(p, fwd_port);
+	if (dec.rewrite) {
+		err = sipalg_nat_prepare(p, sipalg_plan_growth(&s->plan));
+		if (err) {
+			dec.r = err == -E2BIG ? SA_R_TOO_BIG : SIPALG_R_NOMEM;
+		} else if (sipalg_nat_apply(p, 0, &s->plan)) {
+			rewritten = true;
+		} else {
+			/* prepared for, so it cannot happen: never half */
+			sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
+			sipalg_count_p(p, SIPALG_CTR_DROPPED,
+				       SIPALG_R_MANGLE_FAILED);
+			net_warn_ratelimited("rewrite failed midway, packet dropped\n");
+			return SIPALG_DROP;
+		}
+	}
+	sipalg_msg_commit(p, s, &dec, rewritten);
 	return SIPALG_PASS;
 }
 
@@ -201,7 +253,7 @@ bool sipalg_pkt_init(struct sipalg_pkt *p, struct sk_buff *skb,
 	if (READ_ONCE(sipalg_ct_data(ct)->flags) & SIPALG_F_MEDIA)
 		return false;
 	p->skb = skb;
-	p->out = NULL;
+	p->replay = false;
 	p->ct = ct;
 	p->ctinfo = ctinfo;
 	p->dir = CTINFO2DIR(ctinfo);
@@ -230,7 +282,6 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 	unsigned int len;
 	size_t mlen = 0;
 	spinlock_t *lock;
-	int acc = 0;
 
 	p.dataoff = protoff + sizeof(struct udphdr);
 	if (skb->len <= p.dataoff)
@@ -253,7 +304,7 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 	fr = sa_frame(s->buf, len, SA_T_UDP, &mlen, &why);
 	switch (fr) {
 	case SA_FRAME_MSG:
-		v = sipalg_do_msg(&p, s, 0, min_t(size_t, mlen, len), &acc);
+		v = sipalg_udp_msg(&p, s, min_t(size_t, mlen, len));
 		break;
 	case SA_FRAME_KEEPALIVE:
 		break;

@@ -2,17 +2,16 @@
 /*
  * sipalg: a SIP application-level gateway for netfilter conntrack and NAT.
  *
- * Module entry: registers the "sipalg" conntrack helpers for SIP over UDP
- * and TCP, IPv4 and IPv6, on the configured ports; owns the per-connection
- * locks and the per-CPU scratch space of the packet path.
+ * Module entry and exit: the module parameters of the helper, the
+ * expectation policy, and the "sipalg" conntrack helpers for SIP over UDP
+ * and TCP, IPv4 and IPv6, on the configured ports; init and exit of every
+ * part, in order (the per-connection locks and the per-CPU scratch space
+ * are in conn.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/hash.h>
-#include <linux/vmalloc.h>
-#include <linux/skbuff.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_expect.h>
@@ -68,107 +67,19 @@ static const struct nf_conntrack_expect_policy sipalg_exp_policy[SIPALG_EXP_MAX]
 static struct nf_conntrack_helper sipalg_helpers[SIPALG_MAX_PORTS * 4] __read_mostly;
 static unsigned int sipalg_nhelpers;
 
-/*
- * Packets of one connection may be handled on several CPUs at once (both
- * directions, or retransmissions): the helper's state and its rewrites are
- * serialised by a lock picked by hashing the conntrack.
- */
-#define SIPALG_LOCK_BITS	6
-static spinlock_t sipalg_locks[1 << SIPALG_LOCK_BITS];
-
-unsigned int sipalg_ct_hash(const struct nf_conn *ct)
+/* the helper templates: per port, UDP and TCP over IPv4 and IPv6 */
+static int __init sipalg_helpers_init(void)
 {
-	return hash_ptr(ct, SIPALG_CT_HASH_BITS);
-}
-
-spinlock_t *sipalg_ct_lock(const struct nf_conn *ct)
-{
-	return &sipalg_locks[sipalg_ct_hash(ct) >>
-			     (SIPALG_CT_HASH_BITS - SIPALG_LOCK_BITS)];
-}
-
-u16 sipalg_ct_port(const struct nf_conn *ct)
-{
-	const struct nf_conn *c = ct->master ? ct->master : ct;
-
-	return ntohs(c->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u.all);
-}
-
-/*
- * Scratch space (a copy of the message, its parse and its rewrite plan: too
- * big for the stack), one per CPU, used with a sipalg_ct_lock held (bottom
- * halves off, no preemption).
- */
-static struct sipalg_scratch **sipalg_scratch_tbl;
-
-struct sipalg_scratch *sipalg_scratch_get(void)
-{
-	return sipalg_scratch_tbl[smp_processor_id()];
-}
-
-static void sipalg_scratch_free(void)
-{
-	unsigned int cpu;
-
-	if (!sipalg_scratch_tbl)
-		return;
-	for_each_possible_cpu(cpu)
-		vfree(sipalg_scratch_tbl[cpu]);
-	kfree(sipalg_scratch_tbl);
-	sipalg_scratch_tbl = NULL;
-}
-
-static int sipalg_scratch_alloc(void)
-{
-	unsigned int cpu;
-
-	sipalg_scratch_tbl = kcalloc(nr_cpu_ids, sizeof(*sipalg_scratch_tbl),
-				     GFP_KERNEL);
-	if (!sipalg_scratch_tbl)
-		return -ENOMEM;
-	for_each_possible_cpu(cpu) {
-		sipalg_scratch_tbl[cpu] = vzalloc(sizeof(struct sipalg_scratch));
-		if (!sipalg_scratch_tbl[cpu]) {
-			sipalg_scratch_free();
-			return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-/* a conntrack with this helper dies: free what the helper owns */
-void sipalg_destroy(struct nf_conn *ct)
-{
-	sipalg_calls_free(ct);
-	sipalg_tcp_free(ct);
-}
-
-static int __init sipalg_init(void)
-{
-	unsigned int i, n = 0;
-	int ret;
-
-	BUILD_BUG_ON(sizeof(struct sipalg_ct) > sizeof_field(struct nf_conn_help, data));
-	BUILD_BUG_ON(SIPALG_CT_HASH_BITS < SIPALG_LOCK_BITS);
+	static const u16 l3[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+	static const u8 l4[] = { IPPROTO_UDP, IPPROTO_TCP };
+	unsigned int i, a, b, n = 0;
 
 	if (ports_c == 0)
 		ports_c = 1;
-	for (i = 0; i < (1 << SIPALG_LOCK_BITS); i++)
-		spin_lock_init(&sipalg_locks[i]);
-
-	ret = sipalg_scratch_alloc();
-	if (ret)
-		return ret;
-
 	for (i = 0; i < ports_c; i++) {
-		static const u16 l3[] = { NFPROTO_IPV4, NFPROTO_IPV6 };
-		static const u8 l4[] = { IPPROTO_UDP, IPPROTO_TCP };
-		unsigned int a, b;
-
 		if (!ports[i]) {
 			pr_err("port 0 in ports=\n");
-			ret = -EINVAL;
-			goto err_scratch;
+			return -EINVAL;
 		}
 		for (b = 0; b < ARRAY_SIZE(l4); b++) {
 			for (a = 0; a < ARRAY_SIZE(l3); a++) {
@@ -190,16 +101,41 @@ static int __init sipalg_init(void)
 		}
 	}
 	sipalg_nhelpers = n;
+	return 0;
+}
 
-	ret = sipalg_policy_init();
-	if (ret < 0) {
-		pr_err("policy init failed: %d\n", ret);
+/*
+ * In order: what the packet path needs (locks, scratch), the per-namespace
+ * state (policies, counters, static-port hooks), the netlink family, the
+ * expectation function, and last the helpers, after which packets come.
+ * Each failure undoes what came before it, in reverse.
+ */
+static int __init sipalg_init(void)
+{
+	int ret;
+
+	BUILD_BUG_ON(sizeof(struct sipalg_ct) > sizeof_field(struct nf_conn_help, data));
+
+	ret = sipalg_helpers_init();
+	if (ret)
+		return ret;
+	sipalg_locks_init();
+	ret = sipalg_scratch_alloc();
+	if (ret)
+		return ret;
+	ret = sipalg_pernet_init();
+	if (ret) {
+		pr_err("per-namespace init failed: %d\n", ret);
 		goto err_scratch;
 	}
-
+	ret = sipalg_nl_init();
+	if (ret) {
+		pr_err("netlink family registration failed: %d\n", ret);
+		goto err_pernet;
+	}
 	sipalg_expect_init(sipalg_exp_policy);
-	ret = nf_conntrack_helpers_register(sipalg_helpers, n);
-	if (ret < 0) {
+	ret = nf_conntrack_helpers_register(sipalg_helpers, sipalg_nhelpers);
+	if (ret) {
 		pr_err("failed to register helpers: %d\n", ret);
 		goto err_expect;
 	}
@@ -210,7 +146,9 @@ err_expect:
 	sipalg_expect_unregister();
 	synchronize_rcu();
 	sipalg_expect_exit();
-	sipalg_policy_exit();
+	sipalg_nl_exit();
+err_pernet:
+	sipalg_pernet_exit();
 err_scratch:
 	sipalg_scratch_free();
 	return ret;
@@ -229,7 +167,8 @@ static void __exit sipalg_exit(void)
 	nf_conntrack_helpers_unregister(sipalg_helpers, sipalg_nhelpers);
 	sipalg_expect_exit();
 	sipalg_tcp_free_all();
-	sipalg_policy_exit();
+	sipalg_nl_exit();
+	sipalg_pernet_exit();
 	sipalg_scratch_free();
 }
 

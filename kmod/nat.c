@@ -9,14 +9,9 @@
  * afterwards the edits cannot fail, and should one fail anyway the packet
  * is dropped rather than forwarded half-rewritten.
  *
- * UDP: edits are applied in the packet from the last to the first, so the
- * offsets the plan gives (in the original message) stay right.
- *
- * TCP: tcp.c builds the segment's new payload in the packet from a copy of
- * the old one (tcp_nat.h); a message with a plan is written there
- * rewritten (sa_apply()), in one pass, and tcp.c takes care of sequence
- * numbers. Room is made before anything is written; a rewrite that does
- * not fit leaves the message to the next segment.
+ * Edits are applied in the packet from the last to the first, so the
+ * offsets the plan gives (in the original message) stay right. (SIP over
+ * TCP is written by tcp.c: each segment's payload is built anew.)
  */
 #include <linux/kernel.h>
 #include <linux/skbuff.h>
@@ -26,7 +21,6 @@
 #include <net/netfilter/nf_nat_helper.h>
 
 #include "sipalg.h"
-#include "tcp_nat.h"
 
 
 /* the most the packet grows at any point while the plan is applied */
@@ -46,25 +40,8 @@ int sipalg_plan_growth(const struct sa_plan *plan)
 /* make the skb writable, linear, and able to grow by grow bytes */
 int sipalg_nat_prepare(struct sipalg_pkt *p, int grow)
 {
-	struct sipalg_tcp_out *o = p->out;
 	struct sk_buff *skb = p->skb;
 	int room;
-
-	if (o) {
-		/*
-		 * The rewritten message, whole, after what is built. One that
-		 * does not fit in this segment goes in the next one: nothing
-		 * is written (sipalg_nat_apply()), and tcp.c holds it.
-		 */
-		room = sipalg_tcp_out_reserve(o, o->mlen + max(grow, 0));
-		if (room == -E2BIG) {
-			o->full = true;
-			return 0;
-		}
-		if (room)
-			o->nomem = true;
-		return room;
-	}
 
 	if (skb->len + grow > 65535)
 		return -E2BIG;
@@ -80,39 +57,18 @@ int sipalg_nat_prepare(struct sipalg_pkt *p, int grow)
 static bool sipalg_mangle(struct sipalg_pkt *p, unsigned int off,
 			  unsigned int len, const char *text, unsigned int tlen)
 {
-	if (p->l4proto == IPPROTO_UDP)
-		return nf_nat_mangle_udp_packet(p->skb, p->ct, p->ctinfo,
-						p->protoff, off, len, text,
-						tlen);
-	return __nf_nat_mangle_tcp_packet(p->skb, p->ct, p->ctinfo, p->protoff,
-					  off, len, text, tlen, false);
+	return nf_nat_mangle_udp_packet(p->skb, p->ct, p->ctinfo, p->protoff,
+					off, len, text, tlen);
 }
 
 /*
- * Apply plan to the message that starts base bytes into the payload; or,
- * when a TCP payload is being built, write the message rewritten at its
- * end (base unused). Returns false when an edit failed (the packet must
- * then be dropped).
+ * Apply plan to the message that starts base bytes into the payload.
+ * Returns false when an edit failed (the packet must then be dropped).
  */
 bool sipalg_nat_apply(struct sipalg_pkt *p, unsigned int base,
 		      const struct sa_plan *plan)
 {
-	struct sipalg_tcp_out *o = p->out;
 	unsigned int i;
-	size_t n;
-
-	if (o) {
-		/* sipalg_nat_prepare() reserved the room, or found none */
-		if (o->full)
-			return true;
-		n = sa_apply(o->msg, o->mlen, plan, sipalg_tcp_out_ptr(o),
-			     p->skb->len - p->dataoff - o->len);
-		if (!n)
-			return false;
-		o->len += n;
-		o->applied = true;
-		return true;
-	}
 
 	for (i = plan->n; i-- > 0;) {
 		const struct sa_edit *e = &plan->e[i];
@@ -124,13 +80,6 @@ bool sipalg_nat_apply(struct sipalg_pkt *p, unsigned int base,
 			return false;
 	}
 	return true;
-}
-
-/* replace len payload bytes at off by text (in place) */
-bool sipalg_nat_insert(struct sipalg_pkt *p, unsigned int off,
-		       unsigned int len, const void *text, unsigned int tlen)
-{
-	return sipalg_mangle(p, off, len, text, tlen);
 }
 
 /* send a UDP response to the port its request's Via named */

@@ -29,6 +29,10 @@ static const struct nla_policy sipalg_nl_policy[SIPALG_A_MAX + 1] = {
 				    .reject_message = "counters are read-only" },
 	[SIPALG_A_N_POLICIES]	= { .type = NLA_REJECT,
 				    .reject_message = "the policy count is read-only" },
+	[SIPALG_A_TCP_HELD]	= { .type = NLA_REJECT,
+				    .reject_message = "the bytes held are read-only" },
+	[SIPALG_A_TCP_BUDGET]	= { .type = NLA_REJECT,
+				    .reject_message = "the budget is a module parameter (tcp_hold_budget)" },
 };
 
 /* the values the policy ranges above cannot express */
@@ -276,6 +280,11 @@ static int sipalg_fill_stats(struct sk_buff *skb, u32 portid, u32 seq,
 	if ((k && sipalg_put_key(skb, k)) ||
 	    (!k && nla_put_u32(skb, SIPALG_A_N_POLICIES,
 			       sipalg_pol_count(net))) ||
+	    (!k && nla_put_u64_64bit(skb, SIPALG_A_TCP_HELD,
+				     max(sipalg_tcp_held_bytes(), 0L),
+				     SIPALG_A_PAD)) ||
+	    (!k && nla_put_u64_64bit(skb, SIPALG_A_TCP_BUDGET,
+				     sipalg_tcp_hold_budget(), SIPALG_A_PAD)) ||
 	    sipalg_put_stats(skb, c)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;

@@ -207,6 +207,9 @@ static const char *const sipalg_reason_names[] = {
 	[SIPALG_R_MANGLE_FAILED - SA_R_MAX]	= "mangle-failed",
 	[SIPALG_R_EXPECT_FAILED - SA_R_MAX]	= "expect-failed",
 	[SIPALG_R_NOMEM - SA_R_MAX]		= "nomem",
+	[SIPALG_R_TCP_BUDGET - SA_R_MAX]	= "tcp-budget",
+	[SIPALG_R_TCP_EXPIRED - SA_R_MAX]	= "tcp-hold-expired",
+	[SIPALG_R_TCP_NOSEQADJ - SA_R_MAX]	= "tcp-no-seqadj",
 };
 
 const char *sipalg_reason_name(unsigned int reason)
@@ -446,24 +449,14 @@ static struct pernet_operations sipalg_net_ops = {
 	.size	= sizeof(struct sipalg_net),
 };
 
-int __init sipalg_policy_init(void)
+/* the per-namespace state: policies, counters, static-port hooks */
+int __init sipalg_pernet_init(void)
 {
-	int ret;
-
-	ret = register_pernet_subsys(&sipalg_net_ops);
-	if (ret)
-		return ret;
-	ret = sipalg_nl_init();
-	if (ret) {
-		unregister_pernet_subsys(&sipalg_net_ops);
-		rcu_barrier();
-	}
-	return ret;
+	return register_pernet_subsys(&sipalg_net_ops);
 }
 
-void sipalg_policy_exit(void)
+void sipalg_pernet_exit(void)
 {
-	sipalg_nl_exit();
 	unregister_pernet_subsys(&sipalg_net_ops);
 	rcu_barrier();	/* entries freed with kfree_rcu */
 }

@@ -43,6 +43,9 @@ enum sipalg_reason {
 	SIPALG_R_MANGLE_FAILED,		/* nf_nat_mangle_*_packet failed */
 	SIPALG_R_EXPECT_FAILED,		/* could not open a pinhole */
 	SIPALG_R_NOMEM,
+	SIPALG_R_TCP_BUDGET,		/* TCP: global budget of held bytes used up */
+	SIPALG_R_TCP_EXPIRED,		/* TCP: held longer than tcp_hold_ms */
+	SIPALG_R_TCP_NOSEQADJ,		/* TCP: split message, no NAT seq adjustment */
 	SIPALG_R_MAX
 };
 
@@ -81,8 +84,8 @@ bool sipalg_policy_drops(u32 policy, u8 l4proto, unsigned int reason);
 bool sipalg_policy_drop(const struct net *net, u8 l4proto, u16 port,
 			u32 policy, unsigned int reason);
 
-int sipalg_policy_init(void);		/* pernet ops + hooks + genl family */
-void sipalg_policy_exit(void);
+int sipalg_pernet_init(void);	/* policies, counters, static-port hooks */
+void sipalg_pernet_exit(void);
 
 /* ---- inside the policy area only (policy.c, netlink.c, static_port.c) */
 
@@ -106,6 +109,10 @@ struct sipalg_pol_view {
 };
 
 const char *sipalg_reason_name(unsigned int reason);
+
+/* the TCP path's bytes held and their budget, whole module (tcp.c) */
+long sipalg_tcp_held_bytes(void);
+unsigned long sipalg_tcp_hold_budget(void);
 
 /* -ENOSPC when the namespace holds SIPALG_MAX_POLICIES policies */
 int sipalg_pol_set(struct net *net, const struct sipalg_pol_key *k, u32 flags);

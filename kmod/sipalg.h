@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sipalg: what the helper's files (main.c, helper.c, nat.c, expect.c, tcp.c)
- * share with each other. Nothing here is seen by the core or the policy area.
+ * sipalg: what the helper's files (main.c, conn.c, helper.c, nat.c,
+ * expect.c, tcp.c) share with each other. Nothing here is seen by the core
+ * or the policy area.
  */
 #ifndef SIPALG_SIPALG_H
 #define SIPALG_SIPALG_H
@@ -37,7 +38,6 @@ extern unsigned int sipalg_sig_timeout;
 #define SIPALG_REG_DEFAULT_SECS	3600
 
 struct sipalg_tcp;
-struct sipalg_tcp_out;
 
 /*
  * Per-connection state in the conntrack helper extension (nfct_help_data:
@@ -50,15 +50,14 @@ struct sipalg_ct {
 	u16 via_port[IP_CT_DIR_MAX];	/* forced response port per request dir */
 	u8 flags;		/* SIPALG_F_* */
 	u8 tcp_flags;		/* SIPALG_TCP_* per direction */
-	u32 next_seq[IP_CT_DIR_MAX];	/* TCP: the sender's next sequence number */
+	u32 next_seq[IP_CT_DIR_MAX];	/* TCP: the first byte, after the SYN */
 };
 
 #define SIPALG_F_REGISTERED	0x01	/* a REGISTER got a 2xx with a lifetime */
 #define SIPALG_F_MEDIA		0x02	/* a media connection: nothing to do */
 #define SIPALG_F_CALLS		0x04	/* has a pinhole table (expect.c) */
 
-#define SIPALG_TCP_SYNCED(dir)	(0x01 << (dir))	/* next_seq[dir] valid */
-#define SIPALG_TCP_LOST(dir)	(0x04 << (dir))	/* framing lost: pass all */
+#define SIPALG_TCP_SYNCED(dir)	(0x01 << (dir))	/* next_seq[dir]: from a SYN */
 
 static inline struct sipalg_ct *sipalg_ct_data(const struct nf_conn *ct)
 {
@@ -66,14 +65,15 @@ static inline struct sipalg_ct *sipalg_ct_data(const struct nf_conn *ct)
 }
 
 /*
- * A connection's hash (main.c): it picks the connection's lock (its top
+ * A connection's hash (conn.c): it picks the connection's lock (its top
  * SIPALG_LOCK_BITS bits) and its bucket in tables kept beside the
  * conntrack, which that lock therefore protects.
  */
 #define SIPALG_CT_HASH_BITS	10
 unsigned int sipalg_ct_hash(const struct nf_conn *ct);
 
-/* hashed locks serialising the helper on one connection (main.c) */
+/* hashed locks serialising the helper on one connection (conn.c) */
+void sipalg_locks_init(void);
 spinlock_t *sipalg_ct_lock(const struct nf_conn *ct);
 
 /* the port whose policy and counters apply to this connection */
@@ -93,8 +93,18 @@ struct sipalg_pkt {
 	u32 policy;
 	u32 call;			/* its Call-ID's keyed hash, 0 = none */
 	u8 sdp;				/* what its SDP did (expect.c) */
-	/* TCP: the payload its messages are being written into (tcp.c) */
-	struct sipalg_tcp_out *out;
+	bool replay;			/* TCP: produced again, counts nothing */
+};
+
+/* what a message will do (sipalg_msg_decide) */
+struct sipalg_decision {
+	unsigned int r;			/* sa_reason or SIPALG_R_*: why not */
+	bool parsed;
+	bool rewrite;			/* s->plan applies */
+	bool drop;			/* refused under policy strict */
+	bool set_via;			/* UDP: remember via_port for p->dir */
+	u16 via_port;
+	u16 fwd_port;			/* UDP: send it to this port */
 };
 
 /* per-CPU scratch space: the message copy, the parse and the plan */
@@ -106,19 +116,18 @@ struct sipalg_scratch {
 };
 
 struct sipalg_scratch *sipalg_scratch_get(void);
+int sipalg_scratch_alloc(void);
+void sipalg_scratch_free(void);
 
-/* helper.c: handle one whole message at buf[off..off+len) */
 enum sipalg_verdict {
 	SIPALG_PASS,		/* forward (rewritten or not) */
 	SIPALG_DROP,		/* drop the packet */
 };
 
-/* nat.c */
+/* nat.c: UDP */
 int sipalg_nat_prepare(struct sipalg_pkt *p, int grow);
 bool sipalg_nat_apply(struct sipalg_pkt *p, unsigned int base,
 		      const struct sa_plan *plan);
-bool sipalg_nat_insert(struct sipalg_pkt *p, unsigned int off,
-		       unsigned int len, const void *text, unsigned int tlen);
 int sipalg_plan_growth(const struct sa_plan *plan);
 void sipalg_nat_set_dport(struct sipalg_pkt *p, u16 port);
 
@@ -150,9 +159,11 @@ void sipalg_reg_refresh(struct sipalg_pkt *p);
 bool sipalg_pkt_init(struct sipalg_pkt *p, struct sk_buff *skb,
 		     unsigned int protoff, struct nf_conn *ct,
 		     enum ip_conntrack_info ctinfo);
-enum sipalg_verdict sipalg_do_msg(struct sipalg_pkt *p, struct sipalg_scratch *s,
-				  unsigned int off, unsigned int len,
-				  int *delta);
+void sipalg_msg_decide(struct sipalg_pkt *p, struct sipalg_scratch *s,
+		       const u8 *msg, unsigned int len,
+		       struct sipalg_decision *dec);
+void sipalg_msg_commit(struct sipalg_pkt *p, struct sipalg_scratch *s,
+		       const struct sipalg_decision *dec, bool rewritten);
 int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 		    struct nf_conn *ct, enum ip_conntrack_info ctinfo);
 int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
@@ -167,6 +178,9 @@ void sipalg_destroy(struct nf_conn *ct);
 static inline void sipalg_count_p(const struct sipalg_pkt *p,
 				  enum sipalg_ctr ctr, unsigned int reason)
 {
+	/* a message produced again was counted the first time */
+	if (p->replay)
+		return;
 	sipalg_count(p->net, p->l4proto, p->port, ctr, reason);
 }
 

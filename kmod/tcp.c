@@ -1,87 +1,71 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sipalg: SIP over TCP. A segment may carry several messages, and a message
- * may be split over several segments.
+ * sipalg: SIP over TCP, the transport. A segment may carry several
+ * messages, and a message may be split over several segments.
  *
- * Each segment's payload is rebuilt from a copy of it: its whole messages,
- * each rewritten, one after the other (nat.c writes a rewritten message,
- * tcp_nat.h). A message whose end is not in the segment yet is held back:
- * it is left out of the segment and kept in a small per-direction buffer,
- * and the next segment in sequence gets it in front of its own bytes, so
- * the message is rewritten whole. The receiver's byte stream is the
- * sender's, edits aside.
+ * What to do with each segment, where its bytes go in the receiver's
+ * stream, and how the receiver's ACK and SACK blocks map back are decided
+ * by the core's sa_tcp (kmod/core/sa_tcp.h: its invariants, transparency,
+ * least custody, bounds and exactly-once effects, are stated and enforced
+ * there and tested in userspace against a model sender and receiver).
+ * This file does what needs the kernel: it copies the held bytes and the
+ * segment into the scratch buffer, rebuilds the segment's payload in the
+ * packet (each message decided, written rewritten or not, then committed:
+ * helper.c), keeps the held bytes within their bounds, writes the sequence
+ * and acknowledgement numbers, and keeps the kernel's own sequence
+ * adjustment at the offset new bytes get.
  *
- * Sequence numbers. Rewritten streams change length, so what the receiver
- * sees is renumbered: the segment's output goes where the last one's ended,
- * and its acknowledgements and SACK blocks are mapped back into the
- * sender's numbers. The kernel's own sequence adjustment (nf_ct_seqadj)
- * keeps one correction per direction and maps anything older than the
- * last rewritten segment wrongly: a retransmission, a late ACK, a SACK
- * block above a loss. Conntrack's TCP window check uses it too, and a SACK
- * block it maps too high makes the ACK "invalid": the ACK then misses the
- * NAT, reaches the router itself, and its reply resets the connection. So
- * sipalg numbers the segments itself and keeps the kernel's correction at
- * one constant offset per direction (what the next new byte gets; the
- * kernel adds it after the helper, and sipalg writes the numbers it wants
- * minus it). Conntrack's check, and the kernel alone once the module is
- * unloaded, then see that offset, which is exact for new data and for the
- * ACK of everything sent, and never maps an ACK or SACK block too high.
+ * What the router holds, for how long, what it acknowledges:
+ *   - the bytes of one incomplete message per direction, at most
+ *     tcp_hold_max bytes (per direction) and tcp_hold_ms milliseconds,
+ *     within tcp_hold_budget bytes for the whole module. Past any of them
+ *     the direction's bytes pass unchanged from there on (counted
+ *     tcp-overflow, tcp-budget, tcp-hold-expired), nothing is dropped;
+ *   - held bytes are not acknowledged to the sender, except in custody:
+ *     when the sender sends them again (a timeout or a tail loss probe:
+ *     it waits for them, as a Nagle sender does for its next small write)
+ *     while the receiver has all output. A 1-byte duplicate of what the
+ *     receiver has then makes it acknowledge at once (Linux answers an
+ *     out-of-window segment at most twice a second, a duplicate at once),
+ *     and that ACK is mapped to cover the held bytes. A copy of them stays
+ *     until the receiver has their message, to produce it again should
+ *     that output be lost after the router.
  *
- * Per direction sipalg remembers positions where a message starts in the
- * sender's stream and where its output starts in the receiver's (up to
- * SIPALG_TCP_POINTS, about one per SIPALG_TCP_POINT_GAP bytes, the oldest
- * thinned out when full; the first one is the receiver's ACK). An ACK is
- * mapped to the last such position at or below it, a SACK block to the
- * positions inside it: the sender is never told that bytes arrived that
- * did not, and held bytes are not acknowledged (the sender keeps them
- * until their message has left). Retransmissions therefore start at a
- * remembered position: the stream is taken up again from there, and gives
- * the same output again (the head of the stream is remembered, for the
- * sender to go on from there). A retransmission of bytes already
- * acknowledged is forwarded empty, one byte below what the receiver has,
- * which makes it acknowledge again. Anything else out of sequence is
- * dropped (TCP_GAP), and the sender sends it again: a loss before the
- * router costs the sender a timeout, as the segments after it cannot be
- * framed. The stream's first byte is known from the SYN; on a connection
- * picked up without one, bytes from before the first segment seen pass
- * unchanged.
- *
- * One exception to "held bytes are not acknowledged": a segment all of
- * whose bytes are held (a message longer than it) leaves nothing to
- * forward, and a sender that waits for an ACK before sending more (a
- * retransmission after a timeout, a small window) would wait forever. Such
- * a segment is forwarded empty one byte below what the receiver has, the
- * receiver's ACK for it is mapped to the end of the held bytes (custody),
- * and a copy of them is kept until the receiver has their message.
+ * When the router loses this state (rmmod, conntrack -F, a failover):
+ * the kernel's sequence adjustment keeps the offset of the head (where
+ * the held message starts), so a message held without custody is sent
+ * again by the sender and reaches the receiver unchanged, in its place.
+ * What remains lost is the custody bytes of at most one message per
+ * direction, between their custody ACK and the receiver's ACK of their
+ * message: the sender believes them delivered and will not send them
+ * again, so the connection stalls there. A new conntrack (conntrack -F)
+ * starts without the old offset: a connection whose messages changed
+ * size cannot survive that, with this ALG or any other that rewrites TCP.
  *
  * Sizes. A segment rewritten larger than the route's MTU (a full-sized
  * segment with messages that grew, or held bytes in front) is turned into
  * a GSO packet of MTU-sized segments: the stack splits it (or the NIC
  * does), where it would otherwise drop it and send "fragmentation needed"
  * with the MTU the sender already uses. A payload never grows past 64 KiB:
- * the messages that do not fit are held for the next segment.
+ * what does not fit waits, held, for the next segment, or (a segment
+ * larger than that: BIG TCP) is cut and sent again by the sender.
  *
- * Bounds and failures:
- *   - at most SIPALG_TCP_HOLD bytes are held per direction. A longer
- *     incomplete message is passed unchanged and the direction loses
- *     framing for the rest of the connection (counted TCP_OVERFLOW); when
- *     it is the room left in the segment that would need more, the segment
- *     is dropped (TCP_OVERFLOW) and comes again, smaller;
- *   - holding and renumbering need the NAT's sequence adjustment extension
- *     (only NATed connections have it): without it split messages pass
- *     unchanged and nothing changes length;
- *   - the state (under 1 KiB per connection, plus the hold buffer when
- *     something is held) is allocated (GFP_ATOMIC) with the first segment
- *     and freed with the conntrack (helper destroy callback) or at module
- *     unload; a failed allocation drops the segment (NOMEM);
- *   - the kernel applies the offset after the helper has returned: a packet
- *     of the other direction handled on another CPU in between can move it
- *     (the kernel's own helpers have the same window).
+ * Why not nf_ct_seqadj alone, and __nf_nat_mangle_tcp_packet: seqadj keeps
+ * one correction per direction, so it maps anything older than the last
+ * rewritten segment wrongly (a retransmission, a late ACK, a SACK block
+ * above a loss), and a SACK block mapped too high makes conntrack call the
+ * ACK invalid and the router then resets the connection. So sa_tcp
+ * numbers the stream, and the kernel's adjustment is kept at one constant
+ * offset per direction (nf_ct_seqadj_init()): exact for new data and for
+ * the ACK of all output, never too high for an ACK. Each payload is built
+ * anew rather than edited in place, since held bytes go in front of it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/jiffies.h>
 #include <linux/list.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/skbuff.h>
 #include <linux/ip.h>
@@ -96,51 +80,121 @@
 #include <net/netfilter/nf_conntrack_seqadj.h>
 
 #include "sipalg.h"
-#include "tcp_nat.h"
+#include "sa_tcp.h"
 
-#define SIPALG_TCP_HOLD		8192	/* most bytes held per direction */
-#define SIPALG_TCP_POINTS	48	/* stream positions kept per direction */
-#define SIPALG_TCP_POINT_GAP	1024	/* sender bytes between two of them */
+/* the most a payload may hold: an IP packet's 64 KiB, less the headers */
+#define SIPALG_TCP_PAYLOAD_MAX(dataoff)	(IP_MAX_MTU - (dataoff))
 
-/* a message starts at the sender's sequence number c, its output at o */
-struct sipalg_tcp_pt {
-	u32 c;
-	u32 o;
+static unsigned int sipalg_tcp_hold_max __read_mostly = SA_TCP_HOLD_DEFAULT;
+module_param_named(tcp_hold_max, sipalg_tcp_hold_max, uint, 0644);
+MODULE_PARM_DESC(tcp_hold_max, "most bytes of a split TCP message held per direction (default 8192)");
+
+static unsigned int sipalg_tcp_hold_ms __read_mostly = 2000;
+module_param_named(tcp_hold_ms, sipalg_tcp_hold_ms, uint, 0644);
+MODULE_PARM_DESC(tcp_hold_ms, "most milliseconds a split TCP message is held (default 2000)");
+
+/* a home or small office router: a few hundred split messages at once */
+static unsigned long sipalg_tcp_budget __read_mostly = 4UL << 20;
+module_param_named(tcp_hold_budget, sipalg_tcp_budget, ulong, 0444);
+MODULE_PARM_DESC(tcp_hold_budget, "most bytes held for split TCP messages, all connections (default 4 MiB)");
+
+/* bytes held now (hold buffers and custody copies) */
+static atomic_long_t sipalg_tcp_held = ATOMIC_LONG_INIT(0);
+
+static int sipalg_tcp_held_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&sipalg_tcp_held));
+}
+
+static const struct kernel_param_ops sipalg_tcp_held_ops = {
+	.get = sipalg_tcp_held_get,
 };
+module_param_cb(tcp_held, &sipalg_tcp_held_ops, NULL, 0444);
+MODULE_PARM_DESC(tcp_held, "bytes held now for split TCP messages (read-only)");
 
-/*
- * A state the stream can be taken up again from: next byte expected at
- * pt.c, next output byte at pt.o, and the len bytes before pt.c (buf)
- * held.
- */
-struct sipalg_tcp_mark {
-	struct sipalg_tcp_pt pt;
-	u8 *buf;
-	u16 len;
-	bool valid;
-};
+long sipalg_tcp_held_bytes(void)
+{
+	return atomic_long_read(&sipalg_tcp_held);
+}
 
-struct sipalg_tcp_dir {
+unsigned long sipalg_tcp_hold_budget(void)
+{
+	return sipalg_tcp_budget;
+}
+
+/* one direction: sa_tcp's numbers, the bytes it holds, the kernel's offset */
+struct sipalg_tcp_half {
+	struct sa_tcp_dir st;
+	u8 *hold;
+	u8 *cust;
+	u32 hold_size;
+	u32 cust_size;
+	s32 kx;			/* the offset the kernel has */
 	bool init;
-	bool acked;		/* the receiver has acknowledged pt[0] */
-	u8 n;			/* positions in pt[] */
-	u16 held;		/* bytes in hold[]: the last ones before next_seq */
-	u32 out_next;		/* where the next output byte goes */
-	s32 kx;			/* the offset the kernel has for this direction */
-	u8 *hold;		/* SIPALG_TCP_HOLD bytes, allocated on first use */
-	struct sipalg_tcp_mark custody;	/* held bytes reported received */
-	struct sipalg_tcp_mark resume;	/* where the stream was before a retransmission */
-	struct sipalg_tcp_pt pt[SIPALG_TCP_POINTS];	/* ascending, pt[0] acknowledged */
 };
 
 struct sipalg_tcp {
 	struct list_head list;
-	struct sipalg_tcp_dir d[IP_CT_DIR_MAX];
+	struct sipalg_tcp_half h[IP_CT_DIR_MAX];
 };
-
 
 static LIST_HEAD(sipalg_tcp_list);
 static DEFINE_SPINLOCK(sipalg_tcp_list_lock);
+
+/* ------------------------------------------------------- held bytes */
+
+/*
+ * Set *buf to b[0..len) (b is never inside *buf); len 0 frees it. Growth
+ * counts against the budget unless must (bytes already accounted for).
+ */
+static bool sipalg_tcp_buf_set(u8 **buf, u32 *size, const u8 *b, size_t len,
+			       bool must)
+{
+	long grow;
+	u8 *nb;
+
+	if (!len) {
+		if (*buf)
+			atomic_long_sub(*size, &sipalg_tcp_held);
+		kfree(*buf);
+		*buf = NULL;
+		*size = 0;
+		return true;
+	}
+	if (len <= *size) {
+		memcpy(*buf, b, len);
+		return true;
+	}
+	grow = len - *size;
+	if (atomic_long_add_return(grow, &sipalg_tcp_held) >
+	    (long)READ_ONCE(sipalg_tcp_budget) && !must) {
+		atomic_long_sub(grow, &sipalg_tcp_held);
+		return false;
+	}
+	nb = kmalloc(len, GFP_ATOMIC | __GFP_NOWARN);
+	if (!nb) {
+		atomic_long_sub(grow, &sipalg_tcp_held);
+		return false;
+	}
+	memcpy(nb, b, len);
+	kfree(*buf);
+	*buf = nb;
+	*size = len;
+	return true;
+}
+
+static void sipalg_tcp_release(struct sipalg_tcp *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < IP_CT_DIR_MAX; i++) {
+		sipalg_tcp_buf_set(&t->h[i].hold, &t->h[i].hold_size, NULL, 0,
+				   true);
+		sipalg_tcp_buf_set(&t->h[i].cust, &t->h[i].cust_size, NULL, 0,
+				   true);
+	}
+	kfree(t);
+}
 
 static struct sipalg_tcp *sipalg_tcp_get(struct nf_conn *ct,
 					 struct sipalg_ct *d)
@@ -160,45 +214,6 @@ static struct sipalg_tcp *sipalg_tcp_get(struct nf_conn *ct,
 	spin_unlock_bh(&sipalg_tcp_list_lock);
 	d->tcp = t;
 	return t;
-}
-
-static void sipalg_tcp_mark_clear(struct sipalg_tcp_mark *m)
-{
-	kfree(m->buf);
-	m->buf = NULL;
-	m->len = 0;
-	m->valid = false;
-}
-
-static int sipalg_tcp_mark_set(struct sipalg_tcp_mark *m, u32 c, u32 o,
-			       const u8 *bytes, unsigned int len)
-{
-	u8 *buf = NULL;
-
-	if (len) {
-		buf = kmemdup(bytes, len, GFP_ATOMIC | __GFP_NOWARN);
-		if (!buf)
-			return -ENOMEM;
-	}
-	kfree(m->buf);
-	m->buf = buf;
-	m->len = len;
-	m->pt.c = c;
-	m->pt.o = o;
-	m->valid = true;
-	return 0;
-}
-
-static void sipalg_tcp_release(struct sipalg_tcp *t)
-{
-	unsigned int i;
-
-	for (i = 0; i < IP_CT_DIR_MAX; i++) {
-		kfree(t->d[i].hold);
-		sipalg_tcp_mark_clear(&t->d[i].custody);
-		sipalg_tcp_mark_clear(&t->d[i].resume);
-	}
-	kfree(t);
 }
 
 /* the conntrack dies (helper destroy callback) */
@@ -240,216 +255,75 @@ void sipalg_tcp_free_all(void)
 	spin_unlock_bh(&sipalg_tcp_list_lock);
 }
 
-/* ------------------------------------------------ positions and numbers */
+/* ------------------------------------------------ the kernel's offset */
 
-/* start numbering a direction whose next byte is next */
-static void sipalg_tcp_dir_init(struct nf_conn *ct, enum ip_conntrack_dir dir,
-				struct sipalg_tcp_dir *td, u32 next)
+/*
+ * Have the kernel add x to the sequence numbers of dir's packets from now
+ * on, and map the other side's ACKs back by it: one constant offset. A
+ * constant other than 0 is what nf_ct_seqadj_init() sets. 0 again, once
+ * another was set, no call of the kernel's sets (nf_ct_seqadj_set() only
+ * adds a correction at a position), so that one case writes the two
+ * fields itself, under the lock the kernel reads them with.
+ */
+static void sipalg_tcp_kernel(struct nf_conn *ct, enum ip_conntrack_dir dir,
+			      struct sipalg_tcp_half *h)
+{
+	struct nf_conn_seqadj *sa = nfct_seqadj(ct);
+	s32 x = sa_tcp_offset(&h->st);
+
+	if (!sa || x == h->kx)
+		return;
+	if (x) {
+		/* (it takes ct->lock itself) */
+		nf_ct_seqadj_init(ct, dir == IP_CT_DIR_ORIGINAL ?
+				  IP_CT_ESTABLISHED : IP_CT_ESTABLISHED_REPLY, x);
+	} else {
+		spin_lock_bh(&ct->lock);
+		sa->seq[dir].offset_before = 0;
+		sa->seq[dir].offset_after = 0;
+		spin_unlock_bh(&ct->lock);
+	}
+	h->kx = x;
+}
+
+/* start numbering dir at next; an offset set before (synproxy) stays */
+static void sipalg_tcp_half_init(struct nf_conn *ct, enum ip_conntrack_dir dir,
+				 struct sipalg_tcp_half *h, u32 next,
+				 bool syn_seen, bool can_hold)
 {
 	struct nf_conn_seqadj *sa = nfct_seqadj(ct);
 	s32 base = 0;
 
-	/* an offset someone else set before (synproxy): start from it */
 	if (sa) {
 		spin_lock_bh(&ct->lock);
 		base = sa->seq[dir].offset_after;
 		spin_unlock_bh(&ct->lock);
 	}
-	td->kx = base;
-	td->out_next = next + base;
-	td->pt[0].c = next;
-	td->pt[0].o = td->out_next;
-	td->n = 1;
-	td->init = true;
-}
-
-/*
- * Remember that a message starts at c, its output at o. In order: a
- * retransmission handled again adds the positions inside it, which the
- * receiver's ACKs may need.
- */
-static void sipalg_tcp_pt_add(struct sipalg_tcp_dir *td, u32 c, u32 o)
-{
-	unsigned int i, j;
-
-	/* below what the receiver acknowledged: of no more use */
-	if (!after(c, td->pt[0].c))
-		return;
-	for (i = td->n; i > 0 && !before(td->pt[i - 1].c, c); i--)
-		if (td->pt[i - 1].c == c)
-			return;
-	if (td->n == SIPALG_TCP_POINTS) {
-		/* keep the acknowledged one and every other one after it */
-		for (j = 1; 2 * j < td->n; j++)
-			td->pt[j] = td->pt[2 * j];
-		td->n = j;
-		for (i = td->n; i > 0 && after(td->pt[i - 1].c, c); i--)
-			;
-	}
-	memmove(td->pt + i + 1, td->pt + i, (td->n - i) * sizeof(td->pt[0]));
-	td->pt[i].c = c;
-	td->pt[i].o = o;
-	td->n++;
-}
-
-/*
- * The furthest the stream has been: the sender's next new byte (c) and
- * where its output goes (o). Past the current position while a
- * retransmission is being handled. *held: bytes held there.
- */
-static struct sipalg_tcp_pt sipalg_tcp_head(const struct sipalg_tcp_dir *td,
-					    u32 next, unsigned int *held)
-{
-	struct sipalg_tcp_pt h = { .c = next, .o = td->out_next };
-
-	*held = td->held;
-	if (td->resume.valid && after(td->resume.pt.c, next)) {
-		h = td->resume.pt;
-		*held = td->resume.len;
-	}
-	return h;
-}
-
-/*
- * The sender's number below which the receiver has every byte, for the
- * receiver's ACK a; next: the sender's next byte. With ack set, a is the
- * receiver's cumulative ACK: the positions below it are forgotten.
- */
-static u32 sipalg_tcp_map_ack(struct sipalg_tcp_dir *td, u32 a, bool ack,
-			      u32 next)
-{
-	unsigned int i, held;
-	struct sipalg_tcp_pt h = sipalg_tcp_head(td, next, &held);
-	u32 c;
-
-	if (before(a, td->pt[0].o))
-		return td->pt[0].c - (td->pt[0].o - a);
-	for (i = td->n - 1; before(a, td->pt[i].o); i--)
-		;
-	c = td->pt[i].c;
-	if (td->custody.valid && !before(a, td->custody.pt.o) &&
-	    after(td->custody.pt.c, c))
-		c = td->custody.pt.c;
-	/* all output, and the FIN after it: exact */
-	if (!held && !before(a, h.o))
-		c = h.c + (a - h.o);
-	if (!ack)
-		return c;
-	if (i) {
-		memmove(td->pt, td->pt + i, (td->n - i) * sizeof(td->pt[0]));
-		td->n -= i;
-	}
-	td->acked = true;
-	/* the message the custody bytes began has arrived */
-	if (td->custody.valid && after(td->pt[0].c, td->custody.pt.c))
-		sipalg_tcp_mark_clear(&td->custody);
-	return c;
-}
-
-/* a SACK block [*s, *e) of the receiver's; false when it maps to nothing */
-static bool sipalg_tcp_map_sack(struct sipalg_tcp_dir *td, u32 *s, u32 *e,
-				u32 next)
-{
-	unsigned int i;
-	u32 cs, ce;
-
-	for (i = 0; i < td->n && before(td->pt[i].o, *s); i++)
-		;
-	if (i == td->n)
-		return false;
-	cs = td->pt[i].c;
-	ce = sipalg_tcp_map_ack(td, *e, false, next);
-	if (!after(ce, cs))
-		return false;
-	*s = cs;
-	*e = ce;
-	return true;
-}
-
-static void sipalg_tcp_put32(struct sk_buff *skb, struct tcphdr *th,
-			     __be32 *field, u32 val)
-{
-	__be32 v = htonl(val);
-
-	if (*field == v)
-		return;
-	inet_proto_csum_replace4(&th->check, skb, *field, v, false);
-	*field = v;
-}
-
-/*
- * Map the ACK and SACK blocks of a packet (its header writable) for td, the
- * other direction (next byte next); the kernel then subtracts x from each.
- */
-static void sipalg_tcp_acks(struct sk_buff *skb, unsigned int protoff,
-			    struct sipalg_tcp_dir *td, s32 x, u32 next)
-{
-	struct tcphdr *th = (struct tcphdr *)(skb->data + protoff);
-	unsigned int optoff = protoff + sizeof(*th);
-	unsigned int optend = protoff + th->doff * 4;
-
-	if (!th->ack)
-		return;
-	sipalg_tcp_put32(skb, th, &th->ack_seq,
-			 sipalg_tcp_map_ack(td, ntohl(th->ack_seq), true, next) +
-			 x);
-	while (optoff < optend) {
-		u8 *op = skb->data + optoff;
-		unsigned int b;
-
-		if (op[0] == TCPOPT_EOL)
-			return;
-		if (op[0] == TCPOPT_NOP) {
-			optoff++;
-			continue;
-		}
-		if (optoff + 1 == optend || optoff + op[1] > optend || op[1] < 2)
-			return;
-		if (op[0] == TCPOPT_SACK && op[1] >= 2 + TCPOLEN_SACK_PERBLOCK &&
-		    (op[1] - 2) % TCPOLEN_SACK_PERBLOCK == 0) {
-			for (b = 2; b < op[1]; b += TCPOLEN_SACK_PERBLOCK) {
-				struct tcp_sack_block_wire *sb = (void *)(op + b);
-				u32 s = ntohl(sb->start_seq), e = ntohl(sb->end_seq);
-
-				/* nothing to report: an empty block is ignored */
-				if (!sipalg_tcp_map_sack(td, &s, &e, next))
-					s = e = sipalg_tcp_map_ack(td, e, false,
-								   next);
-				sipalg_tcp_put32(skb, th, &sb->start_seq, s + x);
-				sipalg_tcp_put32(skb, th, &sb->end_seq, e + x);
-			}
-		}
-		optoff += op[1];
-	}
-}
-
-/*
- * The kernel's offset for dir: what the next new byte gets. Conntrack maps
- * the receiver's ACKs back with it: from the head, an ACK of all output
- * maps to the last byte the sender sent, no further.
- */
-static void sipalg_tcp_kernel(struct nf_conn *ct, enum ip_conntrack_dir dir,
-			      struct sipalg_tcp_dir *td, u32 next)
-{
-	struct nf_conn_seqadj *sa = nfct_seqadj(ct);
-	unsigned int held;
-	struct sipalg_tcp_pt h = sipalg_tcp_head(td, next, &held);
-	s32 x = (s32)(h.o - h.c);
-
-	if (!sa || x == td->kx)
-		return;
-	spin_lock_bh(&ct->lock);
-	sa->seq[dir].correction_pos = h.c;
-	sa->seq[dir].offset_before = x;
-	sa->seq[dir].offset_after = x;
-	spin_unlock_bh(&ct->lock);
-	set_bit(IPS_SEQ_ADJUST_BIT, &ct->status);
-	td->kx = x;
+	sa_tcp_init(&h->st, next, base, syn_seen);
+	if (!can_hold)
+		h->st.flags |= SA_TCP_NOHOLD;
+	h->kx = base;
+	h->init = true;
 }
 
 /* ----------------------------------------------------- building payloads */
 
-int sipalg_tcp_out_reserve(struct sipalg_tcp_out *o, unsigned int n)
+/* a segment's new payload, built in the packet from the scratch copy */
+struct sipalg_tcp_out {
+	struct sipalg_pkt *p;
+	struct sipalg_scratch *s;
+	struct sipalg_tcp_half *h;
+	unsigned int len;	/* payload bytes built so far */
+	unsigned int limit;	/* the most the payload may hold */
+	bool pass;		/* policy disable: framed, never rewritten */
+	bool from_cust;
+};
+
+/*
+ * Room for n more payload bytes after the o->len built: 0, -E2BIG (past
+ * o->limit) or -ENOMEM. The packet's data may move.
+ */
+static int sipalg_tcp_out_reserve(struct sipalg_tcp_out *o, unsigned int n)
 {
 	struct sk_buff *skb = o->p->skb;
 	unsigned int have = skb->len - o->p->dataoff;
@@ -463,10 +337,15 @@ int sipalg_tcp_out_reserve(struct sipalg_tcp_out *o, unsigned int n)
 	room = skb_tailroom(skb);
 	/* some more than asked: the next messages need room too */
 	if (want - have > room &&
-	    pskb_expand_head(skb, 0, want - have - room + 1024, GFP_ATOMIC))
+	    pskb_expand_head(skb, 0, want - have - room + SZ_1K, GFP_ATOMIC))
 		return -ENOMEM;
 	__skb_put(skb, want - have);
 	return 0;
+}
+
+static u8 *sipalg_tcp_out_ptr(const struct sipalg_tcp_out *o)
+{
+	return o->p->skb->data + o->p->dataoff + o->len;
 }
 
 static bool sipalg_tcp_out_copy(struct sipalg_tcp_out *o, const void *src,
@@ -549,340 +428,286 @@ static int sipalg_tcp_out_done(struct sipalg_tcp_out *o)
 	return 0;
 }
 
-/* forward the packet without payload */
-static int sipalg_tcp_empty(struct sipalg_pkt *p)
-{
-	struct sipalg_tcp_out o = { .p = p };
+/* ------------------------------------------------ sa_tcp's callbacks */
 
-	if (skb_ensure_writable(p->skb, p->dataoff))
+/*
+ * One whole message: decided, written (rewritten or not), then, the first
+ * time (fresh), committed. Its output depends on the message alone, so a
+ * retransmission produces it the same: a message is rewritten when its
+ * plan says so, whatever the room. Room is checked before anything
+ * happens: a message goes in only when even its largest rewrite
+ * (SA_EDIT_TEXT more bytes) fits, or when it is the first of the payload
+ * (a message alone always fits: sa_frame() takes at most SA_MAX_MSG).
+ */
+static long sipalg_tcp_msg(void *arg, const u8 *m, size_t len, u32 c,
+			   bool fresh)
+{
+	struct sipalg_tcp_out *o = arg;
+	struct sipalg_pkt *p = o->p;
+	struct sipalg_scratch *s = o->s;
+	struct sipalg_decision dec;
+	unsigned int start = o->len;
+	size_t n = 0;
+
+	if ((o->len && o->len + len + SA_EDIT_TEXT > o->limit) ||
+	    o->len + len > o->limit)
+		return SA_TCP_NOROOM;
+	if (o->pass) {
+		if (!sipalg_tcp_out_copy(o, m, len))
+			return SA_TCP_NOROOM;
+		return len;
+	}
+	p->replay = !fresh;
+	sipalg_msg_decide(p, s, m, len, &dec);
+	if (dec.rewrite &&
+	    !sipalg_tcp_out_reserve(o, len + max(sipalg_plan_growth(&s->plan),
+						 s->plan.delta)))
+		n = sa_apply(m, len, &s->plan, sipalg_tcp_out_ptr(o),
+			     p->skb->len - p->dataoff - o->len);
+	if (n) {
+		o->len += n;
+	} else {
+		if (dec.rewrite) {
+			/* no memory to grow the packet: unchanged, counted */
+			dec.rewrite = false;
+			dec.r = SIPALG_R_NOMEM;
+		}
+		if (!sipalg_tcp_out_copy(o, m, len)) {
+			o->len = start;
+			p->replay = false;
+			return SA_TCP_NOROOM;
+		}
+	}
+	if (fresh)
+		sipalg_msg_commit(p, s, &dec, n);
+	p->replay = false;
+	return o->len - start;
+}
+
+static long sipalg_tcp_raw(void *arg, const u8 *b, size_t len)
+{
+	struct sipalg_tcp_out *o = arg;
+
+	len = min_t(size_t, len, o->limit - o->len);
+	if (!len)
+		return 0;
+	if (!sipalg_tcp_out_copy(o, b, len))
+		return 0;
+	return len;
+}
+
+static bool sipalg_tcp_hold(void *arg, const u8 *b, size_t len)
+{
+	struct sipalg_tcp_out *o = arg;
+	struct sipalg_tcp_half *h = o->h;
+	bool must = len <= h->hold_size ||
+		    (o->from_cust && len <= h->cust_size);
+
+	return sipalg_tcp_buf_set(&h->hold, &h->hold_size, b, len, must);
+}
+
+static bool sipalg_tcp_keep(void *arg, const u8 *b, size_t len)
+{
+	struct sipalg_tcp_half *h = ((struct sipalg_tcp_out *)arg)->h;
+
+	/* the held bytes it copies are freed right after: accounted already */
+	return sipalg_tcp_buf_set(&h->cust, &h->cust_size, b, len, true);
+}
+
+static const struct sa_tcp_ops sipalg_tcp_ops = {
+	.msg = sipalg_tcp_msg,
+	.raw = sipalg_tcp_raw,
+	.hold = sipalg_tcp_hold,
+	.keep = sipalg_tcp_keep,
+};
+
+/* what sa_tcp gave up for, counted once with its reason */
+static void sipalg_tcp_count_why(struct sipalg_pkt *p, const struct sa_tcp_res *r)
+{
+	unsigned int reason;
+
+	switch (r->why) {
+	case SA_TCP_W_HOLD_MAX:
+		reason = SIPALG_R_TCP_OVERFLOW;
+		break;
+	case SA_TCP_W_BUDGET:
+		reason = SIPALG_R_TCP_BUDGET;
+		break;
+	case SA_TCP_W_EXPIRED:
+		reason = SIPALG_R_TCP_EXPIRED;
+		break;
+	case SA_TCP_W_FRAME:
+		reason = r->frame_why;
+		break;
+	case SA_TCP_W_FIN:
+		reason = SA_R_TRUNCATED;
+		break;
+	case SA_TCP_W_NOHOLD:
+		reason = SIPALG_R_TCP_NOSEQADJ;
+		break;
+	default:
+		return;
+	}
+	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
+	sipalg_count_p(p, SIPALG_CTR_UNCHANGED, reason);
+	if (r->why != SA_TCP_W_FRAME)
+		net_info_ratelimited("TCP port %u: the rest of a stream passes unchanged: %s\n",
+				     p->port, sa_tcp_why_str(r->why));
+}
+
+/* ------------------------------------------------------------ packets */
+
+static void sipalg_tcp_put32(struct sk_buff *skb, struct tcphdr *th,
+			     __be32 *field, u32 val)
+{
+	__be32 v = htonl(val);
+
+	if (*field == v)
+		return;
+	inet_proto_csum_replace4(&th->check, skb, *field, v, false);
+	*field = v;
+}
+
+/*
+ * Map the ACK and SACK blocks of a packet (its header writable) for h, the
+ * other direction; the kernel then subtracts x from each. A SACK block
+ * that covers no whole message is left out (the option shrinks, NOPs
+ * after it; the whole option becomes NOPs when no block is left).
+ */
+static void sipalg_tcp_acks(struct sk_buff *skb, unsigned int protoff,
+			    struct sipalg_tcp_half *h, s32 x)
+{
+	struct tcphdr *th = (struct tcphdr *)(skb->data + protoff);
+	u8 *opt = (u8 *)(th + 1), before[MAX_TCP_OPTION_SPACE];
+	unsigned int optlen = th->doff * 4 - sizeof(*th), i = 0, b, kept;
+	bool changed = false;
+
+	if (!th->ack)
+		return;
+	sipalg_tcp_put32(skb, th, &th->ack_seq,
+			 sa_tcp_map_ack(&h->st, ntohl(th->ack_seq), true) + x);
+	if (optlen > sizeof(before))
+		return;
+	memcpy(before, opt, optlen);
+	while (i < optlen) {
+		u8 *op = opt + i;
+
+		if (op[0] == TCPOPT_EOL)
+			break;
+		if (op[0] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 == optlen || op[1] < 2 || i + op[1] > optlen)
+			break;
+		if (op[0] == TCPOPT_SACK && op[1] >= 2 + TCPOLEN_SACK_PERBLOCK &&
+		    (op[1] - 2) % TCPOLEN_SACK_PERBLOCK == 0) {
+			unsigned int olen = op[1];
+
+			kept = 2;
+			for (b = 2; b < olen; b += TCPOLEN_SACK_PERBLOCK) {
+				__be32 w[2];
+				u32 s, e;
+
+				memcpy(w, before + i + b, sizeof(w));
+				s = ntohl(w[0]);
+				e = ntohl(w[1]);
+				if (!sa_tcp_map_sack(&h->st, &s, &e))
+					continue;
+				w[0] = htonl(s + x);
+				w[1] = htonl(e + x);
+				memcpy(op + kept, w, sizeof(w));
+				kept += TCPOLEN_SACK_PERBLOCK;
+			}
+			if (kept == 2) {
+				memset(op, TCPOPT_NOP, olen);
+			} else {
+				op[1] = kept;
+				memset(op + kept, TCPOPT_NOP, olen - kept);
+			}
+			changed = true;
+			i += olen;
+			continue;
+		}
+		i += op[1];
+	}
+	if (!changed)
+		return;
+	/* 16-bit words from the header's start: the options begin at 20 */
+	for (i = 0; i < optlen; i += 2)
+		inet_proto_csum_replace2(&th->check, skb,
+					 *(__be16 *)(before + i),
+					 *(__be16 *)(opt + i), false);
+}
+
+/* keep the first n payload bytes (1: a duplicate for the receiver to ACK) */
+static int sipalg_tcp_trim(struct sipalg_pkt *p, unsigned int n)
+{
+	struct sipalg_tcp_out o = { .p = p, .len = n };
+
+	if (skb_ensure_writable(p->skb, p->dataoff + n))
 		return -ENOMEM;
 	return sipalg_tcp_out_done(&o);
 }
 
-static int sipalg_tcp_hold_buf(struct sipalg_tcp_dir *td)
-{
-	if (!td->hold)
-		td->hold = kmalloc(SIPALG_TCP_HOLD, GFP_ATOMIC | __GFP_NOWARN);
-	return td->hold ? 0 : -ENOMEM;
-}
-
-/* -------------------------------------------------------------- segments */
-
-enum sipalg_tcp_resync {
-	SIPALG_TCP_GO,		/* handle the segment in sequence */
-	SIPALG_TCP_OLD,		/* from before the first segment seen: as it is */
-	SIPALG_TCP_PROBE,	/* the receiver has it all: forward it empty */
-	SIPALG_TCP_GAP,		/* nothing to take the stream up from: drop */
-	SIPALG_TCP_NOMEM,
-};
-
 /*
- * A segment of dir that does not continue the stream (seq is not next):
- * take the stream up again where the segment starts, if that is a known
- * position. *skip: bytes at its start the receiver has acknowledged.
+ * Frame a segment (sa_tcp says FRAME): the held bytes and the segment's
+ * into the scratch copy, the payload rebuilt from it. *seq: where it goes.
+ * Returns NF_ACCEPT, or NF_DROP (no memory, nothing changed).
  */
-static enum sipalg_tcp_resync
-sipalg_tcp_resync(struct sipalg_ct *d, enum ip_conntrack_dir dir,
-		  struct sipalg_tcp_dir *td, u32 seq, unsigned int len,
-		  unsigned int *skip, u32 *probe)
+static int sipalg_tcp_frame(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
+			    struct sa_tcp_seg *seg, bool pass, u32 *seq,
+			    bool *clear_fin)
 {
-	const struct sipalg_tcp_mark *m = NULL;
-	const struct sipalg_tcp_pt *to = NULL;
-	u32 next = d->next_seq[dir];
-	unsigned int i;
-
-	*skip = 0;
-	if (before(seq, td->pt[0].c)) {
-		/* numbering began after it (no SYN seen): it was not framed */
-		if (!td->acked) {
-			*probe = td->pt[0].o - (td->pt[0].c - seq);
-			return SIPALG_TCP_OLD;
-		}
-		if (!after(seq + len, td->pt[0].c)) {
-			*probe = td->pt[0].o - 1;
-			return SIPALG_TCP_PROBE;
-		}
-		*skip = td->pt[0].c - seq;
-		seq = td->pt[0].c;
-	}
-	if (seq == next)
-		return SIPALG_TCP_GO;
-	for (i = 0; i < td->n && !to; i++)
-		if (td->pt[i].c == seq)
-			to = &td->pt[i];
-	if (!to && td->custody.valid && td->custody.pt.c == seq)
-		m = &td->custody;
-	if (!to && !m && td->resume.valid && td->resume.pt.c == seq)
-		m = &td->resume;
-	if (!to && !m)
-		return SIPALG_TCP_GAP;
-	if (m && m->len && sipalg_tcp_hold_buf(td))
-		return SIPALG_TCP_NOMEM;
-	/* going back: remember where the stream was, to come back to it */
-	if (before(seq, next) &&
-	    (!td->resume.valid || after(next, td->resume.pt.c)) &&
-	    sipalg_tcp_mark_set(&td->resume, next, td->out_next, td->hold,
-				td->held))
-		return SIPALG_TCP_NOMEM;
-	if (m) {
-		to = &m->pt;
-		if (m->len)
-			memcpy(td->hold, m->buf, m->len);
-		td->held = m->len;
-	} else {
-		td->held = 0;
-	}
-	d->next_seq[dir] = to->c;
-	td->out_next = to->o;
-	if (m == &td->resume)
-		sipalg_tcp_mark_clear(&td->resume);
-	return SIPALG_TCP_GO;
-}
-
-/*
- * One segment of p->dir with payload, seq..seq+len (and FIN when fin);
- * td is the direction's numbering (NULL: the connection has no NAT
- * sequence adjustment, nothing may change length). pass: the port's policy
- * is "disable", messages are framed and passed unchanged. On NF_ACCEPT,
- * *out is where the segment's output starts.
- */
-static int sipalg_tcp_segment(struct sipalg_pkt *p, struct sipalg_tcp_dir *td,
-			      u32 seq, unsigned int len, bool fin, bool pass,
-			      u32 *out)
-{
-	struct sipalg_ct *d = sipalg_ct_data(p->ct);
 	struct sipalg_scratch *s = sipalg_scratch_get();
-	u8 lost = SIPALG_TCP_LOST(p->dir), synced = SIPALG_TCP_SYNCED(p->dir);
-	unsigned int held = 0, total, avail, over = 0, pos = 0, skip = 0;
-	unsigned int keep, last_pt = 0;
-	struct sipalg_tcp_out o = { .p = p };
-	bool commit = true, hold = false, unchanged = false;
-	u32 next, base, probe;
-	int acc = 0;
+	const u8 *held = seg->from_cust ? h->cust : h->hold;
+	struct sipalg_tcp_out o = { .p = p, .s = s, .h = h, .pass = pass,
+				    .from_cust = seg->from_cust };
+	struct sa_tcp_cfg cfg = {
+		.hold_max = min_t(u32, READ_ONCE(sipalg_tcp_hold_max), SA_MAX_MSG),
+		.hold_ms = READ_ONCE(sipalg_tcp_hold_ms),
+	};
+	unsigned int n = seg->len - seg->skip, in_len;
+	struct sa_tcp_res res;
+	u8 first = 0;
 
-	if (!(d->tcp_flags & synced)) {
-		d->next_seq[p->dir] = seq;
-		d->tcp_flags |= synced;
+	if (seg->held && !held)
+		return NF_DROP;		/* cannot be: held bytes are kept */
+	if (seg->held)
+		memcpy(s->buf, held, seg->held);
+	n = min_t(unsigned int, n, sizeof(s->buf) - seg->held);
+	in_len = seg->held + n;
+	if (skb_copy_bits(p->skb, p->dataoff + seg->skip, s->buf + seg->held, n) ||
+	    skb_ensure_writable(p->skb, p->skb->len)) {
+		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
+		return NF_DROP;
 	}
-	next = d->next_seq[p->dir];
-	if (d->tcp_flags & lost) {
-		/* nothing is framed (nor held) any more: same bytes out */
-		if (td)
-			*out = td->out_next + (seq - next);
-		if (after(seq + len, next)) {
-			if (td) {
-				td->out_next += seq + len - next;
-				sipalg_tcp_pt_add(td, seq + len, td->out_next);
-			}
-			d->next_seq[p->dir] = seq + len;
-		}
-		return NF_ACCEPT;
-	}
+	if (in_len)
+		first = s->buf[0];
+	o.limit = SIPALG_TCP_PAYLOAD_MAX(p->dataoff);
 
-	if (seq != next && td) {
-		switch (sipalg_tcp_resync(d, p->dir, td, seq, len, &skip,
-					  &probe)) {
-		case SIPALG_TCP_GO:
-			break;
-		case SIPALG_TCP_OLD:
-			*out = probe;
-			return NF_ACCEPT;
-		case SIPALG_TCP_PROBE:
-			if (sipalg_tcp_empty(p))
-				goto nomem;
-			*out = probe;
-			return NF_ACCEPT;
-		case SIPALG_TCP_GAP:
-			sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_TCP_GAP);
-			return NF_DROP;
-		case SIPALG_TCP_NOMEM:
-			goto nomem;
-		}
-		seq += skip;
-		len -= skip;
-		next = d->next_seq[p->dir];
-	} else if (seq != next) {
-		/*
-		 * no numbering: a segment after a gap cannot be framed; one
-		 * before is a retransmission, handled as the first time if it
-		 * starts where a message did, else passed as it is
-		 */
-		if (after(seq, next)) {
-			sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_TCP_GAP);
-			return NF_DROP;
-		}
-		commit = false;
-	}
+	sa_tcp_frame(&h->st, &cfg, seg, s->buf, in_len, &sipalg_tcp_ops, &o,
+		     &res);
+	sipalg_tcp_count_why(p, &res);
+	while (res.reasm--)
+		sipalg_count_p(p, SIPALG_CTR_TCP_REASM, 0);
+	/* the scratch copy's custody bytes are now the custody copy's */
+	if (!h->st.cust_len && h->cust)
+		sipalg_tcp_buf_set(&h->cust, &h->cust_size, NULL, 0, true);
 
-	if (td)
-		held = td->held;
-	/* the copy: held bytes, then as much of the segment as fits */
-	avail = min_t(unsigned int, len, SA_MAX_MSG - held);
-	over = len - avail;
-	total = held + avail;
-	base = next - held;
-	if (held)
-		memcpy(s->buf, td->hold, held);
-	if (skb_copy_bits(p->skb, p->dataoff + skip, s->buf + held, avail) ||
-	    skb_ensure_writable(p->skb, p->skb->len))
-		goto nomem;
-	if (over) {
-		/* what did not fit waits in the hold buffer (its bytes are
-		 * in the copy now); it needs holding in any case
-		 */
-		if (over > SIPALG_TCP_HOLD)
-			goto overflow;
-		if (skb_copy_bits(p->skb, p->dataoff + skip + avail, td->hold,
-				  over))
-			goto nomem;
+	*seq = seg->out;
+	*clear_fin = !res.fin_ok;
+	if (!res.out_len && res.custody) {
+		/* a byte the receiver has, for it to ACK at once */
+		*seq = res.probe;
+		o.len = 0;
+		if (!sipalg_tcp_out_copy(&o, &first, 1))
+			o.len = 0;
 	}
-
-	/* the payload is rebuilt from the copy, from its start */
-	o.limit = 65535 - p->dataoff;
-	p->out = &o;
-	while (pos < total) {
-		enum sa_reason why = SA_R_OK;
-		enum sa_frame_result fr;
-		size_t mlen = 0;
-
-		fr = sa_frame(s->buf + pos, total - pos, SA_T_TCP, &mlen, &why);
-		if (fr == SA_FRAME_MSG && mlen > 0 && mlen <= total - pos) {
-			if (o.len + mlen > o.limit)
-				break;		/* held for the next segment */
-			if (pass) {
-				if (!sipalg_tcp_out_copy(&o, s->buf + pos, mlen))
-					goto nomem_out;
-			} else {
-				o.msg = s->buf + pos;
-				o.mlen = mlen;
-				o.applied = false;
-				o.full = false;
-				if (pos < held)
-					sipalg_count_p(p, SIPALG_CTR_TCP_REASM, 0);
-				if (sipalg_do_msg(p, s, pos, mlen, &acc) ==
-				    SIPALG_DROP) {
-					/* nothing committed: retried */
-					p->out = NULL;
-					goto drop;
-				}
-				if (o.nomem)
-					goto nomem_out;
-				if (o.full && o.len)
-					break;	/* held for the next segment */
-				if (o.full)	/* fits in no segment */
-					sipalg_count_p(p, SIPALG_CTR_UNCHANGED,
-						       SA_R_TOO_BIG);
-				if (!o.applied &&
-				    !sipalg_tcp_out_copy(&o, s->buf + pos, mlen))
-					goto nomem_out;
-			}
-			pos += mlen;
-			if (td && commit && pos - last_pt >= SIPALG_TCP_POINT_GAP &&
-			    pos < total) {
-				sipalg_tcp_pt_add(td, base + pos,
-						  td->out_next + o.len);
-				last_pt = pos;
-			}
-			continue;
-		}
-		if (fr == SA_FRAME_KEEPALIVE && mlen > 0 && mlen <= total - pos) {
-			if (o.len + mlen > o.limit)
-				break;
-			if (!sipalg_tcp_out_copy(&o, s->buf + pos, mlen))
-				goto nomem_out;
-			pos += mlen;
-			continue;
-		}
-		if (fr == SA_FRAME_NEED_MORE)
-			break;
-		/* not SIP: the stream cannot be framed from here on */
-		sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
-		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, why);
-		if (!commit)
-			sipalg_count_p(p, SIPALG_CTR_UNCHANGED, SIPALG_R_TCP_GAP);
-		unchanged = true;
-		break;
-	}
-	p->out = NULL;
-
-	/* the rest, copy[pos..total) and the over bytes: held, or passed */
-	keep = total - pos + over;
-	if (keep && !unchanged) {
-		if (td && commit && !fin && keep <= SIPALG_TCP_HOLD) {
-			hold = true;
-		} else if (commit) {
-			/* too long to hold, the stream ends, or nothing to
-			 * hold with (no NAT sequence adjustment)
-			 */
-			sipalg_count_p(p, SIPALG_CTR_UNCHANGED,
-				       keep > SIPALG_TCP_HOLD ?
-				       SIPALG_R_TCP_OVERFLOW : SA_R_TRUNCATED);
-			net_info_ratelimited("split TCP message of %u+ bytes passed unchanged\n",
-					     keep);
-			unchanged = true;
-		}
-		/* else a retransmission is cut as the first time: what it
-		 * cuts was held then and is not held again
-		 */
-	}
-	if (keep && unchanged) {
-		/* the rest as it came (the over bytes wait in hold[]) */
-		if (o.len + keep > o.limit)
-			goto overflow;
-		if (!sipalg_tcp_out_copy(&o, s->buf + pos, total - pos) ||
-		    (over && !sipalg_tcp_out_copy(&o, td->hold, over)))
-			goto nomem;
-	}
-	if ((hold && sipalg_tcp_hold_buf(td)) || sipalg_tcp_out_done(&o))
-		goto nomem;
-
-	/* commit */
-	if (!commit) {
-		*out = seq;
-		return NF_ACCEPT;
-	}
-	d->next_seq[p->dir] = seq + len;
-	if (unchanged)
-		d->tcp_flags |= lost;
-	if (!td)
-		return NF_ACCEPT;
-	*out = td->out_next;
-	td->out_next += o.len;
-	td->held = hold ? keep : 0;
-	if (hold) {
-		if (over)
-			memmove(td->hold + total - pos, td->hold, over);
-		memcpy(td->hold, s->buf + pos, total - pos);
-		/* a message starts where the held bytes do */
-		sipalg_tcp_pt_add(td, base + pos, td->out_next);
-	} else {
-		sipalg_tcp_pt_add(td, seq + len, td->out_next);
-	}
-	if (td->resume.valid && !before(seq + len, td->resume.pt.c))
-		sipalg_tcp_mark_clear(&td->resume);
-	if (!o.len && hold) {
-		/* nothing to forward: see "custody" above */
-		if (sipalg_tcp_mark_set(&td->custody, seq + len, td->out_next,
-					td->hold, td->held))
-			net_info_ratelimited("no memory to keep held bytes\n");
-		*out = td->out_next - 1;
-	}
+	/* the payload is built whatever happens next: never half */
+	if (sipalg_tcp_out_done(&o))
+		net_warn_ratelimited("could not finish a TCP payload\n");
 	return NF_ACCEPT;
-
-overflow:
-	if (held && over)
-		memcpy(td->hold, s->buf, held);
-	sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_TCP_OVERFLOW);
-	return NF_DROP;
-nomem_out:
-	p->out = NULL;
-nomem:
-	sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
-drop:
-	/* the hold buffer may have the over bytes: it gets the held back */
-	if (held && over)
-		memcpy(td->hold, s->buf, held);
-	return NF_DROP;
 }
 
 int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
@@ -893,14 +718,15 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 	enum ip_conntrack_dir dir = CTINFO2DIR(ctinfo);
 	struct sipalg_ct *d = sipalg_ct_data(ct);
 	u8 synced = SIPALG_TCP_SYNCED(dir);
-	struct sipalg_tcp_dir *td = NULL;
+	struct sipalg_tcp_half *h = NULL;
+	bool rewrite, clear_fin = false;
 	struct sipalg_pkt p = {};
 	struct tcphdr _th, *th;
+	struct sa_tcp_seg seg;
 	struct sipalg_tcp *t;
-	bool rewrite, fin;
 	unsigned int len;
 	spinlock_t *lock;
-	u32 seq, out;
+	u32 out;
 	int ret = NF_ACCEPT;
 
 	/*
@@ -918,7 +744,7 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 	if (th->syn) {
 		/* the stream starts after it (whatever arrives first) */
 		spin_lock_bh(lock);
-		if (!d->tcp || !d->tcp->d[dir].init) {
+		if (!d->tcp || !d->tcp->h[dir].init) {
 			d->next_seq[dir] = ntohl(th->seq) + 1;
 			d->tcp_flags |= synced;
 		}
@@ -931,56 +757,69 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 	if (skb->len < p.dataoff)
 		return NF_ACCEPT;
 	len = skb->len - p.dataoff;
-	seq = ntohl(th->seq);
-	fin = th->fin;
+	seg.seq = ntohl(th->seq);
+	seg.len = len;
+	seg.fin = th->fin;
+	seg.now = jiffies_to_msecs(jiffies);
 	rewrite = len && sipalg_pkt_init(&p, skb, protoff, ct, ctinfo);
+	if (!rewrite) {
+		/* policy "disable" (or no payload): framed, never rewritten */
+		p.skb = skb;
+		p.ct = ct;
+		p.ctinfo = ctinfo;
+		p.dir = dir;
+		p.protoff = protoff;
+		p.net = nf_ct_net(ct);
+		p.l4proto = IPPROTO_TCP;
+		p.port = sipalg_ct_port(ct);
+	}
 
 	spin_lock_bh(lock);
 	t = d->tcp;
-	if (!t && rewrite && nfct_seqadj(ct)) {
+	if (!t && rewrite) {
 		t = sipalg_tcp_get(ct, d);
 		if (!t) {
-			sipalg_count_p(&p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
+			/* nothing was ever renumbered: it passes as it is */
+			sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
+			sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, SIPALG_R_NOMEM);
+			goto out;
+		}
+	}
+	if (!t)
+		goto out;
+	h = &t->h[dir];
+	if (!h->init) {
+		bool syn = d->tcp_flags & synced;
+
+		sipalg_tcp_half_init(ct, dir, h, syn ? d->next_seq[dir] : seg.seq,
+				     syn, nfct_seqadj(ct));
+	}
+
+	out = sa_tcp_map_seq(&h->st, seg.seq);
+	if (len || (seg.fin && h->st.held)) {
+		sa_tcp_classify(&h->st, NULL, &seg);
+		switch (seg.act) {
+		case SA_TCP_DROP:
+			sipalg_count_p(&p, SIPALG_CTR_DROPPED, SIPALG_R_TCP_GAP);
 			ret = NF_DROP;
 			goto out;
+		case SA_TCP_RAW:
+			out = seg.out;
+			break;
+		case SA_TCP_DUP:
+			out = seg.out;
+			if (len > 1 && sipalg_tcp_trim(&p, 1)) {
+				ret = NF_DROP;
+				goto out;
+			}
+			break;
+		case SA_TCP_FRAME:
+			ret = sipalg_tcp_frame(&p, h, &seg, !rewrite, &out,
+					       &clear_fin);
+			if (ret != NF_ACCEPT)
+				goto out;
+			break;
 		}
-	}
-	if (t) {
-		td = &t->d[dir];
-		if (!(d->tcp_flags & synced)) {
-			d->next_seq[dir] = seq;
-			d->tcp_flags |= synced;
-		}
-		if (!td->init)
-			sipalg_tcp_dir_init(ct, dir, td, d->next_seq[dir]);
-	}
-	out = seq;
-	if (len || (fin && td && td->held)) {
-		if (!rewrite && !td)
-			goto out;
-		if (!rewrite) {
-			/* policy "disable": framed, passed unchanged */
-			p.skb = skb;
-			p.ct = ct;
-			p.ctinfo = ctinfo;
-			p.dir = dir;
-			p.protoff = protoff;
-			p.net = nf_ct_net(ct);
-			p.l4proto = IPPROTO_TCP;
-			p.port = sipalg_ct_port(ct);
-		}
-		ret = sipalg_tcp_segment(&p, td, seq, len, fin, !rewrite, &out);
-		if (ret != NF_ACCEPT || !td)
-			goto out;
-	} else if (td) {
-		/* no payload: numbered from the head, as the sender is */
-		unsigned int held;
-		struct sipalg_tcp_pt h = sipalg_tcp_head(td, d->next_seq[dir],
-							 &held);
-
-		out = h.o + (seq - h.c);
-	} else {
-		goto out;
 	}
 
 	if (skb_ensure_writable(skb, protoff + sizeof(*th)) ||
@@ -990,11 +829,28 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		goto out;
 	}
 	th = (struct tcphdr *)(skb->data + protoff);
-	if (t->d[!dir].init)
-		sipalg_tcp_acks(skb, protoff, &t->d[!dir],
-				adj ? t->d[!dir].kx : 0, d->next_seq[!dir]);
-	sipalg_tcp_kernel(ct, dir, td, d->next_seq[dir]);
-	sipalg_tcp_put32(skb, th, &th->seq, out - (adj ? td->kx : 0));
+	if (clear_fin && th->fin) {
+		/* bytes before it come again: so does the FIN */
+		__be16 *flags = (__be16 *)((u8 *)th + 12);
+		__be16 old = *flags;
+
+		th->fin = 0;
+		inet_proto_csum_replace2(&th->check, skb, old, *flags, false);
+	}
+	if (t->h[!dir].init)
+		sipalg_tcp_acks(skb, protoff, &t->h[!dir],
+				adj ? t->h[!dir].kx : 0);
+	/* the other direction's ACK may have freed what it held */
+	if (t->h[!dir].init) {
+		struct sipalg_tcp_half *o = &t->h[!dir];
+
+		if (!o->st.held && o->hold)
+			sipalg_tcp_buf_set(&o->hold, &o->hold_size, NULL, 0, true);
+		if (!o->st.cust_len && o->cust)
+			sipalg_tcp_buf_set(&o->cust, &o->cust_size, NULL, 0, true);
+	}
+	sipalg_tcp_kernel(ct, dir, h);
+	sipalg_tcp_put32(skb, th, &th->seq, out - (adj ? h->kx : 0));
 out:
 	spin_unlock_bh(lock);
 	return ret;

@@ -24,6 +24,8 @@ struct stats {
 	uint16_t port;
 	bool has_npol;
 	uint32_t npol;
+	bool has_tcp;
+	uint64_t tcp_held, tcp_budget;
 	uint64_t v[SIPALG_STAT_MAX + 1];
 	unsigned int n_unch, n_drop;
 	struct reason unch[MAX_REASONS], drop[MAX_REASONS];
@@ -150,6 +152,13 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 			s->npol = mnl_attr_get_u32(a);
 			s->has_npol = true;
 			break;
+		case SIPALG_A_TCP_HELD:
+			s->tcp_held = mnl_attr_get_u64(a);
+			s->has_tcp = true;
+			break;
+		case SIPALG_A_TCP_BUDGET:
+			s->tcp_budget = mnl_attr_get_u64(a);
+			break;
 		case SIPALG_A_STATS:
 			parse_stats(a, s);
 			break;
@@ -186,6 +195,9 @@ static void print_text(const struct stats *s)
 	putchar('\n');
 	print_reasons_text("unchanged", s->unch, s->n_unch);
 	print_reasons_text("dropped", s->drop, s->n_drop);
+	if (s->has_tcp)
+		printf("    tcp held: %" PRIu64 " of %" PRIu64
+		       " bytes (all namespaces)\n", s->tcp_held, s->tcp_budget);
 }
 
 static void print_reasons_json(const char *key, const struct reason *r,
@@ -214,6 +226,10 @@ static void print_json(const char *key, const struct stats *s)
 		js_u64(stat_names[i].json, s->v[stat_names[i].attr]);
 	print_reasons_json("unchanged_reasons", s->unch, s->n_unch);
 	print_reasons_json("dropped_reasons", s->drop, s->n_drop);
+	if (s->has_tcp) {
+		js_u64("tcp_held", s->tcp_held);
+		js_u64("tcp_hold_budget", s->tcp_budget);
+	}
 	js_end_obj();
 }
 

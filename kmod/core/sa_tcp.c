@@ -541,7 +541,7 @@ bool sa_tcp_map_sack(const struct sa_tcp_dir *d, uint32_t *s, uint32_t *e)
 
 const char *sa_tcp_why_str(enum sa_tcp_why w)
 {
-	static const char *const names[] = {
+	static const char *const names[SA_TCP_W_NOHOLD + 1] = {
 		[SA_TCP_W_NONE]		= "none",
 		[SA_TCP_W_GAP]		= "tcp-gap",
 		[SA_TCP_W_HOLD_MAX]	= "tcp-overflow",
@@ -552,7 +552,7 @@ const char *sa_tcp_why_str(enum sa_tcp_why w)
 		[SA_TCP_W_NOHOLD]	= "tcp-no-seqadj",
 	};
 
-	if ((unsigned int)w < sizeof(names) / sizeof(names[0]) && names[w])
+	if ((unsigned int)w <= SA_TCP_W_NOHOLD && names[w])
 		return names[w];
 	return "?";
 }

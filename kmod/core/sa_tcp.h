@@ -135,7 +135,7 @@ struct sa_tcp_ops {
 	 */
 	long (*msg)(void *arg, const uint8_t *m, size_t len, uint32_t c,
 		    bool fresh);
-		/*
+	/*
 	 * Bytes to forward unchanged (keep-alives, a direction given up): as
 	 * many as there is room for; returns how many.
 	 */

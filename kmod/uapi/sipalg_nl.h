@@ -115,6 +115,10 @@ enum sipalg_attr {
 	SIPALG_A_POLICY,	/* u32: SIPALG_POLICY_* flags, 0 = default */
 	SIPALG_A_STATS,		/* nest: SIPALG_STAT_* (replies only) */
 	SIPALG_A_N_POLICIES,	/* u32: policies in the namespace (replies) */
+	SIPALG_A_TCP_HELD,	/* u64: bytes held for split TCP messages now, whole module */
+	SIPALG_A_TCP_BUDGET,	/* u64: the most that may be held (tcp_hold_budget);
+				 * both in the replies' namespace totals
+				 */
 
 	__SIPALG_A_MAX
 };
