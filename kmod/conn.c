@@ -3,7 +3,7 @@
  * sipalg: what the packet path shares per connection and per CPU: the
  * hashed locks that serialise the helper on one connection, the
  * connection's hash and policy port, the per-CPU scratch space, and the
- * destroy callback that frees what the helper owns.
+ * one object per connection (struct sipalg_conn) with its one free path.
  */
 #include <linux/hash.h>
 #include <linux/slab.h>
@@ -89,9 +89,73 @@ int sipalg_scratch_alloc(void)
 	return 0;
 }
 
+static LIST_HEAD(sipalg_conns);
+static DEFINE_SPINLOCK(sipalg_conns_lock);
+
+struct sipalg_conn *sipalg_conn_get(struct nf_conn *ct)
+{
+	struct sipalg_ct *d = sipalg_ct_data(ct);
+	struct sipalg_conn *c = d->conn;
+
+	if (c)
+		return c;
+	/* its destroy callback may have run already: nothing would free it */
+	if (nf_ct_is_dying(ct))
+		return NULL;
+	c = kzalloc(sizeof(*c), GFP_ATOMIC | __GFP_NOWARN);
+	if (!c)
+		return NULL;
+	spin_lock_bh(&sipalg_conns_lock);
+	list_add(&c->node, &sipalg_conns);
+	spin_unlock_bh(&sipalg_conns_lock);
+	d->conn = c;
+	return c;
+}
+
+static void sipalg_conn_release(struct sipalg_conn *c)
+{
+	sipalg_tcp_release(c->tcp);
+	sipalg_calls_release(c->calls);
+	kfree(c);
+}
+
 /* a conntrack with this helper dies: free what the helper owns */
 void sipalg_destroy(struct nf_conn *ct)
 {
-	sipalg_calls_free(ct);
-	sipalg_tcp_free(ct);
+	spinlock_t *lock = sipalg_ct_lock(ct);
+	struct sipalg_conn *c;
+	struct sipalg_ct *d;
+
+	if (!nfct_help(ct))
+		return;
+	d = sipalg_ct_data(ct);
+	spin_lock_bh(lock);
+	c = d->conn;
+	d->conn = NULL;
+	d->flags &= ~SIPALG_F_CALLS;
+	spin_unlock_bh(lock);
+	if (!c)
+		return;
+	spin_lock_bh(&sipalg_conns_lock);
+	list_del(&c->node);
+	spin_unlock_bh(&sipalg_conns_lock);
+	sipalg_conn_release(c);
+}
+
+/*
+ * Module unload, after the helpers are unregistered: conntracks still alive
+ * keep a stale pointer in their (no longer used) helper area; nothing
+ * reaches the objects any more. (A conntrack whose helper ctnetlink took
+ * away gets no destroy callback: its object waits here for the unload.)
+ */
+void sipalg_conn_free_all(void)
+{
+	struct sipalg_conn *c, *n;
+
+	spin_lock_bh(&sipalg_conns_lock);
+	list_for_each_entry_safe(c, n, &sipalg_conns, node) {
+		list_del(&c->node);
+		sipalg_conn_release(c);
+	}
+	spin_unlock_bh(&sipalg_conns_lock);
 }

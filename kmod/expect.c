@@ -57,16 +57,15 @@
  * Bounds: at most sipalg_pin_max pins (the media classes' max_expected
  * together, so that after collection the live ones always fit), allocated
  * (GFP_ATOMIC) as the connection's calls need them: one allocation of
- * 64 bytes for a first audio call (4 pins of 8 bytes), doubled with
- * krealloc when mostly live, freed with the
- * conntrack (helper destroy callback) or at module unload. Only a
- * confirmed conntrack gets a table: the kernel frees an unconfirmed one
+ * 64 bytes for a first audio call (7 pins of 8 bytes after the header),
+ * doubled with krealloc when mostly live, freed with the connection's
+ * object (struct sipalg_conn: helper destroy callback, or module unload).
+ * Only a confirmed conntrack gets one: the kernel frees an unconfirmed one
  * (its first packet dropped) without calling the destroy callback.
  *
- * Locking: the tables hang in sipalg_calls_hash[sipalg_ct_hash(ct)], and
- * a table and its bucket are only touched under sipalg_ct_lock(ct);
- * expectations are only looked at under nf_conntrack_expect_lock, taken
- * inside it.
+ * Locking: a table hangs from its connection's object and is only touched
+ * under sipalg_ct_lock(ct); expectations are only looked at under
+ * nf_conntrack_expect_lock, taken inside it.
  *
  * Call-IDs are hashed (siphash, folded to 32 bits) with a random key that
  * a peer does not know, so it cannot make two collide on purpose; by
@@ -90,19 +89,16 @@ struct sipalg_pin {
 #define SIPALG_SDP_WHOLE	1	/* every pinhole it names is open */
 #define SIPALG_SDP_PART		2	/* some could not be opened */
 
-/* first allocation: one audio call's RTP and RTCP both ways, in 64 bytes */
-#define SIPALG_PINS_MIN		4
+/* first allocation, 64 bytes: an audio call's RTP and RTCP both ways, and more */
+#define SIPALG_PINS_MIN		7
 
 struct sipalg_calls {
-	struct hlist_node node;
-	const struct nf_conn *ct;	/* the owner: compared, never followed */
 	u16 n;
 	u16 size;
 	bool untracked;		/* it may have media expectations pin[] lacks */
 	struct sipalg_pin pin[];
 };
 
-static struct hlist_head sipalg_calls_hash[1 << SIPALG_CT_HASH_BITS];
 static siphash_key_t sipalg_call_key __read_mostly;
 unsigned int sipalg_pin_max __read_mostly = SIPALG_PINS_MIN;
 atomic_long_t sipalg_pins_untracked = ATOMIC_LONG_INIT(0);
@@ -172,22 +168,14 @@ static unsigned int sipalg_pin_pos(const struct sipalg_calls *c,
 	return lo;
 }
 
-static struct sipalg_calls *sipalg_calls_lookup(const struct nf_conn *ct)
-{
-	struct sipalg_calls *c;
-
-	hlist_for_each_entry(c, &sipalg_calls_hash[sipalg_ct_hash(ct)], node)
-		if (c->ct == ct)
-			return c;
-	return NULL;
-}
-
 /* the connection's table, if it has one */
 static struct sipalg_calls *sipalg_calls_find(const struct nf_conn *ct)
 {
-	if (!(sipalg_ct_data(ct)->flags & SIPALG_F_CALLS))
+	const struct sipalg_conn *conn = sipalg_conn(ct);
+
+	if (!(sipalg_ct_data(ct)->flags & SIPALG_F_CALLS) || !conn)
 		return NULL;
-	return sipalg_calls_lookup(ct);
+	return conn->calls;
 }
 
 /* the connection's table, made when first needed */
@@ -195,27 +183,26 @@ static struct sipalg_calls *sipalg_calls_get(struct nf_conn *ct)
 {
 	struct sipalg_ct *d = sipalg_ct_data(ct);
 	const struct nf_conn_help *help = nfct_help(ct);
-	struct sipalg_calls *c = sipalg_calls_lookup(ct);
+	struct sipalg_conn *conn;
+	struct sipalg_calls *c;
 	unsigned int class;
 
+	/* unconfirmed: the kernel would free it without the destroy callback */
+	if (!nf_ct_is_confirmed(ct))
+		return NULL;
+	conn = sipalg_conn_get(ct);
+	if (!conn)
+		return NULL;
+	c = conn->calls;
 	if (c && (d->flags & SIPALG_F_CALLS))
 		return c;
-	/* unconfirmed or dying: nothing would free it */
-	if (!nf_ct_is_confirmed(ct) || nf_ct_is_dying(ct))
-		return NULL;
-	/*
-	 * A table found without the flag was left by a conntrack that lived
-	 * at this address before (its helper taken away by ctnetlink, so no
-	 * destroy callback came): reuse it.
-	 */
 	if (!c) {
 		c = kzalloc(struct_size(c, pin, SIPALG_PINS_MIN),
 			    GFP_ATOMIC | __GFP_NOWARN);
 		if (!c)
 			return NULL;
-		c->ct = ct;
 		c->size = SIPALG_PINS_MIN;
-		hlist_add_head(&c->node, &sipalg_calls_hash[sipalg_ct_hash(ct)]);
+		conn->calls = c;
 	}
 	c->n = 0;
 	/* pinholes opened before the table: the first packet's, say */
@@ -227,40 +214,10 @@ static struct sipalg_calls *sipalg_calls_get(struct nf_conn *ct)
 	return c;
 }
 
-/* the conntrack dies (helper destroy callback) */
-void sipalg_calls_free(struct nf_conn *ct)
+/* the connection's object goes (conn.c) */
+void sipalg_calls_release(struct sipalg_calls *c)
 {
-	spinlock_t *lock = sipalg_ct_lock(ct);
-	struct sipalg_calls *c;
-
-	if (!nfct_help(ct) || (READ_ONCE(sipalg_ct_data(ct)->flags) & SIPALG_F_MEDIA))
-		return;
-	spin_lock_bh(lock);
-	c = sipalg_calls_find(ct);
-	if (c) {
-		hlist_del(&c->node);
-		sipalg_ct_data(ct)->flags &= ~SIPALG_F_CALLS;
-	}
-	spin_unlock_bh(lock);
 	kfree(c);
-}
-
-/*
- * Module unload, after the helpers are unregistered: nothing else reaches
- * the tables any more.
- */
-static void sipalg_calls_free_all(void)
-{
-	struct sipalg_calls *c;
-	struct hlist_node *next;
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(sipalg_calls_hash); i++) {
-		hlist_for_each_entry_safe(c, next, &sipalg_calls_hash[i], node) {
-			hlist_del(&c->node);
-			kfree(c);
-		}
-	}
 }
 
 /* keep the pins whose expectation still exists */
@@ -298,7 +255,6 @@ static bool sipalg_pins_room(struct sipalg_calls **cp, struct nf_conn *ct)
 {
 	unsigned int limit = READ_ONCE(sipalg_pin_max), size;
 	struct sipalg_calls *c = *cp, *nc;
-	struct hlist_head *bucket;
 
 	if (c->n < c->size && c->n < limit)
 		return true;
@@ -311,16 +267,11 @@ static bool sipalg_pins_room(struct sipalg_calls **cp, struct nf_conn *ct)
 	size = min(max_t(unsigned int, 2 * c->size, SIPALG_PINS_MIN), limit);
 	if (size <= c->size)
 		return c->n < c->size;
-	bucket = &sipalg_calls_hash[sipalg_ct_hash(ct)];
-	hlist_del(&c->node);
 	nc = krealloc(c, struct_size(c, pin, size), GFP_ATOMIC | __GFP_NOWARN);
-	if (!nc) {
-		/* c is untouched */
-		hlist_add_head(&c->node, bucket);
-		return c->n < c->size;
-	}
-	hlist_add_head(&nc->node, bucket);
+	if (!nc)
+		return c->n < c->size;	/* c is untouched */
 	nc->size = size;
+	sipalg_conn(ct)->calls = nc;
 	*cp = nc;
 	return true;
 }
@@ -543,13 +494,12 @@ void sipalg_expect_unregister(void)
 
 /*
  * Module exit, after the helpers are unregistered (which waits for RCU
- * readers): expectations made through ctnetlink with our function, then
- * the tables.
+ * readers): expectations made through ctnetlink with our function (the
+ * tables go with their connections' objects, conn.c).
  */
 void sipalg_expect_exit(void)
 {
 	nf_ct_helper_expectfn_destroy(&sipalg_media_fn);
-	sipalg_calls_free_all();
 }
 
 /*

@@ -166,7 +166,7 @@ static void __exit sipalg_exit(void)
 	sipalg_expect_unregister();
 	nf_conntrack_helpers_unregister(sipalg_helpers, sipalg_nhelpers);
 	sipalg_expect_exit();
-	sipalg_tcp_free_all();
+	sipalg_conn_free_all();
 	sipalg_nl_exit();
 	sipalg_pernet_exit();
 	sipalg_scratch_free();

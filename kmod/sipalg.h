@@ -38,13 +38,27 @@ extern unsigned int sipalg_sig_timeout;
 #define SIPALG_REG_DEFAULT_SECS	3600
 
 struct sipalg_tcp;
+struct sipalg_calls;
+
+/*
+ * What the helper keeps for one conntrack beyond the helper area, in one
+ * object made on first need (conn.c): its TCP state (tcp.c) and its
+ * pinhole table (expect.c). Reached from sipalg_ct.conn, freed on one
+ * path (the helper's destroy callback), and on the module's list for the
+ * unload walk. Its fields are only touched under sipalg_ct_lock(ct).
+ */
+struct sipalg_conn {
+	struct list_head node;
+	struct sipalg_tcp *tcp;
+	struct sipalg_calls *calls;
+};
 
 /*
  * Per-connection state in the conntrack helper extension (nfct_help_data:
  * 32 bytes at most). Written only under sipalg_ct_lock(ct).
  */
 struct sipalg_ct {
-	struct sipalg_tcp *tcp;	/* TCP reassembly, allocated on demand */
+	struct sipalg_conn *conn;	/* made on first need (conn.c) */
 	u32 reg_until;		/* nfct_time_stamp when the registration ends */
 	s32 req_expires;	/* lifetime the last REGISTER asked, -1 = none */
 	u16 via_port[IP_CT_DIR_MAX];	/* forced response port per request dir */
@@ -71,6 +85,23 @@ static inline struct sipalg_ct *sipalg_ct_data(const struct nf_conn *ct)
  */
 #define SIPALG_CT_HASH_BITS	10
 unsigned int sipalg_ct_hash(const struct nf_conn *ct);
+
+/*
+ * The connection's object, made when first needed: NULL when there is no
+ * memory or the conntrack is dying. (The kernel frees an unconfirmed
+ * conntrack without the destroy callback: its object then waits for the
+ * unload walk, so expect.c asks for one only on a confirmed conntrack;
+ * TCP payload only comes on confirmed ones.) Under the lock.
+ */
+struct sipalg_conn *sipalg_conn_get(struct nf_conn *ct);
+
+static inline struct sipalg_conn *sipalg_conn(const struct nf_conn *ct)
+{
+	return sipalg_ct_data(ct)->conn;
+}
+
+/* module unload, after the helpers are unregistered: every object goes */
+void sipalg_conn_free_all(void);
 
 /* hashed locks serialising the helper on one connection (conn.c) */
 void sipalg_locks_init(void);
@@ -141,7 +172,7 @@ void sipalg_expect_call_end(struct sipalg_pkt *p);
 void sipalg_expect_msg_init(struct sipalg_pkt *p, const u8 *msg,
 			    const struct sa_msg *m);
 void sipalg_expect_media_done(struct sipalg_pkt *p);
-void sipalg_calls_free(struct nf_conn *ct);
+void sipalg_calls_release(struct sipalg_calls *c);
 void sipalg_expect_init(const struct nf_conntrack_expect_policy *pol);
 void sipalg_expect_unregister(void);
 void sipalg_expect_exit(void);
@@ -170,8 +201,7 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		    struct nf_conn *ct, enum ip_conntrack_info ctinfo);
 
 /* tcp.c */
-void sipalg_tcp_free(struct nf_conn *ct);
-void sipalg_tcp_free_all(void);
+void sipalg_tcp_release(struct sipalg_tcp *t);
 
 void sipalg_destroy(struct nf_conn *ct);
 

@@ -64,7 +64,6 @@
 
 #include <linux/kernel.h>
 #include <linux/jiffies.h>
-#include <linux/list.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/skbuff.h>
@@ -134,12 +133,8 @@ struct sipalg_tcp_half {
 };
 
 struct sipalg_tcp {
-	struct list_head list;
 	struct sipalg_tcp_half h[IP_CT_DIR_MAX];
 };
-
-static LIST_HEAD(sipalg_tcp_list);
-static DEFINE_SPINLOCK(sipalg_tcp_list_lock);
 
 /* ------------------------------------------------------- held bytes */
 
@@ -183,10 +178,13 @@ static bool sipalg_tcp_buf_set(u8 **buf, u32 *size, const u8 *b, size_t len,
 	return true;
 }
 
-static void sipalg_tcp_release(struct sipalg_tcp *t)
+/* the connection's object goes (conn.c) */
+void sipalg_tcp_release(struct sipalg_tcp *t)
 {
 	unsigned int i;
 
+	if (!t)
+		return;
 	for (i = 0; i < IP_CT_DIR_MAX; i++) {
 		sipalg_tcp_buf_set(&t->h[i].hold, &t->h[i].hold_size, NULL, 0,
 				   true);
@@ -196,63 +194,15 @@ static void sipalg_tcp_release(struct sipalg_tcp *t)
 	kfree(t);
 }
 
-static struct sipalg_tcp *sipalg_tcp_get(struct nf_conn *ct,
-					 struct sipalg_ct *d)
+static struct sipalg_tcp *sipalg_tcp_get(struct nf_conn *ct)
 {
-	struct sipalg_tcp *t = d->tcp;
+	struct sipalg_conn *c = sipalg_conn_get(ct);
 
-	if (t)
-		return t;
-	/* its destroy callback may have run already: nothing would free it */
-	if (nf_ct_is_dying(ct))
+	if (!c)
 		return NULL;
-	t = kzalloc(sizeof(*t), GFP_ATOMIC | __GFP_NOWARN);
-	if (!t)
-		return NULL;
-	spin_lock_bh(&sipalg_tcp_list_lock);
-	list_add(&t->list, &sipalg_tcp_list);
-	spin_unlock_bh(&sipalg_tcp_list_lock);
-	d->tcp = t;
-	return t;
-}
-
-/* the conntrack dies (helper destroy callback) */
-void sipalg_tcp_free(struct nf_conn *ct)
-{
-	spinlock_t *lock = sipalg_ct_lock(ct);
-	struct sipalg_tcp *t;
-	struct sipalg_ct *d;
-
-	if (nf_ct_protonum(ct) != IPPROTO_TCP || !nfct_help(ct))
-		return;
-	d = sipalg_ct_data(ct);
-	spin_lock_bh(lock);
-	t = d->tcp;
-	d->tcp = NULL;
-	spin_unlock_bh(lock);
-	if (!t)
-		return;
-	spin_lock_bh(&sipalg_tcp_list_lock);
-	list_del(&t->list);
-	spin_unlock_bh(&sipalg_tcp_list_lock);
-	sipalg_tcp_release(t);
-}
-
-/*
- * Module unload, after the helpers are unregistered: conntracks still alive
- * keep a stale pointer in their (no longer used) helper area. The kernel
- * goes on applying each direction's offset to their new data.
- */
-void sipalg_tcp_free_all(void)
-{
-	struct sipalg_tcp *t, *n;
-
-	spin_lock_bh(&sipalg_tcp_list_lock);
-	list_for_each_entry_safe(t, n, &sipalg_tcp_list, list) {
-		list_del(&t->list);
-		sipalg_tcp_release(t);
-	}
-	spin_unlock_bh(&sipalg_tcp_list_lock);
+	if (!c->tcp)
+		c->tcp = kzalloc(sizeof(*c->tcp), GFP_ATOMIC | __GFP_NOWARN);
+	return c->tcp;
 }
 
 /* ------------------------------------------------ the kernel's offset */
@@ -742,9 +692,12 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		return NF_ACCEPT;
 	lock = sipalg_ct_lock(ct);
 	if (th->syn) {
+		struct sipalg_conn *c;
+
 		/* the stream starts after it (whatever arrives first) */
 		spin_lock_bh(lock);
-		if (!d->tcp || !d->tcp->h[dir].init) {
+		c = sipalg_conn(ct);
+		if (!c || !c->tcp || !c->tcp->h[dir].init) {
 			d->next_seq[dir] = ntohl(th->seq) + 1;
 			d->tcp_flags |= synced;
 		}
@@ -775,9 +728,9 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 	}
 
 	spin_lock_bh(lock);
-	t = d->tcp;
+	t = sipalg_conn(ct) ? sipalg_conn(ct)->tcp : NULL;
 	if (!t && rewrite) {
-		t = sipalg_tcp_get(ct, d);
+		t = sipalg_tcp_get(ct);
 		if (!t) {
 			/* nothing was ever renumbered: it passes as it is */
 			sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
