@@ -531,7 +531,14 @@ bool sa_tcp_map_sack(const struct sa_tcp_dir *d, uint32_t *s, uint32_t *e)
 			return false;
 		cs = d->pt[i].c;
 	}
-	ce = sa_tcp_ack_c(d, *e);
+	/* a block past all output ends there (the exact mapping past the
+	 * head is for a FIN, which no SACK block covers)
+	 */
+	if (sa_after(*e, d->top.o) &&
+	    !((d->flags & SA_TCP_LOST) && !sa_before(*e, d->lost_o)))
+		ce = sa_tcp_ack_c(d, d->top.o);
+	else
+		ce = sa_tcp_ack_c(d, *e);
 	if (!sa_after(ce, cs))
 		return false;
 	*s = cs;

@@ -25,9 +25,13 @@
  *      retransmission starts again from a message start, and gives the
  *      same output there; what cannot be placed is dropped, and the sender
  *      sends it again from a place that can (its snd_una, which ACK
- *      mapping keeps at message starts). The receiver is never told, and
- *      the sender never told, that bytes arrived that did not
- *      (sa_tcp_map_ack()), except for custody (2).
+ *      mapping keeps at message starts). The sender is never told that
+ *      bytes arrived that did not (sa_tcp_map_ack(), sa_tcp_map_sack()),
+ *      except for custody (2). Bytes the receiver
+ *      never got (held ones) sent again with other contents: it gets one
+ *      copy or the other, whole (both are the sender's stream); output it
+ *      got is produced again from the same bytes (a sender that changes
+ *      bytes it had sent corrupts its own stream, as without the ALG).
  *   2. Least custody: held bytes are reported received to the sender only
  *      when the sender shows that it waits for them: it sent them again
  *      (a retransmission timeout or a tail loss probe) while the receiver
