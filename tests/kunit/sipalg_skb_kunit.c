@@ -17,6 +17,7 @@
 #include <net/checksum.h>
 #include <net/ipv6.h>
 #include <net/ip6_checksum.h>
+#include <net/tcp.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_expect.h>
@@ -529,6 +530,408 @@ static void skb_tcp_gap_retransmit(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000 + cut,
 					    stream.data + cut, stream.len - cut),
 			   want[1].str);
+}
+
+/* ----------------------------------------- TCP: what the other end gets */
+
+/*
+ * One TCP packet as conntrack passes it on (nf_confirm()): the helper, then
+ * the kernel's own sequence adjustment when it was on before the helper
+ * ran. The packet is then what the other end gets.
+ */
+static int sk_tcp_pass(struct sk_buff *skb, unsigned int protoff,
+		       struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	bool adj = test_bit(IPS_SEQ_ADJUST_BIT, &ct->status);
+	int ret = sk_help(skb, protoff, ct, ctinfo);
+
+	if (ret == NF_ACCEPT && adj &&
+	    !nf_ct_seq_adjust(skb, ct, ctinfo, protoff))
+		ret = NF_DROP;
+	return ret;
+}
+
+/*
+ * A segment from the phone through the router (accepted): returns the
+ * payload the server gets, its sequence number in *seq.
+ */
+static char *sk_tcp_fwd(struct kunit *test, const struct sk_flow *f,
+			struct nf_conn *ct, u32 c, const void *data,
+			size_t len, u32 *seq)
+{
+	unsigned int protoff;
+	struct sk_buff *skb = sk_pkt(test, f, c, data, len, false, &protoff);
+	char *out;
+
+	KUNIT_EXPECT_EQ(test, sk_tcp_pass(skb, protoff, ct, IP_CT_ESTABLISHED),
+			NF_ACCEPT);
+	sk_check_packet(test, f, skb, protoff);
+	*seq = ntohl(((struct tcphdr *)(skb->data + protoff))->seq);
+	out = sk_payload(test, f, skb, protoff);
+	kfree_skb(skb);
+	return out;
+}
+
+/*
+ * TCP options: two NOPs, a SACK option of the n blocks sack[0..2n), NOPs up
+ * to optlen; NOPs only when n is 0.
+ */
+static void sk_sack_opts(u8 *opt, unsigned int optlen, const u32 *sack,
+			 int n)
+{
+	int i;
+
+	memset(opt, TCPOPT_NOP, optlen);
+	if (!n)
+		return;
+	opt[2] = TCPOPT_SACK;
+	opt[3] = 2 + n * TCPOLEN_SACK_PERBLOCK;
+	for (i = 0; i < 2 * n; i++) {
+		__be32 w = htonl(sack[i]);
+
+		memcpy(opt + 4 + 4 * i, &w, sizeof(w));
+	}
+}
+
+#define SK_SERVER_SEQ	5000
+
+/*
+ * A pure ACK of ack from the server, with n SACK blocks sack[0..2n), through
+ * the router (accepted, its checksums checked). The caller frees it.
+ */
+static struct sk_buff *sk_tcp_ack(struct kunit *test, struct sk_flow *f,
+				  struct nf_conn *ct, u32 ack, const u32 *sack,
+				  int n, unsigned int *protoff)
+{
+	unsigned int optlen = n ? 4 + n * TCPOLEN_SACK_PERBLOCK : 0, l4len;
+	u8 opt[MAX_TCP_OPTION_SPACE];
+	struct sk_buff *skb;
+	struct tcphdr *th;
+	__wsum csum;
+
+	KUNIT_ASSERT_LE(test, optlen, sizeof(opt));
+	sk_sack_opts(opt, optlen, sack, n);
+	/* the options as payload, then the header made to cover them */
+	f->reply = true;
+	skb = sk_pkt(test, f, SK_SERVER_SEQ, opt, optlen, false, protoff);
+	f->reply = false;
+	th = (struct tcphdr *)(skb->data + *protoff);
+	th->doff = (sizeof(*th) + optlen) / 4;
+	th->ack_seq = htonl(ack);
+	th->psh = 0;
+	th->check = 0;
+	l4len = skb->len - *protoff;
+	csum = skb_checksum(skb, *protoff, l4len, 0);
+	if (f->l3 == NFPROTO_IPV4)
+		th->check = csum_tcpudp_magic(ip_hdr(skb)->saddr,
+					      ip_hdr(skb)->daddr, l4len,
+					      IPPROTO_TCP, csum);
+	else
+		th->check = csum_ipv6_magic(&ipv6_hdr(skb)->saddr,
+					    &ipv6_hdr(skb)->daddr, l4len,
+					    IPPROTO_TCP, csum);
+	KUNIT_EXPECT_EQ(test, sk_tcp_pass(skb, *protoff, ct,
+					  IP_CT_ESTABLISHED_REPLY), NF_ACCEPT);
+	sk_check_packet(test, f, skb, *protoff);
+	return skb;
+}
+
+/* the ACK the phone gets for the server's ack */
+static u32 sk_tcp_acked(struct kunit *test, struct sk_flow *f,
+			struct nf_conn *ct, u32 ack)
+{
+	unsigned int protoff;
+	struct sk_buff *skb = sk_tcp_ack(test, f, ct, ack, NULL, 0, &protoff);
+	u32 got = ntohl(((struct tcphdr *)(skb->data + protoff))->ack_seq);
+
+	kfree_skb(skb);
+	return got;
+}
+
+/* a module-wide counter (all tests run one after the other) */
+static s64 sk_total(struct kunit *test, enum sipalg_ctr ctr)
+{
+	const struct sipalg_ctrs *c = sipalg_totals(&init_net);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	return atomic64_read(&c->c[ctr]);
+}
+
+/* BYE, INVITE, OPTIONS as the phone sends them (in) and as they leave */
+static void sk_tcp_msgs(struct kunit *test, struct sk_buf *in,
+			struct sk_buf *want)
+{
+	in[0] = sk_msg(test, BYE_HDRS(PHONE4, "5060"), "");
+	in[1] = sk_msg(test, INVITE_HDRS("TCP", PHONE4, "5060"),
+		       SDP_BODY(PHONE4, "49170"));
+	in[2] = sk_msg(test, OPTIONS_HDRS(PHONE4, "5060"), "");
+	want[0] = sk_msg(test, BYE_HDRS(PUBLIC4, "61000"), "");
+	want[1] = sk_msg(test, INVITE_HDRS("TCP", PUBLIC4, "61000"),
+			 SDP_BODY(PUBLIC4, "49170"));
+	want[2] = sk_msg(test, OPTIONS_HDRS(PUBLIC4, "61000"), "");
+}
+
+/*
+ * BYE, then an INVITE in three segments: its first 100 bytes, its next 150,
+ * each held whole (the server gets an empty segment at its next byte), then
+ * both again as one segment from the INVITE's start: still held. The rest
+ * of it makes it leave whole, rewritten once, at the server's next byte;
+ * the OPTIONS after it follows it.
+ */
+static void skb_tcp_rexmit_held_twice(struct kunit *test)
+{
+	struct sk_buf in[3], want[3], stream;
+	s64 rw = sk_total(test, SIPALG_CTR_REWRITTEN);
+	s64 reasm = sk_total(test, SIPALG_CTR_TCP_REASM);
+	size_t b, m;
+	struct sk_flow f;
+	struct nf_conn *ct;
+	u32 c = 1000, o, seq;
+
+	sk_tcp_msgs(test, in, want);
+	stream = sk_concat(test, in, 3);
+	b = in[0].len;
+	m = in[1].len;
+	KUNIT_ASSERT_GT(test, m, (size_t)250);
+	o = c + want[0].len;		/* the server's next byte after the BYE */
+	sk_flow4(&f, IPPROTO_TCP);
+	ct = sk_ct(test, &f);
+
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c, stream.data, b,
+					    &seq), want[0].str);
+	KUNIT_EXPECT_EQ(test, seq, c);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + b,
+					    stream.data + b, 100, &seq), "");
+	KUNIT_EXPECT_EQ(test, seq, o);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + b + 100,
+					    stream.data + b + 100, 150, &seq),
+			   "");
+	KUNIT_EXPECT_EQ(test, seq, o);
+	/* sent again from the first held byte, other boundaries */
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + b,
+					    stream.data + b, 250, &seq), "");
+	KUNIT_EXPECT_EQ(test, seq, o);
+	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_REWRITTEN) - rw, 1);
+
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + b + 250,
+					    stream.data + b + 250, m - 250,
+					    &seq), want[1].str);
+	KUNIT_EXPECT_EQ(test, seq, o);
+	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_REWRITTEN) - rw, 2);
+	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_TCP_REASM) - reasm, 1);
+
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + b + m,
+					    stream.data + b + m, in[2].len,
+					    &seq), want[2].str);
+	KUNIT_EXPECT_EQ(test, seq, o + (u32)want[1].len);
+	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_REWRITTEN) - rw, 3);
+	KUNIT_EXPECT_EQ(test, sk_seq_offset(ct),
+			(s32)(want[0].len + want[1].len + want[2].len) -
+			(s32)stream.len);
+}
+
+/*
+ * Custody: BYE, then the INVITE's first 120 bytes, held. The server's ACK
+ * of all it got covers the BYE only. The held bytes sent again (a timeout)
+ * while the server has all output: a 1-byte duplicate at its ACK - 1, which
+ * it answers at once (not an empty probe at its next byte: Linux answers
+ * that at most twice a second); that same ACK now covers the held bytes.
+ * The rest of the INVITE makes it leave; its ACK maps to its end.
+ */
+static void skb_tcp_custody_dup(struct kunit *test)
+{
+	long held = sipalg_tcp_held_bytes();
+	struct sk_buf in[3], want[3], stream;
+	const size_t a = 120;
+	size_t b, m;
+	struct sk_flow f;
+	struct nf_conn *ct;
+	u32 c = 1000, o, seq;
+	char *out;
+
+	sk_tcp_msgs(test, in, want);
+	stream = sk_concat(test, in, 2);
+	b = in[0].len;
+	m = in[1].len;
+	o = c + want[0].len;
+	sk_flow4(&f, IPPROTO_TCP);
+	ct = sk_ct(test, &f);
+
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c, stream.data, b,
+					    &seq), want[0].str);
+	KUNIT_EXPECT_EQ(test, seq, c);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + b,
+					    stream.data + b, a, &seq), "");
+	KUNIT_EXPECT_EQ(test, seq, o);
+	/* the server has every byte of output: the held ones are not acked */
+	KUNIT_EXPECT_EQ(test, sk_tcp_acked(test, &f, ct, o), c + (u32)b);
+
+	/* the held segment again: one byte the server has */
+	out = sk_tcp_fwd(test, &f, ct, c + b, stream.data + b, a, &seq);
+	KUNIT_EXPECT_EQ(test, strlen(out), (size_t)1);
+	KUNIT_EXPECT_EQ(test, seq, o - 1);
+	/* its answer, the same ACK, covers the held bytes: the phone's next */
+	KUNIT_EXPECT_EQ(test, sk_tcp_acked(test, &f, ct, o), c + (u32)(b + a));
+
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + b + a,
+					    stream.data + b + a, m - a, &seq),
+			   want[1].str);
+	KUNIT_EXPECT_EQ(test, seq, o);
+	KUNIT_EXPECT_EQ(test, sk_tcp_acked(test, &f, ct, o + want[1].len),
+			c + (u32)(b + m));
+	KUNIT_EXPECT_EQ(test, sk_seq_offset(ct),
+			(s32)(want[0].len + want[1].len) - (s32)(b + m));
+	/* nothing held any more, no custody copy either */
+	KUNIT_EXPECT_EQ(test, sipalg_tcp_held_bytes(), held);
+}
+
+/*
+ * Held bytes sent again with other bytes: BYE and the INVITE's first 200
+ * bytes in one segment, those held. Then sent again with other bytes
+ * where they were held ("Max-Forwards: 69" for 70): from the held bytes'
+ * start with the rest of the INVITE (the copy held stays: the INVITE has
+ * 70), or (whole) the first segment again, BYE and all, before the server
+ * acknowledged anything, then the rest: the BYE is produced again the same
+ * where it was, and the INVITE leaves whole, with the bytes of one copy or
+ * the other (the receiver never had either: both are the sender's stream,
+ * sa_tcp.h, invariant 1), never a mix.
+ */
+static void sk_tcp_other_bytes(struct kunit *test, bool whole)
+{
+	struct sk_buf in[3], want[3], stream, other;
+	s64 rw = sk_total(test, SIPALG_CTR_REWRITTEN);
+	size_t b, cut;
+	struct sk_flow f;
+	struct nf_conn *ct;
+	u32 c = 1000, o, seq;
+	char *mf;
+
+	sk_tcp_msgs(test, in, want);
+	stream = sk_concat(test, in, 2);
+	other = sk_concat(test, in, 2);
+	b = in[0].len;
+	cut = b + 200;
+	mf = strstr(other.str + b, "Max-Forwards: 70");
+	KUNIT_ASSERT_NOT_NULL(test, mf);
+	KUNIT_ASSERT_LT(test, (size_t)(mf - other.str) + 16, cut);
+	memcpy(other.data + (mf - other.str), "Max-Forwards: 69", 16);
+	o = c + want[0].len;
+	sk_flow4(&f, IPPROTO_TCP);
+	ct = sk_ct(test, &f);
+
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c, stream.data, cut,
+					    &seq), want[0].str);
+	KUNIT_EXPECT_EQ(test, seq, c);
+	if (whole) {
+		/* the BYE produced again, the same, where it was */
+		KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c, other.data,
+						    cut, &seq), want[0].str);
+		KUNIT_EXPECT_EQ(test, seq, c);
+		char *got = sk_tcp_fwd(test, &f, ct, c + cut, stream.data + cut,
+				       stream.len - cut, &seq);
+		char *w69 = kunit_kzalloc(test, want[1].len + 1, GFP_KERNEL);
+		char *mf69;
+
+		KUNIT_ASSERT_NOT_NULL(test, w69);
+		memcpy(w69, want[1].str, want[1].len);
+		mf69 = strstr(w69, "Max-Forwards: 70");
+		KUNIT_ASSERT_NOT_NULL(test, mf69);
+		memcpy(mf69, "Max-Forwards: 69", 16);
+		KUNIT_EXPECT_TRUE_MSG(test, !strcmp(got, want[1].str) ||
+				      !strcmp(got, w69),
+				      "the INVITE is neither copy whole: %s", got);
+	} else {
+		KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + b,
+						    other.data + b,
+						    stream.len - b, &seq),
+				   want[1].str);
+	}
+	KUNIT_EXPECT_EQ(test, seq, o);
+	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_REWRITTEN) - rw, 2);
+}
+
+static void skb_tcp_rexmit_other_bytes(struct kunit *test)
+{
+	sk_tcp_other_bytes(test, false);
+}
+
+static void skb_tcp_rexmit_other_bytes_whole(struct kunit *test)
+{
+	sk_tcp_other_bytes(test, true);
+}
+
+/* the SACK option of a packet is what sk_sack_opts() makes of sack[0..2n) */
+static void sk_expect_sack(struct kunit *test, struct sk_buff *skb,
+			   unsigned int protoff, unsigned int optlen,
+			   const u32 *sack, int n)
+{
+	const struct tcphdr *th = (struct tcphdr *)(skb->data + protoff);
+	const u8 *got = (const u8 *)(th + 1);
+	u8 want[MAX_TCP_OPTION_SPACE];
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, th->doff * 4U, sizeof(*th) + optlen);
+	sk_sack_opts(want, optlen, sack, n);
+	for (i = 0; i < optlen; i++)
+		KUNIT_EXPECT_EQ_MSG(test, got[i], want[i], "option byte %u", i);
+}
+
+/*
+ * SACK blocks the server sends (crafted) after BYE, INVITE and OPTIONS
+ * each left rewritten, the BYE lost (ACK of its start). Their edges inside
+ * rewritten messages are narrowed to the whole messages in them: [the
+ * INVITE's start, 7 bytes into the OPTIONS) to the INVITE, [10 bytes into
+ * the INVITE, the end) to the OPTIONS; a block past all output goes. A
+ * block with no whole message in it: the option becomes NOPs.
+ */
+static void skb_tcp_sack_edges(struct kunit *test)
+{
+	struct sk_buf in[3], want[3];
+	unsigned int protoff;
+	struct sk_buff *skb;
+	struct sk_flow f;
+	struct nf_conn *ct;
+	u32 c[4], o[4], seq;
+	int i;
+
+	sk_tcp_msgs(test, in, want);
+	sk_flow4(&f, IPPROTO_TCP);
+	ct = sk_ct(test, &f);
+	c[0] = 1000;
+	o[0] = 1000;
+	for (i = 0; i < 3; i++) {
+		c[i + 1] = c[i] + in[i].len;
+		o[i + 1] = o[i] + want[i].len;
+		KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c[i],
+						    in[i].data, in[i].len, &seq),
+				   want[i].str);
+		KUNIT_EXPECT_EQ(test, seq, o[i]);
+	}
+
+	{
+		const u32 sack[6] = { o[1], o[2] + 7, o[1] + 10, o[3],
+				      o[3] + 100, o[3] + 200 };
+		const u32 mapped[4] = { c[1], c[2], c[2], c[3] };
+
+		skb = sk_tcp_ack(test, &f, ct, o[0], sack, 3, &protoff);
+		KUNIT_EXPECT_EQ(test,
+				ntohl(((struct tcphdr *)(skb->data + protoff))->ack_seq),
+				c[0]);
+		sk_expect_sack(test, skb, protoff, 4 + 3 * TCPOLEN_SACK_PERBLOCK,
+			       mapped, 2);
+		kfree_skb(skb);
+	}
+	{
+		const u32 sack[2] = { o[2] + 5, o[3] - 5 };
+
+		skb = sk_tcp_ack(test, &f, ct, o[0], sack, 1, &protoff);
+		KUNIT_EXPECT_EQ(test,
+				ntohl(((struct tcphdr *)(skb->data + protoff))->ack_seq),
+				c[0]);
+		sk_expect_sack(test, skb, protoff, 4 + TCPOLEN_SACK_PERBLOCK,
+			       NULL, 0);
+		kfree_skb(skb);
+	}
 }
 
 /* ---------------------------------------------------------- expectations */
@@ -1172,6 +1575,11 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_tcp_several),
 	KUNIT_CASE(skb_tcp_partial),
 	KUNIT_CASE(skb_tcp_gap_retransmit),
+	KUNIT_CASE(skb_tcp_rexmit_held_twice),
+	KUNIT_CASE(skb_tcp_custody_dup),
+	KUNIT_CASE(skb_tcp_rexmit_other_bytes),
+	KUNIT_CASE(skb_tcp_rexmit_other_bytes_whole),
+	KUNIT_CASE(skb_tcp_sack_edges),
 	KUNIT_CASE_PARAM(skb_expect_sdp, sk_sdp_gen_params),
 	KUNIT_CASE(skb_expect_ipv6),
 	KUNIT_CASE(skb_expect_bye_flushes),
