@@ -29,7 +29,33 @@ void sa_tcp_init(struct sa_tcp_dir *d, uint32_t next, int32_t base,
 		/* the receiver has everything before the first byte */
 		d->acked = d->pt[0].o;
 		d->flags |= SA_TCP_ACKED;
+	} else {
+		d->flags |= SA_TCP_UNSYNC;
 	}
+}
+
+/*
+ * Whether bytes can be the start of a message: a keep-alive, a request's
+ * method and a space, or a status line. A stream picked up without its SYN
+ * (conntrack -F, a failover) may begin inside a message.
+ */
+static bool sa_tcp_starts_msg(const uint8_t *b, size_t len)
+{
+	size_t i;
+
+	if (!len)
+		return false;
+	if (b[0] == '\r' || b[0] == '\n')
+		return true;
+	if (len >= 4 && !memcmp(b, "SIP/", 4))
+		return true;
+	for (i = 0; i < len && i < 17; i++) {
+		if (b[i] == ' ')
+			return i > 0;
+		if (b[i] < 'A' || b[i] > 'Z')
+			return false;
+	}
+	return false;
 }
 
 /* the last point whose o is at or below a; -1 when a is below them all */
@@ -276,6 +302,26 @@ void sa_tcp_frame(struct sa_tcp_dir *d, const struct sa_tcp_cfg *cfg,
 		raw_from = 0;
 	}
 
+	if ((d->flags & SA_TCP_UNSYNC) && !old_held && !seg->regen) {
+		if (!sa_tcp_starts_msg(in, in_len)) {
+			/*
+			 * Inside a message the router never saw begin: as it
+			 * is, and numbering begins again after it (the same
+			 * offset: nothing changed size).
+			 */
+			r = ops->raw(arg, in, in_len);
+			d->pt[0].c = base_c + r;
+			d->pt[0].o = base_o + r;
+			d->top = d->pt[0];
+			res->out_len = r;
+			res->consumed = r;
+			res->fin_ok = (size_t)r == in_len &&
+				      in_len == seg->held + (seg->len - seg->skip);
+			return;
+		}
+		d->flags &= ~SA_TCP_UNSYNC;
+	}
+
 	while (pos < in_len) {
 		enum sa_reason why = SA_R_OK;
 		enum sa_frame_result fr;
@@ -498,6 +544,13 @@ uint32_t sa_tcp_map_ack(struct sa_tcp_dir *d, uint32_t a, bool cumulative)
 	/* the receiver has the custody message's output: the copy may go */
 	if (d->cust_len && d->cust_oend && !sa_before(a, d->cust_oend))
 		d->cust_len = 0;
+	/*
+	 * Below where numbering began (picked up without a SYN): the receiver
+	 * lacks bytes the sender will send again as they were, nothing to
+	 * remember
+	 */
+	if (sa_before(a, d->pt[0].o))
+		return c;
 	if (!(d->flags & SA_TCP_ACKED) || sa_after(a, d->acked)) {
 		d->acked = a;
 		d->flags |= SA_TCP_ACKED;

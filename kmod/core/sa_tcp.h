@@ -60,6 +60,7 @@
 #define SA_TCP_CUSTODY		0x04	/* the held bytes were reported received */
 #define SA_TCP_LOST		0x08	/* framing given up from lost_c on */
 #define SA_TCP_NOHOLD		0x10	/* numbers may not change: hold nothing */
+#define SA_TCP_UNSYNC		0x20	/* picked up without a SYN, no message yet */
 
 struct sa_tcp_pt {
 	uint32_t c;

@@ -849,8 +849,89 @@ static void t_model(void)
 	       sc->name, runs, n_custody, n_regen, n_dup, n_drop, n_lost);
 }
 
+/*
+ * A connection picked up without its SYN (conntrack -F while the first 300
+ * bytes were held by the conntrack before): numbering begins at the first
+ * segment seen, 301; the receiver's ACK of 1 (it lacks bytes 1-300) maps
+ * to 1 and is not taken as the receiver having what numbering began with;
+ * the sender's retransmission of 1-300 then passes as it is, at 1.
+ */
+static void t_pickup(void)
+{
+	struct sa_tcp_cfg cfg = { .hold_max = 8192, .hold_ms = 2000 };
+	struct sa_tcp_seg seg = { .seq = 301, .len = 81 };
+	struct sa_tcp_dir d;
+
+	sa_tcp_init(&d, 301, 0, false);
+	T_EQ(sa_tcp_map_ack(&d, 1, true), 1);
+	T_OK(!(d.flags & SA_TCP_ACKED));
+	seg.seq = 1;
+	seg.len = 300;
+	sa_tcp_classify(&d, &cfg, &seg);
+	T_EQ(seg.act, SA_TCP_RAW);
+	T_EQ(seg.out, 1);
+}
+
+/* the picked-up stream's first bytes are a message's tail: passed, not held */
+static uint8_t pk_out[256];
+static size_t pk_len;
+
+static long pk_msg(void *arg, const uint8_t *m, size_t len, uint32_t c,
+		   bool fresh)
+{
+	(void)arg; (void)c; (void)fresh;
+	memcpy(pk_out + pk_len, m, len);
+	pk_len += len;
+	return len;
+}
+
+static long pk_raw(void *arg, const uint8_t *b, size_t len)
+{
+	return pk_msg(arg, b, len, 0, false);
+}
+
+static bool pk_hold(void *arg, const uint8_t *b, size_t len)
+{
+	(void)arg; (void)b;
+	T_EQ(len, 0);
+	return true;
+}
+
+static void t_pickup_tail(void)
+{
+	static const char tail[] = "ansport=tcp>\r\nContent-Length: 0\r\n\r\n";
+	static const char opt[] = "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+	const struct sa_tcp_ops ops = { pk_msg, pk_raw, pk_hold, pk_hold };
+	struct sa_tcp_cfg cfg = { .hold_max = 8192, .hold_ms = 2000 };
+	struct sa_tcp_seg seg = { .seq = 301, .len = sizeof(tail) - 1 };
+	struct sa_tcp_res res;
+	struct sa_tcp_dir d;
+
+	sa_tcp_init(&d, 301, 0, false);
+	sa_tcp_classify(&d, &cfg, &seg);
+	T_EQ(seg.act, SA_TCP_FRAME);
+	sa_tcp_frame(&d, &cfg, &seg, (const uint8_t *)tail, seg.len, &ops,
+		     NULL, &res);
+	T_EQ(res.out_len, sizeof(tail) - 1);
+	T_EQ(res.held, 0);
+	T_EQ(d.held, 0);
+	T_EQ(sa_tcp_next(&d), 301 + sizeof(tail) - 1);
+	/* the next message is framed */
+	pk_len = 0;
+	seg.seq = sa_tcp_next(&d);
+	seg.len = sizeof(opt) - 1;
+	sa_tcp_classify(&d, &cfg, &seg);
+	T_EQ(seg.act, SA_TCP_FRAME);
+	sa_tcp_frame(&d, &cfg, &seg, (const uint8_t *)opt, seg.len, &ops,
+		     NULL, &res);
+	T_EQ(res.msgs, 1);
+	T_BYTES(pk_out, pk_len, opt);
+}
+
 void units_tcp(void)
 {
+	t_run("tcp: picked up without a SYN, the bytes before pass as they are", t_pickup);
+	t_run("tcp: picked up inside a message: its tail passes, the next is framed", t_pickup_tail);
 	unsigned int only = env_uint("SIPALG_TCP_SCEN", 0);
 
 	for (cur_scen = 0; cur_scen < sizeof(scens) / sizeof(scens[0]); cur_scen++)
