@@ -91,7 +91,8 @@ unsigned int sipalg_ct_hash(const struct nf_conn *ct);
  * memory or the conntrack is dying. (The kernel frees an unconfirmed
  * conntrack without the destroy callback: its object then waits for the
  * unload walk, so expect.c asks for one only on a confirmed conntrack;
- * TCP payload only comes on confirmed ones.) Under the lock.
+ * TCP asks on a stream's first payload, which for a connection picked up
+ * without its SYN is the unconfirmed first packet.) Under the lock.
  */
 struct sipalg_conn *sipalg_conn_get(struct nf_conn *ct);
 

@@ -704,7 +704,12 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		spin_unlock_bh(lock);
 		return NF_ACCEPT;
 	}
-	if (ctinfo != IP_CT_ESTABLISHED && ctinfo != IP_CT_ESTABLISHED_REPLY)
+	/*
+	 * A connection picked up without its SYN (conntrack -F, a failover)
+	 * is NEW on its first packet: that one is part of the stream too.
+	 */
+	if (ctinfo != IP_CT_ESTABLISHED && ctinfo != IP_CT_ESTABLISHED_REPLY &&
+	    ctinfo != IP_CT_NEW)
 		return NF_ACCEPT;
 	p.dataoff = protoff + th->doff * 4;
 	if (skb->len < p.dataoff)

@@ -24,6 +24,7 @@ void sa_tcp_init(struct sa_tcp_dir *d, uint32_t next, int32_t base,
 	d->pt[0].o = next + (uint32_t)base;
 	d->n = 1;
 	d->top = d->pt[0];
+	d->sync = d->pt[0];
 	d->flags = SA_TCP_INIT;
 	if (syn_seen) {
 		/* the receiver has everything before the first byte */
@@ -313,6 +314,7 @@ void sa_tcp_frame(struct sa_tcp_dir *d, const struct sa_tcp_cfg *cfg,
 			d->pt[0].c = base_c + r;
 			d->pt[0].o = base_o + r;
 			d->top = d->pt[0];
+			d->sync = d->pt[0];
 			res->out_len = r;
 			res->consumed = r;
 			res->fin_ok = (size_t)r == in_len &&
@@ -577,6 +579,9 @@ bool sa_tcp_map_sack(const struct sa_tcp_dir *d, uint32_t *s, uint32_t *e)
 
 	if ((d->flags & SA_TCP_LOST) && !sa_before(*s, d->lost_o)) {
 		cs = d->lost_c + (*s - d->lost_o);
+	} else if (sa_before(*s, d->sync.o)) {
+		/* before framing began: those bytes went out as they were */
+		cs = d->sync.c - (d->sync.o - *s);
 	} else {
 		for (i = 0; i < d->n && sa_before(d->pt[i].o, *s); i++)
 			;
@@ -587,8 +592,10 @@ bool sa_tcp_map_sack(const struct sa_tcp_dir *d, uint32_t *s, uint32_t *e)
 	/* a block past all output ends there (the exact mapping past the
 	 * head is for a FIN, which no SACK block covers)
 	 */
-	if (sa_after(*e, d->top.o) &&
-	    !((d->flags & SA_TCP_LOST) && !sa_before(*e, d->lost_o)))
+	if (!sa_after(*e, d->sync.o))
+		ce = d->sync.c - (d->sync.o - *e);
+	else if (sa_after(*e, d->top.o) &&
+		 !((d->flags & SA_TCP_LOST) && !sa_before(*e, d->lost_o)))
 		ce = sa_tcp_ack_c(d, d->top.o);
 	else
 		ce = sa_tcp_ack_c(d, *e);

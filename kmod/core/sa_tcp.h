@@ -71,6 +71,7 @@ struct sa_tcp_dir {
 	struct sa_tcp_pt pt[SA_TCP_PTS];	/* ascending; pt[n - 1] the head */
 	struct sa_tcp_pt top;		/* the furthest cur has been */
 	uint32_t acked;			/* the receiver's highest ACK (o) */
+	struct sa_tcp_pt sync;		/* framing began here: before, raw */
 	uint32_t lost_c;		/* with SA_TCP_LOST: raw from here on, */
 	uint32_t lost_o;		/* ... to here on */
 	struct sa_tcp_pt cust;		/* where the custody message starts */

@@ -916,6 +916,18 @@ static void t_pickup_tail(void)
 	T_EQ(res.held, 0);
 	T_EQ(d.held, 0);
 	T_EQ(sa_tcp_next(&d), 301 + sizeof(tail) - 1);
+	/*
+	 * the receiver lacks 1-300 and SACKs the tail: the sender learns it
+	 * (its fast retransmission of 1-300 follows, which passes as it is)
+	 */
+	{
+		uint32_t s = 301, e = 301 + sizeof(tail) - 1;
+
+		T_EQ(sa_tcp_map_ack(&d, 1, true), 1);
+		T_OK(sa_tcp_map_sack(&d, &s, &e));
+		T_EQ(s, 301);
+		T_EQ(e, 301 + sizeof(tail) - 1);
+	}
 	/* the next message is framed */
 	pk_len = 0;
 	seg.seq = sa_tcp_next(&d);
