@@ -396,21 +396,18 @@ static void skb_udp_malformed_untouched(struct kunit *test)
 
 /* ------------------------------------------------------ rewriting, TCP */
 
+static char *sk_tcp_fwd(struct kunit *test, const struct sk_flow *f,
+			struct nf_conn *ct, u32 c, const void *data,
+			size_t len, u32 *seq);
+
 /* one segment through the helper; returns the payload after it */
 static char *sk_tcp_seg(struct kunit *test, const struct sk_flow *f,
 			struct nf_conn *ct, u32 seq, const void *data,
 			size_t len)
 {
-	unsigned int protoff;
-	struct sk_buff *skb = sk_pkt(test, f, seq, data, len, false, &protoff);
-	char *out;
+	u32 out_seq;
 
-	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct, IP_CT_ESTABLISHED),
-			NF_ACCEPT);
-	sk_check_packet(test, f, skb, protoff);
-	out = sk_payload(test, f, skb, protoff);
-	kfree_skb(skb);
-	return out;
+	return sk_tcp_fwd(test, f, ct, seq, data, len, &out_seq);
 }
 
 static s32 sk_seq_offset(struct nf_conn *ct)
