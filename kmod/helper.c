@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sipalg: the packet path. For each SIP message: parse it (core), choose
+ * sipalg: one SIP message, whatever its transport: decide (parse it, choose
  * the media ports by opening pinholes, plan the rewrite that makes it match
- * the NAT mapping (core), apply the plan, then act on what the message means
- * (registrations, call teardown) and on Cisco 79xx-style response routing.
+ * the NAT mapping), and, once the transport (udp.c, tcp.c) has written it,
+ * commit (count it, act on what it means: registrations, call teardown,
+ * Cisco 79xx-style response routing).
  *
  * The helper runs at conntrack confirmation, after NAT chose the mapping
  * and rewrote the packet's headers: the conntrack tuples give the mapping.
@@ -12,13 +13,11 @@
 
 #include <linux/kernel.h>
 #include <linux/skbuff.h>
-#include <linux/udp.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_seqadj.h>
 
 #include "sipalg.h"
-#include "compat.h"
 
 /*
  * A request from the NATed side whose top Via (or Contact) names the
@@ -207,41 +206,6 @@ void sipalg_msg_commit(struct sipalg_pkt *p, struct sipalg_scratch *s,
 		sipalg_nat_set_dport(p, dec->fwd_port);
 }
 
-/* one UDP datagram's message, buf[0..len) in the scratch copy */
-static enum sipalg_verdict sipalg_udp_msg(struct sipalg_pkt *p,
-					  struct sipalg_scratch *s,
-					  unsigned int len)
-{
-	struct sipalg_decision dec;
-	bool rewritten = false;
-	int err;
-
-	sipalg_msg_decide(p, s, s->buf, len, &dec);
-	if (dec.drop) {
-		sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
-		sipalg_policy_drop(p->net, p->l4proto, p->port, p->policy,
-				   dec.r);
-		return SIPALG_DROP;
-	}
-	if (dec.rewrite) {
-		err = sipalg_nat_prepare(p, sipalg_plan_growth(&s->plan));
-		if (err) {
-			dec.r = err == -E2BIG ? SA_R_TOO_BIG : SIPALG_R_NOMEM;
-		} else if (sipalg_nat_apply(p, 0, &s->plan)) {
-			rewritten = true;
-		} else {
-			/* prepared for, so it cannot happen: never half */
-			sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
-			sipalg_count_p(p, SIPALG_CTR_DROPPED,
-				       SIPALG_R_MANGLE_FAILED);
-			net_warn_ratelimited("rewrite failed midway, packet dropped\n");
-			return SIPALG_DROP;
-		}
-	}
-	sipalg_msg_commit(p, s, &dec, rewritten);
-	return SIPALG_PASS;
-}
-
 bool sipalg_pkt_init(struct sipalg_pkt *p, struct sk_buff *skb,
 		     unsigned int protoff, struct nf_conn *ct,
 		     enum ip_conntrack_info ctinfo)
@@ -269,58 +233,4 @@ bool sipalg_pkt_init(struct sipalg_pkt *p, struct sk_buff *skb,
 		return false;
 	}
 	return true;
-}
-
-int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
-		    struct nf_conn *ct, enum ip_conntrack_info ctinfo)
-{
-	struct sipalg_scratch *s;
-	struct sipalg_pkt p;
-	enum sipalg_verdict v = SIPALG_PASS;
-	enum sa_frame_result fr = SA_FRAME_ERROR;
-	enum sa_reason why = SA_R_OK;
-	unsigned int len;
-	size_t mlen = 0;
-	spinlock_t *lock;
-
-	p.dataoff = protoff + sizeof(struct udphdr);
-	if (skb->len <= p.dataoff)
-		return NF_ACCEPT;
-	if (!sipalg_pkt_init(&p, skb, protoff, ct, ctinfo))
-		return NF_ACCEPT;
-	len = skb->len - p.dataoff;
-
-	lock = sipalg_ct_lock(ct);
-	spin_lock_bh(lock);
-	s = sipalg_scratch_get();
-	if (len > SA_MAX_MSG) {
-		sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
-		sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, SA_R_TOO_BIG);
-		goto out;
-	}
-	if (skb_copy_bits(skb, p.dataoff, s->buf, len))
-		goto out;
-
-	fr = sa_frame(s->buf, len, SA_T_UDP, &mlen, &why);
-	switch (fr) {
-	case SA_FRAME_MSG:
-		v = sipalg_udp_msg(&p, s, min_t(size_t, mlen, len));
-		break;
-	case SA_FRAME_KEEPALIVE:
-		break;
-	case SA_FRAME_NEED_MORE:
-		why = SA_R_TRUNCATED;
-		fallthrough;
-	default:
-		sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
-		sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, why);
-		break;
-	}
-out:
-	sipalg_reg_refresh(&p);
-	if (v != SIPALG_DROP &&
-	    (fr == SA_FRAME_MSG || fr == SA_FRAME_KEEPALIVE))
-		sipalg_ct_extend(ct, READ_ONCE(sipalg_sig_timeout) * HZ);
-	spin_unlock_bh(lock);
-	return v == SIPALG_DROP ? NF_DROP : NF_ACCEPT;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sipalg: what the helper's files (main.c, conn.c, helper.c, nat.c,
- * expect.c, tcp.c) share with each other. Nothing here is seen by the core
+ * sipalg: what the helper's files (main.c, conn.c, helper.c, udp.c, tcp.c,
+ * nat.c, expect.c) share with each other. Nothing here is seen by the core
  * or the policy area.
  */
 #ifndef SIPALG_SIPALG_H
@@ -196,6 +196,8 @@ void sipalg_msg_decide(struct sipalg_pkt *p, struct sipalg_scratch *s,
 		       struct sipalg_decision *dec);
 void sipalg_msg_commit(struct sipalg_pkt *p, struct sipalg_scratch *s,
 		       const struct sipalg_decision *dec, bool rewritten);
+
+/* the transports' help(): udp.c, tcp.c */
 int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 		    struct nf_conn *ct, enum ip_conntrack_info ctinfo);
 int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,

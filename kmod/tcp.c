@@ -758,7 +758,10 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		sa_tcp_classify(&h->st, NULL, &seg);
 		switch (seg.act) {
 		case SA_TCP_DROP:
+			/* the sender sends it again, from where it can go */
 			sipalg_count_p(&p, SIPALG_CTR_DROPPED, SIPALG_R_TCP_GAP);
+			net_dbg_ratelimited("TCP port %u: segment %u+%u cannot be placed in the stream, dropped\n",
+					    p.port, seg.seq, seg.len);
 			ret = NF_DROP;
 			goto out;
 		case SA_TCP_RAW:
