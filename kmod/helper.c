@@ -206,6 +206,22 @@ void sipalg_msg_commit(struct sipalg_pkt *p, struct sipalg_scratch *s,
 		sipalg_nat_set_dport(p, dec->fwd_port);
 }
 
+/* the packet and its connection, without the policy */
+void sipalg_pkt_fill(struct sipalg_pkt *p, struct sk_buff *skb,
+		     unsigned int protoff, struct nf_conn *ct,
+		     enum ip_conntrack_info ctinfo)
+{
+	p->skb = skb;
+	p->replay = false;
+	p->ct = ct;
+	p->ctinfo = ctinfo;
+	p->dir = CTINFO2DIR(ctinfo);
+	p->protoff = protoff;
+	p->net = nf_ct_net(ct);
+	p->l4proto = nf_ct_protonum(ct);
+	p->port = sipalg_ct_port(ct);
+}
+
 bool sipalg_pkt_init(struct sipalg_pkt *p, struct sk_buff *skb,
 		     unsigned int protoff, struct nf_conn *ct,
 		     enum ip_conntrack_info ctinfo)
@@ -216,15 +232,7 @@ bool sipalg_pkt_init(struct sipalg_pkt *p, struct sk_buff *skb,
 		return false;
 	if (READ_ONCE(sipalg_ct_data(ct)->flags) & SIPALG_F_MEDIA)
 		return false;
-	p->skb = skb;
-	p->replay = false;
-	p->ct = ct;
-	p->ctinfo = ctinfo;
-	p->dir = CTINFO2DIR(ctinfo);
-	p->protoff = protoff;
-	p->net = nf_ct_net(ct);
-	p->l4proto = nf_ct_protonum(ct);
-	p->port = sipalg_ct_port(ct);
+	sipalg_pkt_fill(p, skb, protoff, ct, ctinfo);
 	p->policy = sipalg_policy_get_af(p->net, nf_ct_l3num(ct), p->l4proto,
 					 p->port);
 	if (p->policy & SIPALG_POL_DISABLE) {

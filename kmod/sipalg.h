@@ -188,6 +188,9 @@ void sipalg_expect_register_reply(struct sipalg_pkt *p, const struct sa_msg *m,
 void sipalg_reg_refresh(struct sipalg_pkt *p);
 
 /* helper.c */
+void sipalg_pkt_fill(struct sipalg_pkt *p, struct sk_buff *skb,
+		     unsigned int protoff, struct nf_conn *ct,
+		     enum ip_conntrack_info ctinfo);
 bool sipalg_pkt_init(struct sipalg_pkt *p, struct sk_buff *skb,
 		     unsigned int protoff, struct nf_conn *ct,
 		     enum ip_conntrack_info ctinfo);

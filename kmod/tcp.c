@@ -178,6 +178,15 @@ static bool sipalg_tcp_buf_set(u8 **buf, u32 *size, const u8 *b, size_t len,
 	return true;
 }
 
+/* free the buffers sa_tcp no longer needs: nothing held, no custody copy */
+static void sipalg_tcp_half_trim(struct sipalg_tcp_half *h)
+{
+	if (!h->st.held && h->hold)
+		sipalg_tcp_buf_set(&h->hold, &h->hold_size, NULL, 0, true);
+	if (!h->st.cust_len && h->cust)
+		sipalg_tcp_buf_set(&h->cust, &h->cust_size, NULL, 0, true);
+}
+
 /* the connection's object goes (conn.c) */
 void sipalg_tcp_release(struct sipalg_tcp *t)
 {
@@ -641,9 +650,7 @@ static int sipalg_tcp_frame(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 	sipalg_tcp_count_why(p, &res);
 	while (res.reasm--)
 		sipalg_count_p(p, SIPALG_CTR_TCP_REASM, 0);
-	/* the scratch copy's custody bytes are now the custody copy's */
-	if (!h->st.cust_len && h->cust)
-		sipalg_tcp_buf_set(&h->cust, &h->cust_size, NULL, 0, true);
+	sipalg_tcp_half_trim(h);
 
 	*seq = seg->out;
 	*clear_fin = !res.fin_ok;
@@ -720,17 +727,9 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 	seg.fin = th->fin;
 	seg.now = jiffies_to_msecs(jiffies);
 	rewrite = len && sipalg_pkt_init(&p, skb, protoff, ct, ctinfo);
-	if (!rewrite) {
-		/* policy "disable" (or no payload): framed, never rewritten */
-		p.skb = skb;
-		p.ct = ct;
-		p.ctinfo = ctinfo;
-		p.dir = dir;
-		p.protoff = protoff;
-		p.net = nf_ct_net(ct);
-		p.l4proto = IPPROTO_TCP;
-		p.port = sipalg_ct_port(ct);
-	}
+	/* policy "disable" (or no payload): framed, never rewritten */
+	if (!rewrite)
+		sipalg_pkt_fill(&p, skb, protoff, ct, ctinfo);
 
 	spin_lock_bh(lock);
 	t = sipalg_conn(ct) ? sipalg_conn(ct)->tcp : NULL;
@@ -798,17 +797,11 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		th->fin = 0;
 		inet_proto_csum_replace2(&th->check, skb, old, *flags, false);
 	}
-	if (t->h[!dir].init)
+	if (t->h[!dir].init) {
 		sipalg_tcp_acks(skb, protoff, &t->h[!dir],
 				adj ? t->h[!dir].kx : 0);
-	/* the other direction's ACK may have freed what it held */
-	if (t->h[!dir].init) {
-		struct sipalg_tcp_half *o = &t->h[!dir];
-
-		if (!o->st.held && o->hold)
-			sipalg_tcp_buf_set(&o->hold, &o->hold_size, NULL, 0, true);
-		if (!o->st.cust_len && o->cust)
-			sipalg_tcp_buf_set(&o->cust, &o->cust_size, NULL, 0, true);
+		/* the other direction's ACK may have freed what it held */
+		sipalg_tcp_half_trim(&t->h[!dir]);
 	}
 	sipalg_tcp_kernel(ct, dir, h);
 	sipalg_tcp_put32(skb, th, &th->seq, out - (adj ? h->kx : 0));
