@@ -22,6 +22,8 @@
 #                  per-message TCP run (cap-ROUTER-tcp-RUN-{lan,wan}.pcap)
 # SIPALG_BENCH_TRACE      1: the kernel's packet drops (tracepoint skb:kfree_skb)
 #                  and conntrack's counters over each per-message run
+# SIPALG_BENCH_PERF       1: perf cpu-clock profile of each per-message run
+#                  (perf-ROUTER-PROTO-RUN.txt; the sampling slows the runs)
 # SIPALG_BENCH_NETEM_WAN / SIPALG_BENCH_NETEM_CLI  netem arguments ("loss 1%")
 #                  for the per-message TCP runs, on the router's WAN side /
 #                  the client's, so that the streams see losses and retransmit
