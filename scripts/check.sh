@@ -10,6 +10,7 @@ stages=(
 	"unit:make -s -C tests/unit check"
 	"fuzz-smoke:make -s -C tests/fuzz smoke"
 	"ctl:make -s -C tests/ctl check"
+	"scripts:tests/scripts/run.sh"
 	"kunit:scripts/kunit.sh"
 	"e2e:scripts/e2e.sh"
 )

@@ -1,21 +1,35 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Run the kernel's checkpatch.pl (from Debian's linux-source-6.1) on the
-# module's sources: scripts/checkpatch.sh [FILES...]
+# Run the kernel's checkpatch.pl on the module's sources:
+#   scripts/checkpatch.sh [FILES...]
+# checkpatch.pl comes from Debian's linux-source-6.1 (or -6.12) tarball in
+# /usr/src, extracted once into ~/.cache/sipalg/checkpatch. Without one it
+# says which package to install and exits 2.
+# SIPALG_LINUX_SOURCE_DIR: where the tarballs are (default /usr/src).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SIPALG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sipalg}
+srcdir=${SIPALG_LINUX_SOURCE_DIR:-/usr/src}
 cp_dir=$cache/checkpatch
+
+die() {
+	echo "checkpatch: $*" >&2
+	exit 2
+}
+
+command -v perl >/dev/null || die "perl is not installed: apt-get install perl"
 if [ ! -x "$cp_dir/scripts/checkpatch.pl" ]; then
-	src=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
-	if [ -z "$src" ]; then
-		echo "checkpatch: install linux-source-6.1 (scripts/install-deps.sh)" >&2
-		exit 2
-	fi
+	src=
+	for f in "$srcdir"/linux-source-6.1.tar.* "$srcdir"/linux-source-6.12.tar.*; do
+		[ -f "$f" ] && { src=$f; break; }
+	done
+	[ -n "$src" ] || die "no kernel source tarball in $srcdir (checkpatch.pl comes from it): apt-get install linux-source-6.1, or run scripts/install-deps.sh"
+	rm -rf "$cp_dir"
 	mkdir -p "$cp_dir"
 	tar -xf "$src" -C "$cp_dir" --strip-components=1 --wildcards \
 		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
-		'*/scripts/const_structs.checkpatch'
+		'*/scripts/const_structs.checkpatch' ||
+		die "could not extract checkpatch.pl from $src"
 fi
 cd "$top"
 if [ $# -eq 0 ]; then
