@@ -302,6 +302,32 @@ static int sipalg_tcp_out_reserve(struct sipalg_tcp_out *o, unsigned int n)
 	return 0;
 }
 
+/*
+ * Before a payload is rebuilt: its bytes are in the scratch copy, so the
+ * packet keeps its headers only (writable), with room after them for about
+ * n bytes of output (and some growth). Not pulling the old payload into the head saves a copy
+ * of it (a GSO packet's payload is in page fragments); reserving room for
+ * all of it at once saves growing the head message by message. Fails
+ * (-ENOMEM) with the packet's payload still there.
+ */
+static int sipalg_tcp_out_begin(struct sipalg_tcp_out *o, unsigned int n)
+{
+	struct sk_buff *skb = o->p->skb;
+	unsigned int want = min(n + SZ_512, o->limit);
+	int room;
+
+	if (skb_ensure_writable(skb, o->p->dataoff) ||
+	    (skb_cloned(skb) && pskb_expand_head(skb, 0, 0, GFP_ATOMIC)))
+		return -ENOMEM;
+	/* not cloned: trimming cannot fail, and the fragments go */
+	if (pskb_trim(skb, o->p->dataoff))
+		return -ENOMEM;
+	room = skb_tailroom(skb);
+	if (want > room && pskb_expand_head(skb, 0, want - room, GFP_ATOMIC))
+		return -ENOMEM;
+	return 0;
+}
+
 static u8 *sipalg_tcp_out_ptr(const struct sipalg_tcp_out *o)
 {
 	return o->p->skb->data + o->p->dataoff + o->len;
@@ -636,14 +662,14 @@ static int sipalg_tcp_frame(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 		memcpy(s->buf, held, seg->held);
 	n = min_t(unsigned int, n, sizeof(s->buf) - seg->held);
 	in_len = seg->held + n;
+	o.limit = SIPALG_TCP_PAYLOAD_MAX(p->dataoff);
 	if (skb_copy_bits(p->skb, p->dataoff + seg->skip, s->buf + seg->held, n) ||
-	    skb_ensure_writable(p->skb, p->skb->len)) {
+	    sipalg_tcp_out_begin(&o, in_len)) {
 		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
 		return NF_DROP;
 	}
 	if (in_len)
 		first = s->buf[0];
-	o.limit = SIPALG_TCP_PAYLOAD_MAX(p->dataoff);
 
 	sa_tcp_frame(&h->st, &cfg, seg, s->buf, in_len, &sipalg_tcp_ops, &o,
 		     &res);
