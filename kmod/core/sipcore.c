@@ -224,7 +224,9 @@ enum sa_frame_result sa_frame(const uint8_t *buf, size_t len,
 		}
 		if (r == 0)
 			break;
-		if (sa_hdr_id(buf + h.name, h.name_len) == H_CLEN) {
+		/* only "Content-Length" and its compact "l" can be it */
+		if ((h.name_len == 14 || h.name_len == 1) &&
+		    sa_hdr_id(buf + h.name, h.name_len) == H_CLEN) {
 			uint32_t v;
 
 			sa_hdr_trim(buf, &h);
