@@ -192,11 +192,13 @@ trace_stop() {
 # with perf's cpu-clock (a software event: TCG has no hardware counters);
 # perf-TAG.txt lists the symbols by share of the samples. The sampling costs
 # time of its own: runs with it are for the profile, not for the figures.
+# (The samples go to the guest's /tmp: perf maps its file, which the 9p
+# results share cannot do.)
 PERF=${SIPALG_BENCH_PERF:-0}
 PERF_PID=
 perf_start() {
 	[ "$PERF" = 1 ] && command -v perf >/dev/null || return 0
-	perf record -a -e cpu-clock -F 1000 -g -o "$res/perf-$1.data" \
+	perf record -a -e cpu-clock -F 1000 -g -o "/tmp/perf-$1.data" \
 		>"$res/perf-$1.log" 2>&1 &
 	PERF_PID=$!
 	sleep 1
@@ -206,11 +208,36 @@ perf_stop() {
 	kill -INT "$PERF_PID" 2>/dev/null || true
 	wait "$PERF_PID" 2>/dev/null || true
 	PERF_PID=
-	perf report -i "$res/perf-$1.data" --stdio --no-children --sort sym \
+	perf report -i "/tmp/perf-$1.data" --stdio --no-children --sort sym \
 		-g none --percent-limit 0.3 >"$res/perf-$1.txt" 2>>"$res/perf-$1.log" || true
-	perf report -i "$res/perf-$1.data" --stdio --children --sort sym \
+	perf report -i "/tmp/perf-$1.data" --stdio --children --sort sym \
 		-g none --percent-limit 1 >"$res/perf-$1-children.txt" 2>>"$res/perf-$1.log" || true
-	rm -f "$res/perf-$1.data"
+	rm -f "/tmp/perf-$1.data"
+}
+# SIPALG_BENCH_GRAPH=FUNC: the kernel's function_graph tracer on FUNC (e.g.
+# sipalg_help_tcp) and what it calls, SIPALG_BENCH_GRAPH_DEPTH levels deep
+# (3), during each run of the helper that has FUNC: graph-TAG.txt holds the
+# trace, for tests/bench-e2e/graph-sum.py to sum up per function.
+GRAPH=${SIPALG_BENCH_GRAPH:-}
+graph_start() {
+	[ -n "$GRAPH" ] && [ -d "$TRACEFS" ] || return 0
+	[ -f "$TRACEFS/tracing_on" ] || mount -t tracefs nodev "$TRACEFS" 2>/dev/null || return 0
+	echo 0 >"$TRACEFS/tracing_on"
+	echo nop >"$TRACEFS/current_tracer"
+	echo "$GRAPH" >"$TRACEFS/set_graph_function" 2>/dev/null || return 0
+	echo "${SIPALG_BENCH_GRAPH_DEPTH:-3}" >"$TRACEFS/max_graph_depth"
+	echo 65536 >"$TRACEFS/buffer_size_kb"
+	echo function_graph >"$TRACEFS/current_tracer"
+	echo >"$TRACEFS/trace"
+	echo 1 >"$TRACEFS/tracing_on"
+}
+graph_stop() {
+	[ -n "$GRAPH" ] && [ -f "$TRACEFS/current_tracer" ] || return 0
+	echo 0 >"$TRACEFS/tracing_on"
+	grep -q function_graph "$TRACEFS/current_tracer" || return 0
+	cp "$TRACEFS/trace" "$res/graph-$1.txt"
+	echo nop >"$TRACEFS/current_tracer"
+	echo >"$TRACEFS/set_graph_function"
 }
 # SIPALG_BENCH_NETEM_WAN / SIPALG_BENCH_NETEM_CLI: netem arguments ("loss
 # 1%") for the TCP runs, on the router's WAN side (after the router) and on
@@ -258,12 +285,14 @@ permsg_one() {
 	trace_start "$h-$proto-$run"
 	netem_start "$proto"
 	perf_start "$h-$proto-$run"
+	[ "$h" = sipalg ] && graph_start
 	read -r b0 k0 < <(cpu_now)
 	cli timeout -k 5 $((SIPLOADGEN_LIMIT + 30)) "$GEN" send "$proto" "$CLI4" "$sport" "$SRV4" 5060 "$MSGS" \
 		>"$res/send-$h-$proto-$run.txt" 2>&1 || echo "send exit $?" >>"$res/send-$h-$proto-$run.txt"
 	wait "$spid" || true
 	read -r b1 k1 < <(cpu_now)
 	perf_stop "$h-$proto-$run"
+	[ "$h" = sipalg ] && graph_stop "$h-$proto-$run"
 	netem_stop
 	trace_stop "$h-$proto-$run"
 	cap_stop
