@@ -324,6 +324,14 @@ run_kernel() {
 		return
 	}
 	mkdir -p "$build"
+	# make compares times through the links: after a run from another
+	# checkout (a worktree), objects newer than this tree's sources would
+	# stand for them. Build the project's objects again when the checkout
+	# changed.
+	if [ "$(cat "$build/.sipalg-top" 2>/dev/null)" != "$top" ]; then
+		rm -rf "$build/net/sipalg_kunit"
+		echo "$top" >"$build/.sipalg-top"
+	fi
 	out=$(mktemp) json=$(mktemp)
 	rm -f "$json" "$build/test.log"
 	say "UML $ver: kunit.py run --arch=um (source $tree, build $build, -j$jobs)"
