@@ -176,9 +176,18 @@ install_kernel() {
 	say "kernel $kver ready for the guest in $(( $(date +%s) - t0 )) s"
 }
 
-# earlier sid kernels this script installed, once sid has moved on
+# earlier sid kernels this script installed, once sid has moved on: on the
+# host, and their headers in the chroot
 remove_old() {
-	local kver=$1 d k
+	local kver=$1 d k old
+	old=$(in_root dpkg-query -W -f='${Package} ${Status}\n' 'linux-headers-*' 'linux-kbuild-*' \
+		2>/dev/null | awk -v keep="${kver%-amd64}" \
+		'$NF == "installed" && index($1, keep) == 0 && $1 != "linux-headers-amd64" { print $1 }')
+	if [ -n "$old" ]; then
+		say "removing older headers from the chroot: $(echo $old)"
+		# shellcheck disable=SC2086
+		in_root "${APT[@]}" purge $old >/dev/null
+	fi
 	for d in /usr/lib/modules/*/"$stamp_name"; do
 		[ -e "$d" ] || continue
 		k=$(basename "$(dirname "$d")")
