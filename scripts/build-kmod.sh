@@ -13,10 +13,11 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=${1:?usage: build-kmod.sh KVER [OUTDIR]}
 out=${2:-$top/.build/$kver}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 kdir=/usr/lib/modules/$kver/build
 log=$out/build.log
 if [ -d "$kdir" ]; then
-	mkdir -p "$out"
 	# copy sources only (no objects from an in-tree build)
 	(cd "$top" && tar cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 		--exclude='*.mod*' Kbuild kmod) | (cd "$out" && tar xf -)
