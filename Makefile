@@ -4,7 +4,7 @@
 #
 #   make                  build sipalg.ko (for KVER) and userspace/sipalgctl
 #   make KVER=6.1.0-56-amd64   build against /usr/lib/modules/KVER/build
-#   make check            every test: unit, fuzz smoke, KUnit, VM end-to-end (both kernels)
+#   make check            every test: unit, fuzz smoke, KUnit, VM end-to-end (6.1, 6.12, 7.x)
 #   make demo             boot a guest and push a SIP call through a port-changing NAT
 #   make install          modules_install + install sipalgctl (DESTDIR= to stage)
 #   make dkms_install     sources to /usr/src/sipalg-VERSION, dkms builds/installs
@@ -26,7 +26,8 @@ all: module ctl
 
 module:
 	@if [ ! -d "$(KDIR)" ]; then \
-		echo "no kernel build tree at $(KDIR): install linux-headers-$(KVER) or set KVER=" >&2; \
+		echo "no kernel build tree at $(KDIR): install linux-headers-$(KVER) or set KVER=" \
+			"(Debian sid's kernel builds in its chroot: scripts/sid.sh build $(KVER) DIR)" >&2; \
 		exit 1; fi
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 

@@ -17,6 +17,7 @@
 #include <net/netfilter/nf_conntrack_expect.h>
 
 #include "sipalg.h"
+#include "compat.h"
 
 #define SIPALG_MAX_PORTS	8
 
@@ -63,8 +64,12 @@ static const struct nf_conntrack_expect_policy sipalg_exp_policy[SIPALG_EXP_MAX]
 	},
 };
 
-/* per port: UDP/IPv4, UDP/IPv6, TCP/IPv4, TCP/IPv6 */
+/*
+ * per port: UDP/IPv4, UDP/IPv6, TCP/IPv4, TCP/IPv6; the templates, and what
+ * the kernel registered for them (compat.h)
+ */
 static struct nf_conntrack_helper sipalg_helpers[SIPALG_MAX_PORTS * 4] __read_mostly;
+static struct nf_conntrack_helper *sipalg_helper_reg[SIPALG_MAX_PORTS * 4];
 static unsigned int sipalg_nhelpers;
 
 /* the helper templates: per port, UDP and TCP over IPv4 and IPv6 */
@@ -134,7 +139,8 @@ static int __init sipalg_init(void)
 		goto err_pernet;
 	}
 	sipalg_expect_init(sipalg_exp_policy);
-	ret = nf_conntrack_helpers_register(sipalg_helpers, sipalg_nhelpers);
+	ret = sipalg_helpers_register(sipalg_helpers, sipalg_helper_reg,
+				      sipalg_nhelpers);
 	if (ret) {
 		pr_err("failed to register helpers: %d\n", ret);
 		goto err_expect;
@@ -158,13 +164,14 @@ static void __exit sipalg_exit(void)
 {
 	/*
 	 * No new expectation through ctnetlink with our function; then
-	 * remove our expectations, detach the helper from every conntrack
-	 * (so no destroy callback or help() reaches us again) and wait for
-	 * RCU readers: afterwards the pinhole tables and the reassembly
+	 * remove our expectations, make sure no conntrack calls help() or
+	 * the destroy callback again (compat.h: the kernels differ) and wait
+	 * for RCU readers: afterwards the pinhole tables and the reassembly
 	 * buffers are ours alone.
 	 */
 	sipalg_expect_unregister();
-	nf_conntrack_helpers_unregister(sipalg_helpers, sipalg_nhelpers);
+	sipalg_helpers_unregister(sipalg_helpers, sipalg_helper_reg,
+				  sipalg_nhelpers);
 	sipalg_expect_exit();
 	sipalg_conn_free_all();
 	sipalg_nl_exit();

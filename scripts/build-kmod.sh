@@ -6,23 +6,35 @@
 #   scripts/build-kmod.sh KVER [OUTDIR]     -> OUTDIR/sipalg.ko
 #
 # OUTDIR defaults to .build/KVER. Fails when the build prints any warning.
+# Against /usr/lib/modules/KVER/build on the host when it exists; otherwise,
+# for Debian sid's kernel, in the sid build chroot (scripts/sid.sh, set up by
+# scripts/install-deps.sh --kernel sid), with sid's compiler.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=${1:?usage: build-kmod.sh KVER [OUTDIR]}
 out=${2:-$top/.build/$kver}
-kdir=/usr/lib/modules/$kver/build
-if [ ! -d "$kdir" ]; then
-	echo "build-kmod: no kernel build tree at $kdir (install linux-headers-$kver)" >&2
-	exit 1
-fi
 mkdir -p "$out"
-# copy sources only (no objects from an in-tree build)
-(cd "$top" && tar cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-	--exclude='*.mod*' Kbuild kmod) | (cd "$out" && tar xf -)
+out=$(cd "$out" && pwd)
+kdir=/usr/lib/modules/$kver/build
 log=$out/build.log
-if ! make -C "$kdir" M="$out" modules >"$log" 2>&1; then
-	cat "$log" >&2
-	echo "build-kmod: build against $kver failed" >&2
+if [ -d "$kdir" ]; then
+	# copy sources only (no objects from an in-tree build)
+	(cd "$top" && tar cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+		--exclude='*.mod*' Kbuild kmod) | (cd "$out" && tar xf -)
+	if ! make -C "$kdir" M="$out" modules >"$log" 2>&1; then
+		cat "$log" >&2
+		echo "build-kmod: build against $kver failed" >&2
+		exit 1
+	fi
+elif [ -d "$("$top/scripts/sid.sh" root)/usr/lib/modules/$kver/build" ]; then
+	if ! "$top/scripts/sid.sh" build "$kver" "$out"; then
+		cat "$log" >&2 2>/dev/null || true
+		echo "build-kmod: build against $kver (in the sid chroot) failed" >&2
+		exit 1
+	fi
+else
+	echo "build-kmod: no kernel build tree at $kdir (install linux-headers-$kver," \
+		"or for sid's kernel: scripts/install-deps.sh --kernel sid)" >&2
 	exit 1
 fi
 if grep -E 'warning:|error:|WARNING:' "$log" >&2; then

@@ -7,8 +7,11 @@
 #
 #   scripts/e2e.sh [WORD...]    WORDs select test files (see tests/e2e/run.sh)
 #
-# Kernels: the newest installed 6.1 and 6.12 kernels that have headers, or
-# the list in SIPALG_KERNELS (e.g. "6.1.0-56-amd64"). Logs of each run:
+# Kernels: the newest installed kernel of each series (Debian's 6.1 and 6.12
+# from bookworm, 7.x from sid once `scripts/install-deps.sh --kernel sid` set
+# it up; see below), or the list in SIPALG_KERNELS (e.g. "6.1.0-57-amd64").
+# A supported series that is missing is a SKIP line saying how to add it.
+# Logs of each run:
 # .build/vm-results/KVER/ (console.log, output.log, dmesg.txt, captures).
 # SIPALG_KO_DIR=DIR tests DIR/KVER/sipalg.ko instead of building one.
 # SIPALG_E2E_JOBS: kernels tested at the same time (default 2).
@@ -30,29 +33,59 @@ if ! flock -n 9; then
 	trap 'rm -rf "$buildroot"/*-amd64' EXIT
 fi
 
-# newest kernel of a series with an image and a build tree
-pick_kernel() {
-	local series=$1 k
+# The kernels to test: of every installed Debian kernel (generic flavour,
+# an image in /boot, modules in /usr/lib/modules), the newest of each series
+# (6.1, 6.12, 7.2, ...), if sipalg.ko can be built for it: its headers on
+# the host, or in the sid chroot (scripts/sid.sh), or a module in
+# SIPALG_KO_DIR. A supported series with no such kernel is a SKIP line that
+# says how to get it.
+sid_root=$("$top/scripts/sid.sh" root)
+skips=()
+buildable() {
+	local k=$1
+	[ -d "/usr/lib/modules/$k/build" ] || [ -d "$sid_root/usr/lib/modules/$k/build" ] ||
+		{ [ -n "${SIPALG_KO_DIR:-}" ] && [ -r "$SIPALG_KO_DIR/$k/sipalg.ko" ]; }
+}
+installed_kernels() {
+	local k
 	for k in $(find /usr/lib/modules -mindepth 1 -maxdepth 1 -printf "%f\n" 2>/dev/null | sort -V); do
-		# Debian's generic flavour only (not -cloud-amd64 or -rt-amd64)
-		case $k in *-cloud-amd64 | *-rt-amd64) continue ;; "$series".*-amd64) ;; *) continue ;; esac
-		[ -r "/boot/vmlinuz-$k" ] && [ -d "/usr/lib/modules/$k/build" ] && echo "$k"
-	done | tail -n 1
+		case $k in *-cloud-amd64 | *-rt-amd64) continue ;; [0-9]*.*-amd64) ;; *) continue ;; esac
+		[ -r "/boot/vmlinuz-$k" ] && [ -d "/usr/lib/modules/$k/kernel" ] || continue
+		echo "$(echo "$k" | cut -d. -f1,2 | sed 's/-.*//') $k"
+	done | awk '{ if (!($1 in last)) order[n++] = $1; last[$1] = $2 }
+		END { for (i = 0; i < n; i++) print order[i], last[order[i]] }'
 }
 
 if [ -n "${SIPALG_KERNELS:-}" ]; then
 	read -r -a kernels <<<"$SIPALG_KERNELS"
 else
 	kernels=()
-	for s in 6.1 6.12; do
-		k=$(pick_kernel "$s")
-		if [ -z "$k" ]; then
-			echo "e2e: no $s kernel with headers installed (scripts/install-deps.sh)" >&2
-		else
+	series=()
+	while read -r s k; do
+		series+=("$s")
+		if buildable "$k"; then
 			kernels+=("$k")
+		else
+			skips+=("SKIP [$s] e2e: $k is installed but sipalg.ko cannot be built for it: no /usr/lib/modules/$k/build (install linux-headers-$k; for Debian sid's kernel: sudo scripts/install-deps.sh --kernel sid)")
 		fi
+	done < <(installed_kernels)
+	# the supported series (README): 6.1 and 6.12 from bookworm, 7.x from sid
+	for want in 6.1 6.12 7; do
+		found=0
+		for s in "${series[@]}"; do
+			case $want in
+			7) case $s in 7.*) found=1 ;; esac ;;
+			*) [ "$s" = "$want" ] && found=1 ;;
+			esac
+		done
+		[ "$found" = 1 ] && continue
+		case $want in
+		7) skips+=("SKIP [7.x] e2e: no Linux 7.x kernel installed: Debian sid's newest kernel is tested once set up with 'sudo scripts/install-deps.sh --kernel sid' (a sid build chroot in ~/.cache/sipalg/sid-root, the kernel in /boot and /usr/lib/modules)") ;;
+		*) skips+=("SKIP [$want] e2e: no Debian $want kernel installed (sudo scripts/install-deps.sh)") ;;
+		esac
 	done
 fi
+for l in "${skips[@]}"; do echo "$l"; done
 
 # one kernel: build, boot, run; everything it prints also lands in
 # RES/host.log, and its counts and time in RES/counts
@@ -130,7 +163,7 @@ for i in "${!kernels[@]}"; do
 	fi
 done
 
-P=0 F=0 S=0
+P=0 F=0 S=${#skips[@]}
 [ "${#kernels[@]}" -gt 0 ] || { echo "FAIL e2e: no kernel to test"; F=$((F + 1)); }
 for k in "${kernels[@]}"; do
 	tag=$(echo "$k" | cut -d. -f1,2)

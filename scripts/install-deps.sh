@@ -5,10 +5,29 @@
 #
 #   scripts/install-deps.sh            everything (build, unit tests, VM tests, KUnit)
 #   scripts/install-deps.sh --minimal  build + VM demo only (no KUnit sources, no fuzzing)
+#   scripts/install-deps.sh --kernel sid
+#                                      everything, plus Debian sid's newest kernel
+#                                      (Linux 7.x) for the VM tests: a sid build
+#                                      chroot under ~/.cache/sipalg/sid-root with
+#                                      that kernel's headers, and the kernel itself
+#                                      in /boot and /usr/lib/modules for the guest
+#                                      (scripts/sid.sh; no sid package goes into
+#                                      the host's own dpkg)
 set -euo pipefail
 
-minimal=0
-[ "${1:-}" = "--minimal" ] && minimal=1
+minimal=0 sid=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--minimal) minimal=1 ;;
+	--kernel)
+		[ "${2:-}" = sid ] || { echo "install-deps: --kernel takes 'sid'" >&2; exit 2; }
+		sid=1
+		shift ;;
+	--kernel=sid) sid=1 ;;
+	*) echo "usage: install-deps.sh [--minimal] [--kernel sid]" >&2; exit 2 ;;
+	esac
+	shift
+done
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps: must run as root (apt-get install)" >&2
@@ -45,6 +64,8 @@ pkgs=(build-essential kmod cpio xz-utils iproute2 procps nftables iptables connt
       libnetfilter-conntrack-dev pkg-config
       linux-image-amd64 linux-headers-amd64
       "linux-image-$k612" "linux-headers-$k612")
+# debootstrap (bookworm's own) builds the sid chroot
+[ "$sid" = 1 ] && pkgs+=(debootstrap)
 if [ "$minimal" = 0 ]; then
 	pkgs+=(clang libclang-rt-14-dev llvm libosip2-dev linux-source-6.1 linux-source-6.12 bc flex bison
 	       libelf-dev libssl-dev python3 valgrind)
@@ -61,4 +82,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	apt-get install "${APT_OPTS[@]}" "${missing[@]}"
 else
 	echo "install-deps: everything already installed"
+fi
+
+if [ "$sid" = 1 ]; then
+	"$(dirname "$0")/sid.sh" setup >/dev/null
 fi
