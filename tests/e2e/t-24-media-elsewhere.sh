@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Media from elsewhere than the signalling peer (issue 12): a phone behind
+# the fully-random masquerading router registers with a proxy that relays
+# no media and calls a far end on another address through it. RTP flows
+# directly between the phone and the far end; the call is held
+# (a=sendonly) and resumed on a new port.
+#
+#   phone (sa-cli)            router (sa-rtr)              sa-srv
+#   192.168.1.2:5060  ---  masquerade fully-random  ---  proxy 198.51.100.10:5060
+#   media 16030, then 16040                              far end's media 198.51.100.20:30000
+#                                                        (load balancer  198.51.100.30)
+#
+# tests/e2e/sipp/elsewhere.py plays both ends (see its header). The far
+# end does not latch: it sends to the address and port the phone's SDP
+# names, as most carriers' media gateways do. The checks are what a user
+# hears: RTP counted where it arrives, each way.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/topo.sh"
+trap topo_down EXIT
+
+ELSE=$E2E_DIR/sipp/elsewhere.py
+CTL=$E2E_TOP/userspace/sipalgctl
+PROXY4=198.51.100.10
+FAR4=198.51.100.20
+LB4=198.51.100.30
+RTP_MIN=50
+
+ctl() { rtr "$CTL" "$@"; }
+
+elsewhere_up() {
+	topo_up
+	srv ip addr add "$PROXY4/24" dev eth0
+	srv ip addr add "$FAR4/24" dev eth0
+	srv ip addr add "$LB4/24" dev eth0
+}
+
+# run the scenario, tag $1, extra far-end arguments after it
+elsewhere_run() {
+	local tag=$1 rc=0 far _
+	shift
+	topo_cap_start "$tag"
+	(exec ip netns exec "$TOPO_NS_SRV" python3 "$ELSE" far --bind "$PROXY4" \
+		--media "$FAR4" "$@" >"$E2E_OUT/$tag-far.log" 2>&1) &
+	far=$!
+	TOPO_PIDS+=("$far")
+	for _ in $(seq 1 50); do
+		[[ $(srv ss -Hlnu) == *"$PROXY4:5060 "* ]] && break
+		sleep 0.1
+	done
+	cli python3 "$ELSE" phone --bind "$CLI4" --proxy "$PROXY4" \
+		>"$E2E_OUT/$tag-phone.log" 2>&1 || rc=$?
+	sed 's/^/phone: /' "$E2E_OUT/$tag-phone.log"
+	wait "$far" || rc=$?
+	sed 's/^/far: /' "$E2E_OUT/$tag-far.log"
+	rtr conntrack -L expect 2>/dev/null >"$E2E_OUT/$tag-expect-end.txt" || true
+	topo_cap_stop
+	[ "$rc" = 0 ]
+	grep -qx 'phone ok' "$E2E_OUT/$tag-phone.log"
+	grep -qx 'far ok' "$E2E_OUT/$tag-far.log"
+}
+
+# RTP the phone counted at port $3 during media check $2 of run $1
+phone_rtp() {
+	awk -v n="media=$2" -v p="port=$3" '$1 == "rx" && $2 == n && $3 == p {
+		sub("rtp=", "", $4); print $4 }' "$E2E_OUT/$1-phone.log"
+}
+
+# RTP the far end counted during media check $2 of run $1
+far_rtp() {
+	awk -v n="media=$2" '$1 == "in" && $2 == "call" && $3 == n {
+		sub("rtp=", "", $4); print $4 }' "$E2E_OUT/$1-far.log"
+}
+
+rtp_ok() {
+	[ -n "$1" ] && [ "$1" -ge "$RTP_MIN" ]
+}
+
+# the call through the proxy, hold and resume on a new port
+scenario() {
+	elsewhere_up
+	elsewhere_run call
+	topo_down
+}
+
+# before the hold: RTP both ways at the first port
+media_before_hold() {
+	local ph fa
+	ph=$(phone_rtp call 1 16030)
+	fa=$(far_rtp call 1)
+	echo "before the hold: phone got $ph RTP at 16030, far end got $fa"
+	rtp_ok "$ph"
+	rtp_ok "$fa"
+}
+
+# after the resume on 16040: RTP both ways, at the new port
+media_after_resume() {
+	local ph fa
+	ph=$(phone_rtp call 2 16040)
+	fa=$(far_rtp call 2)
+	echo "after the resume: phone got $ph RTP at 16040, far end got $fa"
+	rtp_ok "$ph"
+	rtp_ok "$fa"
+}
+
+# the call ended: no media pinhole is left
+call_ends_clean() {
+	cat "$E2E_OUT/call-expect-end.txt"
+	[ "$(grep -c -E 'dport=160[34][0-9] ' "$E2E_OUT/call-expect-end.txt")" = 0 ]
+}
+
+peer_module_load() { e2e_module_load "$@"; }
+peer_module_load
+e2e_test media-elsewhere-call-through-proxy scenario
+e2e_test media-elsewhere-rtp-both-ways-before-hold media_before_hold
+e2e_test media-elsewhere-rtp-both-ways-after-resume-new-port media_after_resume
+e2e_test media-elsewhere-call-ends-clean call_ends_clean
+e2e_test kernel-log-clean e2e_kernel_log_clean
+e2e_finish
