@@ -61,7 +61,7 @@ static void sipalg_signalling(struct sipalg_pkt *p, const struct sa_msg *m,
 			      const struct sa_ctx *ctx)
 {
 	/* an SDP passing replaces its sender's earlier one in the call */
-	sipalg_expect_media_done(p);
+	sipalg_expect_media_done(p, m);
 	if (m->is_request) {
 		switch (m->method) {
 		case SA_M_REGISTER:

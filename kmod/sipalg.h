@@ -172,7 +172,7 @@ void sipalg_expect_flush(struct sipalg_pkt *p, bool media, bool signalling);
 void sipalg_expect_call_end(struct sipalg_pkt *p);
 void sipalg_expect_msg_init(struct sipalg_pkt *p, const u8 *msg,
 			    const struct sa_msg *m);
-void sipalg_expect_media_done(struct sipalg_pkt *p);
+void sipalg_expect_media_done(struct sipalg_pkt *p, const struct sa_msg *m);
 void sipalg_calls_release(struct sipalg_calls *c);
 void sipalg_expect_init(const struct nf_conntrack_expect_policy *pol);
 void sipalg_expect_unregister(void);
@@ -181,6 +181,8 @@ void sipalg_expect_exit(void);
 extern unsigned int sipalg_pin_max;
 /* media pinholes opened without being tracked per call */
 extern atomic_long_t sipalg_pins_untracked;
+/* media sources not recorded (table full): the signalling peer stayed the source */
+extern atomic_long_t sipalg_src_unknown;
 void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 			    const struct sa_ctx *ctx);
 void sipalg_expect_register_reply(struct sipalg_pkt *p, const struct sa_msg *m,
