@@ -103,17 +103,59 @@ media_after_resume() {
 	rtp_ok "$fa"
 }
 
+# the phone sees the far end's RTP come from the far end's own address,
+# as the far end's SDP told it (not from the proxy's)
+media_from_far_address() {
+	local n
+	n=$(tcpdump -n -r "$E2E_OUT/call-client.pcap" \
+		"udp and src host $FAR4 and src port 30000 and dst host $CLI4 and dst port 16040" \
+		2>/dev/null | wc -l)
+	echo "the phone's capture: $n packets $FAR4:30000 -> $CLI4:16040"
+	rtp_ok "$n"
+}
+
+# a media server behind a load balancer: its RTP comes from an address no
+# SDP names. Without a policy the pinhole admits only what the SDP names,
+# so none of it reaches the phone; with media-any it does.
+media_any_unnamed_source() {
+	local ph pol
+	elsewhere_up
+	elsewhere_run lb0 --media-src "$LB4"
+	ph=$(phone_rtp lb0 2 16040)
+	echo "without a policy: phone got $ph RTP from $LB4"
+	[ "$ph" = 0 ]
+	ctl policy set udp 5060 media-any
+	pol=$(ctl policy show udp 5060)
+	echo "$pol"
+	[[ $pol == *"udp   5060  any    media-any"* ]]
+	[ "$(ctl -j policy show udp 5060)" = '[{"proto":"udp","port":5060,"family":"any","policy":["media-any"]}]' ]
+	elsewhere_run lb1 --media-src "$LB4"
+	ph=$(phone_rtp lb1 2 16040)
+	echo "with media-any: phone got $ph RTP from $LB4 at 16040, $(phone_rtp lb1 1 16030) at 16030"
+	rtp_ok "$ph"
+	rtp_ok "$(phone_rtp lb1 1 16030)"
+	rtp_ok "$(far_rtp lb1 2)"
+	ctl stats udp 5060
+	[ "$(ctl -j stats udp 5060 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ports"][0]["pinholes_any_source"])')" -ge 2 ]
+	topo_down
+}
+
 # the call ended: no media pinhole is left
 call_ends_clean() {
 	cat "$E2E_OUT/call-expect-end.txt"
 	[ "$(grep -c -E 'dport=160[34][0-9] ' "$E2E_OUT/call-expect-end.txt")" = 0 ]
 }
 
-peer_module_load() { e2e_module_load "$@"; }
-peer_module_load
+if [ ! -x "$CTL" ]; then
+	echo "FAIL sipalgctl-built: $CTL missing: build it on the host first (make ctl)"
+	exit 1
+fi
+e2e_module_load
 e2e_test media-elsewhere-call-through-proxy scenario
 e2e_test media-elsewhere-rtp-both-ways-before-hold media_before_hold
 e2e_test media-elsewhere-rtp-both-ways-after-resume-new-port media_after_resume
+e2e_test media-elsewhere-from-far-address media_from_far_address
 e2e_test media-elsewhere-call-ends-clean call_ends_clean
+e2e_test media-any-unnamed-source media_any_unnamed_source
 e2e_test kernel-log-clean e2e_kernel_log_clean
 e2e_finish
