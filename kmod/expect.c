@@ -90,10 +90,17 @@
 struct sipalg_pin {
 	u32 call;		/* sipalg_call_id() of the call */
 	u16 port;		/* the expectation's destination port */
-	u8 dir:1;		/* the expectation's direction */
-	u8 media:7;		/* index of the m= line that opened it */
+	u8 dir:2;		/* the expectation's direction, | SIPALG_PIN_OUT */
+	u8 media:6;		/* index of the m= line that opened it */
 	u8 mark;		/* SIPALG_PIN_* */
 };
+
+/*
+ * dir of an outbound pin (sipalg_out_open): the NATed side's own media
+ * leaving from its public port; its port is the expectation's source port
+ * (the sender's real one), as its destination is the other party's.
+ */
+#define SIPALG_PIN_OUT		0x02
 
 /*
  * Where a side's media comes from: the address its latest SDP of the call
@@ -111,6 +118,7 @@ struct sipalg_msrc {
 	u8 media;		/* m= line index */
 	u8 live;		/* collection mark */
 	union nf_inet_addr addr;
+	u16 rtp, rtcp;		/* its ports there (rtcp 0: none) */
 };
 
 #define SIPALG_SRC_MIN		4
@@ -119,6 +127,7 @@ static void sipalg_src_drop_call(struct sipalg_calls *c, u32 call);
 
 #define SIPALG_PIN_FRESH	0x01	/* named by the message being handled */
 #define SIPALG_PIN_LIVE		0x02	/* its expectation exists (collection) */
+#define SIPALG_PIN_RTCP		0x04	/* the RTCP one of its pair */
 
 /* sipalg_pkt.sdp: what the message's SDP did */
 #define SIPALG_SDP_NONE		0	/* none, or no call to tie it to */
@@ -177,6 +186,22 @@ static u32 sipalg_call_id(const u8 *msg, const struct sa_msg *m)
 static bool sipalg_exp_media(const struct nf_conntrack_expect *exp)
 {
 	return exp->class != SIPALG_EXP_SIGNALLING;
+}
+
+static void sipalg_media_out_expected(struct nf_conn *ct,
+				      struct nf_conntrack_expect *exp);
+
+/* a media expectation's pin key (dir, port) */
+static void sipalg_exp_key(const struct nf_conntrack_expect *exp,
+			   unsigned int *dir, u16 *port)
+{
+	if (exp->expectfn == sipalg_media_out_expected) {
+		*dir = exp->dir | SIPALG_PIN_OUT;
+		*port = ntohs(exp->tuple.src.u.udp.port);
+	} else {
+		*dir = exp->dir;
+		*port = ntohs(exp->tuple.dst.u.udp.port);
+	}
 }
 
 static u32 sipalg_pin_key(unsigned int dir, u16 port)
@@ -267,15 +292,16 @@ static void sipalg_pins_collect(struct sipalg_calls *c, struct nf_conn *ct)
 {
 	struct nf_conn_help *help = nfct_help(ct);
 	struct nf_conntrack_expect *exp;
-	unsigned int i, j;
+	unsigned int i, j, kdir;
 	bool found;
+	u16 kport;
 
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	hlist_for_each_entry(exp, &help->expectations, lnode) {
 		if (!sipalg_exp_media(exp))
 			continue;
-		i = sipalg_pin_pos(c, exp->dir, ntohs(exp->tuple.dst.u.udp.port),
-				   &found);
+		sipalg_exp_key(exp, &kdir, &kport);
+		i = sipalg_pin_pos(c, kdir, kport, &found);
 		if (found)
 			c->pin[i].mark |= SIPALG_PIN_LIVE;
 	}
@@ -320,7 +346,8 @@ static bool sipalg_pins_room(struct sipalg_calls **cp, struct nf_conn *ct)
 
 /* the expectation (dir, port) was just made for the message's call */
 static void sipalg_pin_add(struct sipalg_pkt *p, struct sipalg_calls **cp,
-			   unsigned int dir, u16 port, unsigned int media)
+			   unsigned int dir, u16 port, unsigned int media,
+			   u8 mark)
 {
 	struct sipalg_calls *c = *cp;
 	struct sipalg_pin *pin;
@@ -346,7 +373,7 @@ static void sipalg_pin_add(struct sipalg_pkt *p, struct sipalg_calls **cp,
 			pin->port = port;
 			pin->dir = dir;
 			pin->media = media;
-			pin->mark = SIPALG_PIN_FRESH;
+			pin->mark = SIPALG_PIN_FRESH | mark;
 			return;
 		}
 	}
@@ -377,15 +404,16 @@ static void sipalg_pins_remove(struct sipalg_pkt *p, struct sipalg_calls *c,
 	struct nf_conn_help *help = nfct_help(p->ct);
 	struct nf_conntrack_expect *exp;
 	struct hlist_node *next;
-	unsigned int i, j, n = 0;
+	unsigned int i, j, n = 0, kdir;
 	bool found;
+	u16 kport;
 
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	hlist_for_each_entry_safe(exp, next, &help->expectations, lnode) {
 		if (!sipalg_exp_media(exp))
 			continue;
-		i = sipalg_pin_pos(c, exp->dir, ntohs(exp->tuple.dst.u.udp.port),
-				   &found);
+		sipalg_exp_key(exp, &kdir, &kport);
+		i = sipalg_pin_pos(c, kdir, kport, &found);
 		if (found ? !sipalg_pin_goes(&c->pin[i], p->call, dir, sdp) :
 			    sdp || !c->untracked)
 			continue;
@@ -434,10 +462,10 @@ static unsigned int sipalg_src_pos(const struct sipalg_calls *c, u64 key,
 	return lo;
 }
 
-/* where the media of m= line media of the call's side dir comes from */
-static const union nf_inet_addr *
-sipalg_src_find(const struct sipalg_calls *c, u32 call, unsigned int dir,
-		unsigned int media)
+/* what the call's side dir named for m= line media, or NULL */
+static const struct sipalg_msrc *
+sipalg_src_rec(const struct sipalg_calls *c, u32 call, unsigned int dir,
+	       unsigned int media)
 {
 	unsigned int i;
 	bool found;
@@ -445,7 +473,17 @@ sipalg_src_find(const struct sipalg_calls *c, u32 call, unsigned int dir,
 	if (!c || !call)
 		return NULL;
 	i = sipalg_src_pos(c, sipalg_src_key(call, dir, media), &found);
-	return found ? &c->src[i].addr : NULL;
+	return found ? &c->src[i] : NULL;
+}
+
+/* where the media of m= line media of the call's side dir comes from */
+static const union nf_inet_addr *
+sipalg_src_find(const struct sipalg_calls *c, u32 call, unsigned int dir,
+		unsigned int media)
+{
+	const struct sipalg_msrc *r = sipalg_src_rec(c, call, dir, media);
+
+	return r ? &r->addr : NULL;
 }
 
 /* the call ends: its records go */
@@ -507,7 +545,8 @@ static bool sipalg_src_room(struct sipalg_calls *c)
 
 /* record that the media of m= line media of the call's side dir comes from a */
 static void sipalg_src_set(struct sipalg_calls *c, u32 call, unsigned int dir,
-			   unsigned int media, const union nf_inet_addr *a)
+			   unsigned int media, const union nf_inet_addr *a,
+			   u16 rtp, u16 rtcp)
 {
 	u64 key = sipalg_src_key(call, dir, media);
 	struct sipalg_msrc *r;
@@ -532,6 +571,8 @@ static void sipalg_src_set(struct sipalg_calls *c, u32 call, unsigned int dir,
 	r->media = media;
 	r->live = 0;
 	r->addr = *a;
+	r->rtp = rtp;
+	r->rtcp = rtcp;
 }
 
 /*
@@ -612,6 +653,122 @@ static void sipalg_pin_move(struct sipalg_pkt *p, const struct sipalg_pin *pin,
 	nf_ct_expect_put(exp);
 }
 
+/* the call's outbound pins and their expectations go */
+static void sipalg_out_remove(struct sipalg_pkt *p, struct sipalg_calls *c)
+{
+	struct nf_conn_help *help = nfct_help(p->ct);
+	struct nf_conntrack_expect *exp;
+	struct hlist_node *next;
+	unsigned int i, j, kdir;
+	bool found;
+	u16 kport;
+
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry_safe(exp, next, &help->expectations, lnode) {
+		if (exp->expectfn != sipalg_media_out_expected)
+			continue;
+		sipalg_exp_key(exp, &kdir, &kport);
+		i = sipalg_pin_pos(c, kdir, kport, &found);
+		if (found && c->pin[i].call == p->call)
+			nf_ct_unlink_expect(exp);
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	for (i = j = 0; i < c->n; i++)
+		if (!(c->pin[i].call == p->call &&
+		      (c->pin[i].dir & SIPALG_PIN_OUT)))
+			c->pin[j++] = c->pin[i];
+	c->n = j;
+}
+
+/* an outbound pin to make: a pinhole of the call towards a NATed receiver */
+struct sipalg_out_todo {
+	u16 port;
+	u8 dir;
+	u8 media;
+	u8 rtcp;
+};
+
+#define SIPALG_OUT_MAX		16
+
+/*
+ * Outbound media: the NATed side's RTP and RTCP leave the NAT from the
+ * public ports its SDP showed, so that the other party reaches it on one
+ * mapping whether it answers to the source (latching) or sends to the
+ * SDP's port; else the NAT's own choice of port for the phone's first
+ * packet takes the reply tuple the other party's media needs. For each
+ * pinhole of the call towards a NATed receiver whose other party's SDP
+ * named an address and port, an expectation for the receiver's own media:
+ * from its real address and port to that address and port, source-NATed
+ * to the pinhole's public address and port (sipalg_media_out_expected).
+ * Where one already covers that flow (the other party's own address:
+ * the pinholes its SDP opened) the kernel refuses the clash and that one
+ * stays. Rebuilt whenever an SDP of the call passes; tracked as the
+ * call's pins (dir | SIPALG_PIN_OUT), so the call's end removes them.
+ */
+static void sipalg_out_open(struct sipalg_pkt *p, struct sipalg_calls **cp)
+{
+	struct nf_conn_help *help = nfct_help(p->ct);
+	struct sipalg_out_todo todo[SIPALG_OUT_MAX];
+	union nf_inet_addr pub, real, to;
+	struct nf_conntrack_expect *exp;
+	const struct sipalg_msrc *r;
+	__be16 real_port, dport;
+	unsigned int n = 0, i, class;
+	bool found;
+
+	sipalg_out_remove(p, *cp);
+	for (i = 0; i < (*cp)->n && n < SIPALG_OUT_MAX; i++) {
+		const struct sipalg_pin *pin = &(*cp)->pin[i];
+
+		if (pin->call != p->call || (pin->dir & SIPALG_PIN_OUT))
+			continue;
+		todo[n].port = pin->port;
+		todo[n].dir = pin->dir;
+		todo[n].media = pin->media;
+		todo[n].rtcp = !!(pin->mark & SIPALG_PIN_RTCP);
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		r = sipalg_src_rec(*cp, p->call, todo[i].dir, todo[i].media);
+		if (!r || !(todo[i].rtcp ? r->rtcp : r->rtp))
+			continue;
+		to = r->addr;
+		dport = htons(todo[i].rtcp ? r->rtcp : r->rtp);
+		found = false;
+		spin_lock_bh(&nf_conntrack_expect_lock);
+		hlist_for_each_entry(exp, &help->expectations, lnode) {
+			if (!sipalg_exp_media(exp) ||
+			    exp->expectfn == sipalg_media_out_expected ||
+			    exp->dir != todo[i].dir ||
+			    ntohs(exp->tuple.dst.u.udp.port) != todo[i].port)
+				continue;
+			class = exp->class;
+			pub = exp->tuple.dst.u3;
+			real = exp->saved_addr;
+			real_port = exp->saved_proto.udp.port;
+			found = true;
+			break;
+		}
+		spin_unlock_bh(&nf_conntrack_expect_lock);
+		/* a receiver that is not NATed sends from where it is */
+		if (!found || nf_inet_addr_cmp(&pub, &real))
+			continue;
+		exp = nf_ct_expect_alloc(p->ct);
+		if (!exp)
+			break;
+		nf_ct_expect_init(exp, class, nf_ct_l3num(p->ct), &real, &to,
+				  IPPROTO_UDP, &real_port, &dport);
+		exp->dir = !todo[i].dir;
+		exp->saved_addr = pub;
+		exp->saved_proto.udp.port = htons(todo[i].port);
+		exp->expectfn = sipalg_media_out_expected;
+		if (nf_ct_expect_related(exp, 0) == 0)
+			sipalg_pin_add(p, cp, exp->dir | SIPALG_PIN_OUT,
+				       ntohs(real_port), todo[i].media, 0);
+		nf_ct_expect_put(exp);
+	}
+}
+
 /*
  * The message's SDP passes: record where its sender's media comes from,
  * per m= line (an inactive or refused line, or one without a usable
@@ -619,9 +776,10 @@ static void sipalg_pin_move(struct sipalg_pkt *p, const struct sipalg_pin *pin,
  * call that its sender's media is to use (direction p->dir) to those
  * sources.
  */
-static void sipalg_src_learn(struct sipalg_pkt *p, struct sipalg_calls *c,
+static void sipalg_src_learn(struct sipalg_pkt *p, struct sipalg_calls **cp,
 			     const struct sa_msg *m)
 {
+	struct sipalg_calls *c = *cp;
 	const union nf_inet_addr *a;
 	union nf_inet_addr addr;
 	unsigned int i;
@@ -632,19 +790,21 @@ static void sipalg_src_learn(struct sipalg_pkt *p, struct sipalg_calls *c,
 		if (!md->rtp_port || md->dir == SA_MD_INACTIVE ||
 		    !sipalg_sdp_src(p->ct, &md->addr, &addr))
 			continue;
-		sipalg_src_set(c, p->call, p->dir, i, &addr);
+		sipalg_src_set(c, p->call, p->dir, i, &addr, md->rtp_port,
+			       md->rtcp_port);
 	}
-	if (p->policy & SIPALG_POL_MEDIA_ANY)
-		return;
-	for (i = 0; i < c->n; i++) {
-		const struct sipalg_pin *pin = &c->pin[i];
+	if (!(p->policy & SIPALG_POL_MEDIA_ANY)) {
+		for (i = 0; i < c->n; i++) {
+			const struct sipalg_pin *pin = &c->pin[i];
 
-		if (pin->call != p->call || pin->dir != p->dir)
-			continue;
-		a = sipalg_src_find(c, p->call, p->dir, pin->media);
-		if (a)
-			sipalg_pin_move(p, pin, a);
+			if (pin->call != p->call || pin->dir != p->dir)
+				continue;
+			a = sipalg_src_find(c, p->call, p->dir, pin->media);
+			if (a)
+				sipalg_pin_move(p, pin, a);
+		}
 	}
+	sipalg_out_open(p, cp);
 }
 
 /* a message is parsed: its call, nothing done yet */
@@ -677,7 +837,7 @@ void sipalg_expect_media_done(struct sipalg_pkt *p, const struct sa_msg *m)
 	for (i = 0; i < c->n; i++)
 		if (c->pin[i].call == p->call && c->pin[i].dir == dir)
 			c->pin[i].mark &= ~SIPALG_PIN_FRESH;
-	sipalg_src_learn(p, c, m);
+	sipalg_src_learn(p, &c, m);
 	p->sdp = SIPALG_SDP_NONE;
 }
 
@@ -789,10 +949,47 @@ static void sipalg_media_expected(struct nf_conn *ct,
 		sipalg_media_follow(ct, exp);
 }
 
+/*
+ * The NATed side's own media leaves on an outbound pinhole
+ * (sipalg_out_open): from the public port its SDP showed, when that
+ * mapping is free; else the NAT's own choice stays, counted as a fallback
+ * (the inbound pinhole still holds the public port).
+ */
+static void sipalg_media_out_expected(struct nf_conn *ct,
+				      struct nf_conntrack_expect *exp)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+	struct nf_conntrack_tuple r;
+	struct nf_nat_range2 range;
+
+	if (help)
+		((struct sipalg_ct *)help->data)->flags |= SIPALG_F_MEDIA;
+	r = ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	r.dst.u3 = exp->saved_addr;
+	r.dst.u.udp.port = exp->saved_proto.udp.port;
+	if (nf_conntrack_tuple_taken(&r, ct)) {
+		sipalg_count(nf_ct_net(ct), IPPROTO_UDP, sipalg_ct_port(ct),
+			     SIPALG_CTR_MEDIA_PORT_FALLBACK, 0);
+		return;
+	}
+	memset(&range, 0, sizeof(range));
+	range.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
+	range.min_addr = exp->saved_addr;
+	range.max_addr = exp->saved_addr;
+	range.min_proto = exp->saved_proto;
+	range.max_proto = exp->saved_proto;
+	nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
+}
+
 /* so that ctnetlink (conntrackd) can name it and make expectations with it */
 static struct nf_ct_helper_expectfn sipalg_media_fn = {
 	.name		= SIPALG_NAME,
 	.expectfn	= sipalg_media_expected,
+};
+
+static struct nf_ct_helper_expectfn sipalg_media_out_fn = {
+	.name		= SIPALG_NAME "-out",
+	.expectfn	= sipalg_media_out_expected,
 };
 
 /* module init, before the helpers are registered */
@@ -805,11 +1002,13 @@ void sipalg_expect_init(const struct nf_conntrack_expect_policy *pol)
 	sipalg_pin_max = n;
 	get_random_bytes(&sipalg_call_key, sizeof(sipalg_call_key));
 	nf_ct_helper_expectfn_register(&sipalg_media_fn);
+	nf_ct_helper_expectfn_register(&sipalg_media_out_fn);
 }
 
 /* module exit (or init failing), before the helpers are unregistered */
 void sipalg_expect_unregister(void)
 {
+	nf_ct_helper_expectfn_unregister(&sipalg_media_out_fn);
 	nf_ct_helper_expectfn_unregister(&sipalg_media_fn);
 }
 
@@ -820,6 +1019,7 @@ void sipalg_expect_unregister(void)
  */
 void sipalg_expect_exit(void)
 {
+	nf_ct_helper_expectfn_destroy(&sipalg_media_out_fn);
 	nf_ct_helper_expectfn_destroy(&sipalg_media_fn);
 }
 
@@ -902,9 +1102,10 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 		sipalg_count_p(p, SIPALG_CTR_PINHOLE_OPENED, 0);
 		if (any)
 			sipalg_count_p(p, SIPALG_CTR_PINHOLE_ANY_SOURCE, 0);
-		sipalg_pin_add(p, c, e_rtp->dir, pub, media);
+		sipalg_pin_add(p, c, e_rtp->dir, pub, media, 0);
 		if (e_rtcp)
-			sipalg_pin_add(p, c, e_rtcp->dir, pub_rtcp, media);
+			sipalg_pin_add(p, c, e_rtcp->dir, pub_rtcp, media,
+				       SIPALG_PIN_RTCP);
 	}
 	nf_ct_expect_put(e_rtp);
 	if (e_rtcp)

@@ -7,7 +7,8 @@
  * valid for version N means the same in every later version.
  *   1  the commands below, policies FORCE_RPORT, STATIC_PORT, DISABLE
  *   2  policy STRICT
- *   3  policy MEDIA_ANY, counter STAT_PINHOLE_ANY_SOURCE
+ *   3  policy MEDIA_ANY, counters STAT_PINHOLE_ANY_SOURCE and
+ *	STAT_MEDIA_PORT_FALLBACK
  * A tool that needs a later version than the loaded module's says so
  * instead of sending what the module would refuse. All state is per
  * network namespace: a request acts on the namespace of the socket that
@@ -149,6 +150,7 @@ enum sipalg_stat_attr {
 	SIPALG_STAT_UNCHANGED_REASONS,	/* nest of SIPALG_REASON (non-zero only) */
 	SIPALG_STAT_DROPPED_REASONS,	/* nest of SIPALG_REASON (non-zero only) */
 	SIPALG_STAT_PINHOLE_ANY_SOURCE,	/* media-any: pinhole pairs from any source (v3) */
+	SIPALG_STAT_MEDIA_PORT_FALLBACK,	/* phone's media: SDP port taken (v3) */
 
 	__SIPALG_STAT_MAX
 };

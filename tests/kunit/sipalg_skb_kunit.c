@@ -1549,7 +1549,10 @@ static void calls_media_src_answer(struct kunit *test)
 			  SK_AUDIO("30000"));
 	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
 			   "49170<" FAR4 " 49171<" FAR4);
-	KUNIT_EXPECT_EQ(test, (int)nfct_help(ct)->expecting[SIPALG_EXP_AUDIO], 2);
+	/* and the phone's own media leaves towards the far end's ports */
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30000<" PHONE4 " 30001<" PHONE4);
+	KUNIT_EXPECT_EQ(test, (int)nfct_help(ct)->expecting[SIPALG_EXP_AUDIO], 4);
 
 	/* hold, same port: still the far end */
 	sk_phone_req(test, &f, ct, "INVITE", "a", 2,
@@ -1574,10 +1577,13 @@ static void calls_media_src_answer(struct kunit *test)
 			  SK_AUDIO("30010"));
 	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
 			   "49180<" FAR4B " 49181<" FAR4B);
-	KUNIT_EXPECT_EQ(test, (int)nfct_help(ct)->expecting[SIPALG_EXP_AUDIO], 2);
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30010<" PHONE4 " 30011<" PHONE4);
+	KUNIT_EXPECT_EQ(test, (int)nfct_help(ct)->expecting[SIPALG_EXP_AUDIO], 4);
 
 	sk_phone_req(test, &f, ct, "BYE", "a", 5, NULL);
 	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY), "");
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_ORIGINAL), "");
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_untracked), untracked);
 }
 
@@ -1627,6 +1633,52 @@ static void calls_media_src_per_call(struct kunit *test)
 	sk_phone_req(test, &f, ct, "BYE", "a", 2, NULL);
 	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
 			   "49180<" FAR4B " 49181<" FAR4B);
+}
+
+/*
+ * The phone's outbound media pinholes: from its real address and port
+ * (exact) to the far end's named address and port, NATed to the public
+ * port its SDP showed; none towards a far end that sends from the
+ * signalling peer (the pinholes that SDP opened cover it).
+ */
+static void calls_media_out_port(struct kunit *test)
+{
+	struct nf_conntrack_expect *exp;
+	struct sk_flow f;
+	struct nf_conn *ct;
+	int n = 0;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	sk_server_resp_at(test, &f, ct, "200 OK", "a", "1 INVITE", FAR4,
+			  SK_AUDIO("30000"));
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &nfct_help(ct)->expectations, lnode) {
+		u16 dport = ntohs(exp->tuple.dst.u.udp.port);
+
+		if (exp->class == SIPALG_EXP_SIGNALLING ||
+		    exp->dir != IP_CT_DIR_ORIGINAL)
+			continue;
+		n++;
+		KUNIT_EXPECT_EQ(test, exp->tuple.src.u3.ip, f.phone.ip);
+		KUNIT_EXPECT_EQ(test, exp->mask.src.u.udp.port, htons(0xffff));
+		KUNIT_EXPECT_EQ(test, ntohs(exp->tuple.src.u.udp.port),
+				dport == 30000 ? 49170 : 49171);
+		KUNIT_EXPECT_EQ(test, exp->saved_addr.ip, f.pub.ip);
+		KUNIT_EXPECT_EQ(test, ntohs(exp->saved_proto.udp.port),
+				dport == 30000 ? 49170 : 49171);
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	KUNIT_EXPECT_EQ(test, n, 2);
+
+	/* media from the signalling peer itself: its SDP's pinholes only */
+	sk_phone_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("49180"));
+	sk_server_resp(test, &f, ct, "200 OK", "b", "1 INVITE", SK_AUDIO("30010"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30000<" PHONE4 " 30001<" PHONE4 " 30010<" PHONE4
+			   " 30011<" PHONE4);
+	KUNIT_EXPECT_EQ(test, (int)nfct_help(ct)->expecting[SIPALG_EXP_AUDIO], 8);
 }
 
 static void sk_pol_flush(struct kunit_resource *res)
@@ -1823,6 +1875,7 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(calls_media_src_offer),
 	KUNIT_CASE(calls_media_src_per_call),
 	KUNIT_CASE(calls_media_any),
+	KUNIT_CASE(calls_media_out_port),
 	KUNIT_CASE(calls_expectfn_registered),
 	{}
 };
