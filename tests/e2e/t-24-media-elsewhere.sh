@@ -124,6 +124,9 @@ media_any_unnamed_source() {
 	ph=$(phone_rtp lb0 2 16040)
 	echo "without a policy: phone got $ph RTP from $LB4"
 	[ "$ph" = 0 ]
+	# afresh: the refused packets left conntrack entries that would
+	# catch the next call's ones before any pinhole
+	elsewhere_up
 	ctl policy set udp 5060 media-any
 	pol=$(ctl policy show udp 5060)
 	echo "$pol"
