@@ -1203,6 +1203,78 @@ static void skb_expect_register(struct kunit *test)
 			      "pinhole still there after de-registration");
 }
 
+/* ------------------------------------------- a sender that knows its NAT */
+
+/* send msg, return its payload as it leaves */
+static char *sk_send_get(struct kunit *test, struct sk_flow *f,
+			 struct nf_conn *ct, bool reply, const char *hdrs)
+{
+	struct sk_buf msg = sk_msg(test, hdrs, "");
+	unsigned int protoff;
+	struct sk_buff *skb;
+	char *out;
+
+	f->reply = reply;
+	skb = sk_pkt(test, f, 0, msg.data, msg.len, false, &protoff);
+	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct,
+				      reply ? IP_CT_ESTABLISHED_REPLY :
+					      IP_CT_ESTABLISHED), NF_ACCEPT);
+	sk_check_packet(test, f, skb, protoff);
+	out = sk_payload(test, f, skb, protoff);
+	kfree_skb(skb);
+	f->reply = false;
+	return out;
+}
+
+#define SELF_REG(host, cseq)						\
+	"REGISTER sip:" SERVER4 " SIP/2.0\r\n"				\
+	"Via: SIP/2.0/UDP " host ";branch=z9hG4bKself" cseq "\r\n"	\
+	"Max-Forwards: 70\r\n"						\
+	"To: <sip:dmz@example.com>\r\n"					\
+	"From: <sip:dmz@example.com>;tag=s1\r\n"			\
+	"Call-ID: self1@example.com\r\n"				\
+	"CSeq: " cseq " REGISTER\r\n"					\
+	"Contact: <sip:dmz@" host ">\r\n"				\
+	"Expires: 300\r\n"
+
+#define SELF_REG_OK(host, cseq)						\
+	"SIP/2.0 200 OK\r\n"						\
+	"Via: SIP/2.0/UDP " host ";branch=z9hG4bKself" cseq "\r\n"	\
+	"To: <sip:dmz@example.com>;tag=r1\r\n"				\
+	"From: <sip:dmz@example.com>;tag=s1\r\n"			\
+	"Call-ID: self1@example.com\r\n"				\
+	"CSeq: " cseq " REGISTER\r\n"					\
+	"Contact: <sip:dmz@" host ">;expires=300\r\n"
+
+#define SELF_END	"Content-Length: 0\r\n\r\n"
+
+/*
+ * A host behind the NAT that writes its public address (static NAT)
+ * gets its Via and Contact back as it wrote them; once it writes its
+ * private one again, the answers name that.
+ */
+static void skb_self_public_kept(struct kunit *test)
+{
+	struct sk_flow f;
+	struct nf_conn *ct;
+	char *out;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	f.pub_port = 5060;	/* static NAT: the port kept */
+	ct = sk_ct(test, &f);
+
+	out = sk_send_get(test, &f, ct, false, SELF_REG(PUBLIC4 ":5060", "1"));
+	KUNIT_EXPECT_STREQ(test, out, SELF_REG(PUBLIC4 ":5060", "1") SELF_END);
+	out = sk_send_get(test, &f, ct, true, SELF_REG_OK(PUBLIC4 ":5060", "1"));
+	KUNIT_EXPECT_STREQ(test, out, SELF_REG_OK(PUBLIC4 ":5060", "1") SELF_END);
+
+	/* the same host writing its own address: mapped back as always */
+	out = sk_send_get(test, &f, ct, false, SELF_REG(PHONE4 ":5060", "2"));
+	KUNIT_EXPECT_STREQ(test, out, SELF_REG(PUBLIC4 ":5060", "2") SELF_END);
+	out = sk_send_get(test, &f, ct, true, SELF_REG_OK(PUBLIC4 ":5060", "2"));
+	KUNIT_EXPECT_STREQ(test, out, SELF_REG_OK(PHONE4 ":5060", "2") SELF_END);
+}
+
 /* ------------------------------------------------------- calls: pinholes */
 
 /*
@@ -1866,6 +1938,7 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_expect_ipv6),
 	KUNIT_CASE(skb_expect_bye_flushes),
 	KUNIT_CASE(skb_expect_register),
+	KUNIT_CASE(skb_self_public_kept),
 	KUNIT_CASE(calls_bye_keeps_other_call),
 	KUNIT_CASE(calls_cancel_and_failure),
 	KUNIT_CASE(calls_reoffer_replaces),
