@@ -7,6 +7,7 @@ phone and the far end's own address.
 
   elsewhere.py far --bind PROXY_IP --media IP [--media-src IP] [--timeout S]
   elsewhere.py phone --bind IP --proxy PROXY_IP
+  elsewhere.py dmz --bind IP --public PUB --proxy PROXY_IP
 
 far: the registrar/proxy on PROXY_IP:5060 with the far end behind it (the
 far end's signalling to the proxy does not cross the router, so one process
@@ -25,6 +26,12 @@ phone: REGISTER, INVITE (media 16030), media, re-INVITE to hold
 During each media check it sends like the far end does, to the address the
 far end's answer names, from its current port, and counts per port what
 arrives on 16030/16031 and 16040/16041: "rx media=N port=P rtp=R rtcp=C".
+
+dmz: a host with static NAT that writes its public address PUB (not its
+own IP) in its Via, Contact and SDP: REGISTER, INVITE, ACK, an INFO with
+"X-Media: options" (the far end answers it, then sends an OPTIONS to the
+Contact of the INVITE, which dmz answers), BYE. For every message it
+receives it prints "rx START|via=TOP-VIA|contact=CONTACT".
 
 Exit 0 when the SIP side of the scenario succeeded; the counts are for the
 test to judge.
@@ -112,6 +119,7 @@ def far(a):
     else:
         tx = (udp(src, FAR_PORT), udp(src, FAR_PORT + 1))
     target = None
+    contact = None
     media_n = 0
     end = time.time() + a.timeout
     ok = False
@@ -127,6 +135,7 @@ def far(a):
             ctc = [("Contact", "%s;expires=300" % m.get("Contact", "m"))]
             sig.sendto(reply(m, 200, "OK", ctc).encode(), peer)
         elif m.method == "INVITE":
+            contact = m.get("Contact", "m")
             target = m.sdp_media()
             d = "recvonly" if "a=sendonly" in m.body else None
             log("  phone's sdp %s, answering c=%s m=%d%s" %
@@ -141,6 +150,15 @@ def far(a):
             log("  sent %d rtp" % sent)
             log("in call media=%d rtp=%d rtcp=%d" %
                 (media_n, count[FAR_PORT][0], count[FAR_PORT][1]))
+        elif m.method == "INFO" and m.get("X-Media") == "options":
+            sig.sendto(reply(m, 200, "OK").encode(), peer)
+            uri = (contact or "").strip("<>").split(">")[0]
+            hdrs = [("Via", "SIP/2.0/UDP %s:5060;branch=z9hG4bK%s" % (a.bind, rnd())),
+                    ("Max-Forwards", "70"), ("From", m.get("To", "t")),
+                    ("To", m.get("From", "f")), ("Call-ID", m.get("Call-ID", "i")),
+                    ("CSeq", "1 OPTIONS")]
+            sig.sendto(build("OPTIONS %s SIP/2.0" % uri, hdrs).encode(), peer)
+            log("  sent OPTIONS %s" % uri)
         elif m.method == "BYE":
             sig.sendto(reply(m, 200, "OK").encode(), peer)
             ok = True
@@ -226,6 +244,75 @@ class Phone:
             log("rx media=%d port=%d rtp=%d rtcp=%d" % (n, p, count[p][0], count[p][1]))
 
 
+class Dmz(Phone):
+    """writes its public address: Via, Contact and SDP"""
+
+    def __init__(self, a):
+        super().__init__(a)
+        self.me = a.public
+
+    def request(self, method, body="", extra=(), cseq=None, cid=None, to=None, ruri=None):
+        if cseq is None:
+            self.cseq += 1
+            cseq = self.cseq
+        hdrs = [("Via", "SIP/2.0/UDP %s:5060;branch=z9hG4bK%s" % (self.me, rnd())),
+                ("Max-Forwards", "70"),
+                ("From", "<sip:dmz@%s>;tag=%s" % (self.me, self.ftag)),
+                ("To", to or self.to or "<%s>" % self.ruri),
+                ("Call-ID", cid or self.cid), ("CSeq", "%d %s" % (cseq, method)),
+                ("Contact", "<sip:dmz@%s:5060>" % self.me)]
+        hdrs += list(extra)
+        if body:
+            hdrs.append(("Content-Type", "application/sdp"))
+        self.sock.sendto(build("%s %s SIP/2.0" % (method, ruri or self.ruri), hdrs,
+                               body).encode(), self.dst)
+        return cseq
+
+    def transact(self, method, body="", extra=(), **kw):
+        cseq = self.request(method, body, extra, **kw)
+        end = time.time() + 10
+        while time.time() < end:
+            got = recv_msg(self.sock, end - time.time())
+            if not got:
+                break
+            m, src = got
+            log("rx %s|via=%s|contact=%s" % (m.start, m.get("Via", "v"), m.get("Contact", "m")))
+            if m.is_req:
+                self.sock.sendto(reply(m, 200, "OK").encode(), src)
+                continue
+            if m.status >= 200 and m.get("CSeq") == "%d %s" % (cseq, method):
+                if m.status != 200:
+                    raise RuntimeError("%s: %d" % (method, m.status))
+                return m
+        raise RuntimeError("no final response to %s" % method)
+
+    def invite(self, port, direction=None):
+        m = self.transact("INVITE", sdp(self.me, port, direction))
+        self.to = m.get("To", "t")
+        self.request("ACK", cseq=self.cseq)
+
+
+def dmz(a):
+    d = Dmz(a)
+    d.register()
+    d.invite(16030)
+    d.transact("INFO", extra=[("X-Media", "options")])
+    # the far end's OPTIONS comes after its 200 to the INFO
+    end = time.time() + 5
+    while time.time() < end:
+        got = recv_msg(d.sock, end - time.time())
+        if not got:
+            break
+        m, src = got
+        log("rx %s|via=%s|contact=%s" % (m.start, m.get("Via", "v"), m.get("Contact", "m")))
+        if m.is_req:
+            d.sock.sendto(reply(m, 200, "OK").encode(), src)
+            break
+    d.transact("BYE")
+    log("dmz ok")
+    return 0
+
+
 def phone(a):
     p = Phone(a)
     p.register()
@@ -250,11 +337,15 @@ def main():
     x = sub.add_parser("phone")
     x.add_argument("--bind", required=True)
     x.add_argument("--proxy", required=True)
+    z = sub.add_parser("dmz")
+    z.add_argument("--bind", required=True)
+    z.add_argument("--public", required=True)
+    z.add_argument("--proxy", required=True)
     a = ap.parse_args()
     if a.role == "far":
         return far(a)
     try:
-        return phone(a)
+        return dmz(a) if a.role == "dmz" else phone(a)
     except RuntimeError as e:
         log("FAIL: %s" % e)
         return 1
