@@ -149,16 +149,24 @@ call_ends_clean() {
 	[ "$(grep -c -E 'dport=160[34][0-9] ' "$E2E_OUT/call-expect-end.txt")" = 0 ]
 }
 
-if [ ! -x "$CTL" ]; then
-	echo "FAIL sipalgctl-built: $CTL missing: build it on the host first (make ctl)"
-	exit 1
+# t-69 runs this file with TOPO_HELPER_TYPE=sip (the in-tree helper):
+# then sipalg stays unloaded and its policy test is skipped
+if [ "$TOPO_HELPER_TYPE" = sipalg ]; then
+	if [ ! -x "$CTL" ]; then
+		echo "FAIL sipalgctl-built: $CTL missing: build it on the host first (make ctl)"
+		exit 1
+	fi
+	e2e_module_load
 fi
-e2e_module_load
 e2e_test media-elsewhere-call-through-proxy scenario
 e2e_test media-elsewhere-rtp-both-ways-before-hold media_before_hold
 e2e_test media-elsewhere-rtp-both-ways-after-resume-new-port media_after_resume
 e2e_test media-elsewhere-from-far-address media_from_far_address
 e2e_test media-elsewhere-call-ends-clean call_ends_clean
-e2e_test media-any-unnamed-source media_any_unnamed_source
+if [ "$TOPO_HELPER_TYPE" = sipalg ]; then
+	e2e_test media-any-unnamed-source media_any_unnamed_source
+else
+	t_skip media-any-unnamed-source "a sipalg policy (helper $TOPO_HELPER_TYPE)"
+fi
 e2e_test kernel-log-clean e2e_kernel_log_clean
 e2e_finish
