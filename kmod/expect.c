@@ -606,7 +606,7 @@ static void sipalg_pin_move(struct sipalg_pkt *p, const struct sipalg_pin *pin,
 			    const union nf_inet_addr *a)
 {
 	struct nf_conn_help *help = nfct_help(p->ct);
-	struct nf_conntrack_expect *exp, *old = NULL;
+	struct nf_conntrack_expect *exp, *old;
 	union nf_inet_addr dst, saved_addr;
 	union nf_conntrack_man_proto saved_proto;
 	void (*fn)(struct nf_conn *ct, struct nf_conntrack_expect *exp);
@@ -620,6 +620,7 @@ static void sipalg_pin_move(struct sipalg_pkt *p, const struct sipalg_pin *pin,
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	hlist_for_each_entry(old, &help->expectations, lnode) {
 		if (!sipalg_exp_media(old) || old->dir != pin->dir ||
+		    old->expectfn == sipalg_media_out_expected ||
 		    old->tuple.dst.u.udp.port != port)
 			continue;
 		/* any source (media-any), or already this one: stays */
