@@ -171,6 +171,20 @@ module_param_cb(untracked_pinholes, &sipalg_untracked_ops, NULL, 0444);
 MODULE_PARM_DESC(untracked_pinholes,
 		 "media pinholes not tracked per call (read only): removed by the end of any call of their connection");
 
+static int sipalg_src_unknown_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&sipalg_src_unknown));
+}
+
+static const struct kernel_param_ops sipalg_src_unknown_ops = {
+	.set = sipalg_untracked_set,
+	.get = sipalg_src_unknown_get,
+};
+
+module_param_cb(unrecorded_media_sources, &sipalg_src_unknown_ops, NULL, 0444);
+MODULE_PARM_DESC(unrecorded_media_sources,
+		 "media sources an SDP named that a full table could not record (read only): their pinholes admit the signalling peer");
+
 /* the message's call: keyed hash of its Call-ID, 0 when it has none */
 static u32 sipalg_call_id(const u8 *msg, const struct sa_msg *m)
 {
