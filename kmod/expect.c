@@ -722,6 +722,7 @@ struct sipalg_out_todo {
  */
 static void sipalg_out_open(struct sipalg_pkt *p, struct sipalg_calls **cp)
 {
+	const struct nf_conntrack_tuple_hash *th = p->ct->tuplehash;
 	struct nf_conn_help *help = nfct_help(p->ct);
 	struct sipalg_out_todo todo[SIPALG_OUT_MAX];
 	union nf_inet_addr pub, real, to;
@@ -748,6 +749,14 @@ static void sipalg_out_open(struct sipalg_pkt *p, struct sipalg_calls **cp)
 		if (!r || !(todo[i].rtcp ? r->rtcp : r->rtp))
 			continue;
 		to = r->addr;
+		/*
+		 * The other party's own address, NATed too (a hairpin): the
+		 * receiver sends to the rewritten one, which the other
+		 * party's own pinholes cover.
+		 */
+		if (nf_inet_addr_cmp(&to, &th[todo[i].dir].tuple.src.u3) &&
+		    !nf_inet_addr_cmp(&to, &th[!todo[i].dir].tuple.dst.u3))
+			continue;
 		dport = htons(todo[i].rtcp ? r->rtcp : r->rtp);
 		found = false;
 		spin_lock_bh(&nf_conntrack_expect_lock);
