@@ -114,6 +114,23 @@ media_from_far_address() {
 	rtp_ok "$n"
 }
 
+# the phone's RTP and RTCP reach the far end from the public ports the
+# phone's SDP showed (16040, 16041 after the resume), not from ports the
+# NAT picked: a far end that answers to the source, or sends to the SDP's
+# port, reaches the same mapping
+phone_media_from_sdp_port() {
+	local rtp rtcp
+	rtp=$(tcpdump -n -r "$E2E_OUT/call-server.pcap" \
+		"udp and src host $RTR_WAN4 and src port 16040 and dst host $FAR4 and dst port 30000" \
+		2>/dev/null | wc -l)
+	rtcp=$(tcpdump -n -r "$E2E_OUT/call-server.pcap" \
+		"udp and src host $RTR_WAN4 and src port 16041 and dst host $FAR4 and dst port 30001" \
+		2>/dev/null | wc -l)
+	echo "the far end's capture: $rtp RTP from $RTR_WAN4:16040, $rtcp RTCP from :16041"
+	rtp_ok "$rtp"
+	[ "$rtcp" -ge 10 ]
+}
+
 # a media server behind a load balancer: its RTP comes from an address no
 # SDP names. Without a policy the pinhole admits only what the SDP names,
 # so none of it reaches the phone; with media-any it does.
@@ -162,6 +179,7 @@ e2e_test media-elsewhere-call-through-proxy scenario
 e2e_test media-elsewhere-rtp-both-ways-before-hold media_before_hold
 e2e_test media-elsewhere-rtp-both-ways-after-resume-new-port media_after_resume
 e2e_test media-elsewhere-from-far-address media_from_far_address
+e2e_test media-elsewhere-phone-media-from-sdp-port phone_media_from_sdp_port
 e2e_test media-elsewhere-call-ends-clean call_ends_clean
 if [ "$TOPO_HELPER_TYPE" = sipalg ]; then
 	e2e_test media-any-unnamed-source media_any_unnamed_source
