@@ -513,6 +513,20 @@ static void sipalg_src_drop_call(struct sipalg_calls *c, u32 call)
 	c->n_src = j;
 }
 
+/* a refused stream: its record goes */
+static void sipalg_src_del(struct sipalg_calls *c, u32 call, unsigned int dir,
+			   unsigned int media)
+{
+	unsigned int i;
+	bool found;
+
+	i = sipalg_src_pos(c, sipalg_src_key(call, dir, media), &found);
+	if (!found)
+		return;
+	memmove(&c->src[i], &c->src[i + 1], (c->n_src - i - 1) * sizeof(*c->src));
+	c->n_src--;
+}
+
 /* keep the records a pin of their call still uses */
 static void sipalg_src_collect(struct sipalg_calls *c)
 {
@@ -795,8 +809,9 @@ static void sipalg_out_open(struct sipalg_pkt *p, struct sipalg_calls **cp)
 
 /*
  * The message's SDP passes: record where its sender's media comes from,
- * per m= line (an inactive or refused line, or one without a usable
- * address, keeps what the side named before), and move the pinholes of the
+ * per m= line (a refused line, port 0, forgets it; an inactive one or one
+ * without a usable address keeps what the side named before), and move the
+ * pinholes of the
  * call that its sender's media is to use (direction p->dir) to those
  * sources.
  */
@@ -811,7 +826,11 @@ static void sipalg_src_learn(struct sipalg_pkt *p, struct sipalg_calls **cp,
 	for (i = 0; i < m->sdp.n_media && i < SA_MAX_MEDIA; i++) {
 		const struct sa_media *md = &m->sdp.media[i];
 
-		if (!md->rtp_port || md->dir == SA_MD_INACTIVE ||
+		if (!md->rtp_port) {
+			sipalg_src_del(c, p->call, p->dir, i);
+			continue;
+		}
+		if (md->dir == SA_MD_INACTIVE ||
 		    !sipalg_sdp_src(p->ct, &md->addr, &addr))
 			continue;
 		sipalg_src_set(c, p->call, p->dir, i, &addr, md->rtp_port,

@@ -1758,8 +1758,9 @@ static void sk_pol_flush(struct kunit_resource *res)
 	sipalg_pol_flush(&init_net);
 }
 
-static int sk_pol_init(struct kunit_resource *res, void *data)
+static int sk_pol_init(struct kunit_resource *res, void *net)
 {
+	res->data = net;	/* what kunit_alloc_resource() returns */
 	return 0;
 }
 
@@ -1774,7 +1775,7 @@ static void calls_media_any(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, sk_pol_init,
 							 sk_pol_flush,
-							 GFP_KERNEL, NULL));
+							 GFP_KERNEL, &init_net));
 	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &key,
 					     SIPALG_POL_MEDIA_ANY), 0);
 	sk_flow4(&f, IPPROTO_UDP);
