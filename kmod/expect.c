@@ -6,12 +6,23 @@
  *
  * Media: for every m= line of an SDP body, whose address is its sender's own
  * address, the receiver will send RTP and RTCP to the address the SDP shows
- * after the rewrite. An expectation for each (from the receiver's address,
- * any port) lets that media in and NATs it to follow the signalling
- * connection (nf_nat_follow_master): to the sender's real address and port,
- * and from the address the sender knows the receiver by. For a sender behind
- * the NAT the port shown is the first free pair from its own port upwards,
- * in steps of 2, so the public port is the one the pinhole holds.
+ * after the rewrite. An expectation for each lets that media in and NATs it
+ * to the sender's real address and port (sipalg_media_follow). For a sender
+ * behind the NAT the port shown is the first free pair from its own port
+ * upwards, in steps of 2, so the public port is the one the pinhole holds.
+ *
+ * Where the media comes from: the pinhole admits (any port of) the address
+ * that the other party's latest SDP of the call names for the same m= line
+ * (RFC 3264 pairs offer and answer by their index), as written by that
+ * party, before any rewrite: a proxy or a trunk's SIP server relays the
+ * signalling, a media server or the far phone elsewhere sends the media.
+ * Until the other party's SDP passes (an offer waiting for its answer), and
+ * when it names no usable address (none, 0.0.0.0, another family), the
+ * signalling peer (the receiver of the message) is the source. Each SDP
+ * passing records what it names (struct sipalg_msrc) and moves the other
+ * side's pinholes of the call that admit another source to the one it
+ * names (sipalg_src_learn). Under the media-any policy the pinholes admit
+ * any source, as the in-tree helper's sip_direct_media=0 does.
  *
  * Calls: one signalling connection (a PBX's trunk) carries many calls, so
  * each media expectation is remembered with its call (a keyed hash of the
@@ -41,7 +52,9 @@
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_expect.h>
 #include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_nat_helper.h>
+#include <net/ipv6.h>
 
 #include "sipalg.h"
 #include "compat.h"
@@ -77,12 +90,44 @@
 struct sipalg_pin {
 	u32 call;		/* sipalg_call_id() of the call */
 	u16 port;		/* the expectation's destination port */
-	u8 dir;			/* the expectation's direction */
+	u8 dir:2;		/* the expectation's direction, | SIPALG_PIN_OUT */
+	u8 media:6;		/* index of the m= line that opened it */
 	u8 mark;		/* SIPALG_PIN_* */
 };
 
+/*
+ * dir of an outbound pin (sipalg_out_open): the NATed side's own media
+ * leaving from its public port; its port is the expectation's source port
+ * (the sender's real one), as its destination is the other party's.
+ */
+#define SIPALG_PIN_OUT		0x02
+
+/*
+ * Where a side's media comes from: the address its latest SDP of the call
+ * named for m= line media (as written, before any rewrite). src[] is
+ * sorted by (call, dir, media). At most sipalg_pin_max of them (an m= line
+ * named is a pinhole pair on the other side), allocated as needed like
+ * pin[], freed with the table; those of a call go with its end, and when
+ * the table is full those whose call holds no pin are collected. Past the
+ * bound the signalling peer stays the source (counted in
+ * sipalg_src_unknown).
+ */
+struct sipalg_msrc {
+	u32 call;		/* sipalg_call_id() of the call */
+	u8 dir;			/* direction of the SDP's message */
+	u8 media;		/* m= line index */
+	u8 live;		/* collection mark */
+	union nf_inet_addr addr;
+	u16 rtp, rtcp;		/* its ports there (rtcp 0: none) */
+};
+
+#define SIPALG_SRC_MIN		4
+
+static void sipalg_src_drop_call(struct sipalg_calls *c, u32 call);
+
 #define SIPALG_PIN_FRESH	0x01	/* named by the message being handled */
 #define SIPALG_PIN_LIVE		0x02	/* its expectation exists (collection) */
+#define SIPALG_PIN_RTCP		0x04	/* the RTCP one of its pair */
 
 /* sipalg_pkt.sdp: what the message's SDP did */
 #define SIPALG_SDP_NONE		0	/* none, or no call to tie it to */
@@ -96,12 +141,16 @@ struct sipalg_calls {
 	u16 n;
 	u16 size;
 	bool untracked;		/* it may have media expectations pin[] lacks */
+	u16 n_src;
+	u16 size_src;
+	struct sipalg_msrc *src;	/* sorted by sipalg_src_key() */
 	struct sipalg_pin pin[];
 };
 
 static siphash_key_t sipalg_call_key __read_mostly;
 unsigned int sipalg_pin_max __read_mostly = SIPALG_PINS_MIN;
 atomic_long_t sipalg_pins_untracked = ATOMIC_LONG_INIT(0);
+atomic_long_t sipalg_src_unknown = ATOMIC_LONG_INIT(0);
 
 static int sipalg_untracked_get(char *buf, const struct kernel_param *kp)
 {
@@ -122,6 +171,20 @@ module_param_cb(untracked_pinholes, &sipalg_untracked_ops, NULL, 0444);
 MODULE_PARM_DESC(untracked_pinholes,
 		 "media pinholes not tracked per call (read only): removed by the end of any call of their connection");
 
+static int sipalg_src_unknown_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&sipalg_src_unknown));
+}
+
+static const struct kernel_param_ops sipalg_src_unknown_ops = {
+	.set = sipalg_untracked_set,
+	.get = sipalg_src_unknown_get,
+};
+
+module_param_cb(unrecorded_media_sources, &sipalg_src_unknown_ops, NULL, 0444);
+MODULE_PARM_DESC(unrecorded_media_sources,
+		 "media sources an SDP named that a full table could not record (read only): their pinholes admit the signalling peer");
+
 /* the message's call: keyed hash of its Call-ID, 0 when it has none */
 static u32 sipalg_call_id(const u8 *msg, const struct sa_msg *m)
 {
@@ -137,6 +200,22 @@ static u32 sipalg_call_id(const u8 *msg, const struct sa_msg *m)
 static bool sipalg_exp_media(const struct nf_conntrack_expect *exp)
 {
 	return exp->class != SIPALG_EXP_SIGNALLING;
+}
+
+static void sipalg_media_out_expected(struct nf_conn *ct,
+				      struct nf_conntrack_expect *exp);
+
+/* a media expectation's pin key (dir, port) */
+static void sipalg_exp_key(const struct nf_conntrack_expect *exp,
+			   unsigned int *dir, u16 *port)
+{
+	if (exp->expectfn == sipalg_media_out_expected) {
+		*dir = exp->dir | SIPALG_PIN_OUT;
+		*port = ntohs(exp->tuple.src.u.udp.port);
+	} else {
+		*dir = exp->dir;
+		*port = ntohs(exp->tuple.dst.u.udp.port);
+	}
 }
 
 static u32 sipalg_pin_key(unsigned int dir, u16 port)
@@ -217,6 +296,8 @@ static struct sipalg_calls *sipalg_calls_get(struct nf_conn *ct)
 /* the connection's object goes (conn.c) */
 void sipalg_calls_release(struct sipalg_calls *c)
 {
+	if (c)
+		kfree(c->src);
 	kfree(c);
 }
 
@@ -225,15 +306,16 @@ static void sipalg_pins_collect(struct sipalg_calls *c, struct nf_conn *ct)
 {
 	struct nf_conn_help *help = nfct_help(ct);
 	struct nf_conntrack_expect *exp;
-	unsigned int i, j;
+	unsigned int i, j, kdir;
 	bool found;
+	u16 kport;
 
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	hlist_for_each_entry(exp, &help->expectations, lnode) {
 		if (!sipalg_exp_media(exp))
 			continue;
-		i = sipalg_pin_pos(c, exp->dir, ntohs(exp->tuple.dst.u.udp.port),
-				   &found);
+		sipalg_exp_key(exp, &kdir, &kport);
+		i = sipalg_pin_pos(c, kdir, kport, &found);
 		if (found)
 			c->pin[i].mark |= SIPALG_PIN_LIVE;
 	}
@@ -278,7 +360,8 @@ static bool sipalg_pins_room(struct sipalg_calls **cp, struct nf_conn *ct)
 
 /* the expectation (dir, port) was just made for the message's call */
 static void sipalg_pin_add(struct sipalg_pkt *p, struct sipalg_calls **cp,
-			   unsigned int dir, u16 port)
+			   unsigned int dir, u16 port, unsigned int media,
+			   u8 mark)
 {
 	struct sipalg_calls *c = *cp;
 	struct sipalg_pin *pin;
@@ -303,7 +386,8 @@ static void sipalg_pin_add(struct sipalg_pkt *p, struct sipalg_calls **cp,
 			pin->call = p->call;
 			pin->port = port;
 			pin->dir = dir;
-			pin->mark = SIPALG_PIN_FRESH;
+			pin->media = media;
+			pin->mark = SIPALG_PIN_FRESH | mark;
 			return;
 		}
 	}
@@ -334,15 +418,16 @@ static void sipalg_pins_remove(struct sipalg_pkt *p, struct sipalg_calls *c,
 	struct nf_conn_help *help = nfct_help(p->ct);
 	struct nf_conntrack_expect *exp;
 	struct hlist_node *next;
-	unsigned int i, j, n = 0;
+	unsigned int i, j, n = 0, kdir;
 	bool found;
+	u16 kport;
 
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	hlist_for_each_entry_safe(exp, next, &help->expectations, lnode) {
 		if (!sipalg_exp_media(exp))
 			continue;
-		i = sipalg_pin_pos(c, exp->dir, ntohs(exp->tuple.dst.u.udp.port),
-				   &found);
+		sipalg_exp_key(exp, &kdir, &kport);
+		i = sipalg_pin_pos(c, kdir, kport, &found);
 		if (found ? !sipalg_pin_goes(&c->pin[i], p->call, dir, sdp) :
 			    sdp || !c->untracked)
 			continue;
@@ -354,10 +439,415 @@ static void sipalg_pins_remove(struct sipalg_pkt *p, struct sipalg_calls *c,
 		if (!sipalg_pin_goes(&c->pin[i], p->call, dir, sdp))
 			c->pin[j++] = c->pin[i];
 	c->n = j;
-	if (!sdp)
+	if (!sdp) {
 		c->untracked = false;
+		sipalg_src_drop_call(c, p->call);
+	}
 	while (n--)
 		sipalg_count_p(p, SIPALG_CTR_PINHOLE_EXPIRED, 0);
+}
+
+static u64 sipalg_src_key(u32 call, unsigned int dir, unsigned int media)
+{
+	return (u64)call << 16 | dir << 8 | media;
+}
+
+/* the index of the record key, or where it would go */
+static unsigned int sipalg_src_pos(const struct sipalg_calls *c, u64 key,
+				   bool *found)
+{
+	unsigned int lo = 0, hi = c->n_src;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		const struct sipalg_msrc *r = &c->src[mid];
+		u64 k = sipalg_src_key(r->call, r->dir, r->media);
+
+		if (k == key) {
+			*found = true;
+			return mid;
+		}
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+/* what the call's side dir named for m= line media, or NULL */
+static const struct sipalg_msrc *
+sipalg_src_rec(const struct sipalg_calls *c, u32 call, unsigned int dir,
+	       unsigned int media)
+{
+	unsigned int i;
+	bool found;
+
+	if (!c || !call)
+		return NULL;
+	i = sipalg_src_pos(c, sipalg_src_key(call, dir, media), &found);
+	return found ? &c->src[i] : NULL;
+}
+
+/* where the media of m= line media of the call's side dir comes from */
+static const union nf_inet_addr *
+sipalg_src_find(const struct sipalg_calls *c, u32 call, unsigned int dir,
+		unsigned int media)
+{
+	const struct sipalg_msrc *r = sipalg_src_rec(c, call, dir, media);
+
+	return r ? &r->addr : NULL;
+}
+
+/* the call ends: its records go */
+static void sipalg_src_drop_call(struct sipalg_calls *c, u32 call)
+{
+	unsigned int i, j;
+
+	if (!call)
+		return;
+	for (i = j = 0; i < c->n_src; i++)
+		if (c->src[i].call != call)
+			c->src[j++] = c->src[i];
+	c->n_src = j;
+}
+
+/* a refused stream: its record goes */
+static void sipalg_src_del(struct sipalg_calls *c, u32 call, unsigned int dir,
+			   unsigned int media)
+{
+	unsigned int i;
+	bool found;
+
+	i = sipalg_src_pos(c, sipalg_src_key(call, dir, media), &found);
+	if (!found)
+		return;
+	memmove(&c->src[i], &c->src[i + 1], (c->n_src - i - 1) * sizeof(*c->src));
+	c->n_src--;
+}
+
+/* keep the records a pin of their call still uses */
+static void sipalg_src_collect(struct sipalg_calls *c)
+{
+	unsigned int i, j;
+	bool found;
+
+	for (i = 0; i < c->n; i++) {
+		const struct sipalg_pin *pin = &c->pin[i];
+
+		j = sipalg_src_pos(c, sipalg_src_key(pin->call, pin->dir,
+						     pin->media), &found);
+		if (found)
+			c->src[j].live = 1;
+	}
+	for (i = j = 0; i < c->n_src; i++) {
+		if (!c->src[i].live)
+			continue;
+		c->src[i].live = 0;
+		c->src[j++] = c->src[i];
+	}
+	c->n_src = j;
+}
+
+/* room for one more record: grow up to the bound, then collect */
+static bool sipalg_src_room(struct sipalg_calls *c)
+{
+	unsigned int limit = READ_ONCE(sipalg_pin_max), size;
+	struct sipalg_msrc *ns;
+
+	if (c->n_src < c->size_src && c->n_src < limit)
+		return true;
+	if (c->n_src >= limit) {
+		sipalg_src_collect(c);
+		return c->n_src < limit && c->n_src < c->size_src;
+	}
+	size = min(max_t(unsigned int, 2 * c->size_src, SIPALG_SRC_MIN), limit);
+	ns = krealloc(c->src, size * sizeof(*ns), GFP_ATOMIC | __GFP_NOWARN);
+	if (!ns)
+		return false;
+	c->src = ns;
+	c->size_src = size;
+	return true;
+}
+
+/* record that the media of m= line media of the call's side dir comes from a */
+static void sipalg_src_set(struct sipalg_calls *c, u32 call, unsigned int dir,
+			   unsigned int media, const union nf_inet_addr *a,
+			   u16 rtp, u16 rtcp)
+{
+	u64 key = sipalg_src_key(call, dir, media);
+	struct sipalg_msrc *r;
+	unsigned int i;
+	bool found;
+
+	i = sipalg_src_pos(c, key, &found);
+	if (!found) {
+		if (!sipalg_src_room(c)) {
+			atomic_long_inc(&sipalg_src_unknown);
+			return;
+		}
+		/* collecting may have moved it */
+		i = sipalg_src_pos(c, key, &found);
+		memmove(&c->src[i + 1], &c->src[i],
+			(c->n_src - i) * sizeof(*c->src));
+		c->n_src++;
+	}
+	r = &c->src[i];
+	r->call = call;
+	r->dir = dir;
+	r->media = media;
+	r->live = 0;
+	r->addr = *a;
+	r->rtp = rtp;
+	r->rtcp = rtcp;
+}
+
+/*
+ * An SDP's address as a source of media on this connection: an IP literal
+ * of the connection's family, not the unspecified address (the old way to
+ * hold a call, RFC 2543).
+ */
+static bool sipalg_sdp_src(const struct nf_conn *ct, const struct sa_ip *ip,
+			   union nf_inet_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (nf_ct_l3num(ct) == NFPROTO_IPV4) {
+		if (ip->family != 4)
+			return false;
+		memcpy(&a->ip, ip->addr, 4);
+		return a->ip != 0;
+	}
+	if (ip->family != 6)
+		return false;
+	memcpy(a->ip6, ip->addr, 16);
+	return !ipv6_addr_any(&a->in6);
+}
+
+/*
+ * The pinhole of pin (the call's side pin->dir sends to it) admits a
+ * instead of another single source: a new expectation with the same tuple
+ * but its source. The old one goes first, so the new one never makes the
+ * kernel evict another pinhole at the class's bound.
+ */
+static void sipalg_pin_move(struct sipalg_pkt *p, const struct sipalg_pin *pin,
+			    const union nf_inet_addr *a)
+{
+	struct nf_conn_help *help = nfct_help(p->ct);
+	struct nf_conntrack_expect *exp, *old;
+	union nf_inet_addr dst, saved_addr;
+	union nf_conntrack_man_proto saved_proto;
+	void (*fn)(struct nf_conn *ct, struct nf_conntrack_expect *exp);
+	unsigned int class = 0;
+	__be16 port = htons(pin->port);
+	int ret;
+
+	exp = nf_ct_expect_alloc(p->ct);
+	if (!exp)
+		return;
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(old, &help->expectations, lnode) {
+		if (!sipalg_exp_media(old) || old->dir != pin->dir ||
+		    old->expectfn == sipalg_media_out_expected ||
+		    old->tuple.dst.u.udp.port != port)
+			continue;
+		/* any source (media-any), or already this one: stays */
+		if (nf_inet_addr_cmp(&old->tuple.src.u3, a) ||
+		    !old->mask.src.u3.all[0])
+			break;
+		class = old->class;
+		dst = old->tuple.dst.u3;
+		saved_addr = old->saved_addr;
+		saved_proto = old->saved_proto;
+		fn = old->expectfn;
+		nf_ct_unlink_expect(old);
+		spin_unlock_bh(&nf_conntrack_expect_lock);
+
+		nf_ct_expect_init(exp, class, nf_ct_l3num(p->ct), a, &dst,
+				  IPPROTO_UDP, NULL, &port);
+		exp->dir = pin->dir;
+		exp->saved_addr = saved_addr;
+		exp->saved_proto = saved_proto;
+		exp->expectfn = fn;
+		ret = nf_ct_expect_related(exp, 0);
+		if (ret) {
+			sipalg_count_p(p, SIPALG_CTR_PINHOLE_EXPIRED, 0);
+			net_info_ratelimited("media pinhole for port %u not moved: %d\n",
+					     pin->port, ret);
+		}
+		nf_ct_expect_put(exp);
+		return;
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	nf_ct_expect_put(exp);
+}
+
+/* the call's outbound pins and their expectations go */
+static void sipalg_out_remove(struct sipalg_pkt *p, struct sipalg_calls *c)
+{
+	struct nf_conn_help *help = nfct_help(p->ct);
+	struct nf_conntrack_expect *exp;
+	struct hlist_node *next;
+	unsigned int i, j, kdir;
+	bool found;
+	u16 kport;
+
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry_safe(exp, next, &help->expectations, lnode) {
+		if (exp->expectfn != sipalg_media_out_expected)
+			continue;
+		sipalg_exp_key(exp, &kdir, &kport);
+		i = sipalg_pin_pos(c, kdir, kport, &found);
+		if (found && c->pin[i].call == p->call)
+			nf_ct_unlink_expect(exp);
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	for (i = j = 0; i < c->n; i++)
+		if (!(c->pin[i].call == p->call &&
+		      (c->pin[i].dir & SIPALG_PIN_OUT)))
+			c->pin[j++] = c->pin[i];
+	c->n = j;
+}
+
+/* an outbound pin to make: a pinhole of the call towards a NATed receiver */
+struct sipalg_out_todo {
+	u16 port;
+	u8 dir;
+	u8 media;
+	u8 rtcp;
+};
+
+#define SIPALG_OUT_MAX		16
+
+/*
+ * Outbound media: the NATed side's RTP and RTCP leave the NAT from the
+ * public ports its SDP showed, so that the other party reaches it on one
+ * mapping whether it answers to the source (latching) or sends to the
+ * SDP's port; else the NAT's own choice of port for the phone's first
+ * packet takes the reply tuple the other party's media needs. For each
+ * pinhole of the call towards a NATed receiver whose other party's SDP
+ * named an address and port, an expectation for the receiver's own media:
+ * from its real address and port to that address and port, source-NATed
+ * to the pinhole's public address and port (sipalg_media_out_expected).
+ * Where one already covers that flow (the other party's own address:
+ * the pinholes its SDP opened) the kernel refuses the clash and that one
+ * stays. Rebuilt whenever an SDP of the call passes; tracked as the
+ * call's pins (dir | SIPALG_PIN_OUT), so the call's end removes them.
+ */
+static void sipalg_out_open(struct sipalg_pkt *p, struct sipalg_calls **cp)
+{
+	const struct nf_conntrack_tuple_hash *th = p->ct->tuplehash;
+	struct nf_conn_help *help = nfct_help(p->ct);
+	struct sipalg_out_todo todo[SIPALG_OUT_MAX];
+	union nf_inet_addr pub, real, to;
+	struct nf_conntrack_expect *exp;
+	const struct sipalg_msrc *r;
+	__be16 real_port, dport;
+	unsigned int n = 0, i, class;
+	bool found;
+
+	sipalg_out_remove(p, *cp);
+	for (i = 0; i < (*cp)->n && n < SIPALG_OUT_MAX; i++) {
+		const struct sipalg_pin *pin = &(*cp)->pin[i];
+
+		if (pin->call != p->call || (pin->dir & SIPALG_PIN_OUT))
+			continue;
+		todo[n].port = pin->port;
+		todo[n].dir = pin->dir;
+		todo[n].media = pin->media;
+		todo[n].rtcp = !!(pin->mark & SIPALG_PIN_RTCP);
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		r = sipalg_src_rec(*cp, p->call, todo[i].dir, todo[i].media);
+		if (!r || !(todo[i].rtcp ? r->rtcp : r->rtp))
+			continue;
+		to = r->addr;
+		/*
+		 * The other party's own address, NATed too (a hairpin): the
+		 * receiver sends to the rewritten one, which the other
+		 * party's own pinholes cover.
+		 */
+		if (nf_inet_addr_cmp(&to, &th[todo[i].dir].tuple.src.u3) &&
+		    !nf_inet_addr_cmp(&to, &th[!todo[i].dir].tuple.dst.u3))
+			continue;
+		dport = htons(todo[i].rtcp ? r->rtcp : r->rtp);
+		found = false;
+		spin_lock_bh(&nf_conntrack_expect_lock);
+		hlist_for_each_entry(exp, &help->expectations, lnode) {
+			if (!sipalg_exp_media(exp) ||
+			    exp->expectfn == sipalg_media_out_expected ||
+			    exp->dir != todo[i].dir ||
+			    ntohs(exp->tuple.dst.u.udp.port) != todo[i].port)
+				continue;
+			class = exp->class;
+			pub = exp->tuple.dst.u3;
+			real = exp->saved_addr;
+			real_port = exp->saved_proto.udp.port;
+			found = true;
+			break;
+		}
+		spin_unlock_bh(&nf_conntrack_expect_lock);
+		/* a receiver that is not NATed sends from where it is */
+		if (!found || nf_inet_addr_cmp(&pub, &real))
+			continue;
+		exp = nf_ct_expect_alloc(p->ct);
+		if (!exp)
+			break;
+		nf_ct_expect_init(exp, class, nf_ct_l3num(p->ct), &real, &to,
+				  IPPROTO_UDP, &real_port, &dport);
+		exp->dir = !todo[i].dir;
+		exp->saved_addr = pub;
+		exp->saved_proto.udp.port = htons(todo[i].port);
+		exp->expectfn = sipalg_media_out_expected;
+		if (nf_ct_expect_related(exp, 0) == 0)
+			sipalg_pin_add(p, cp, exp->dir | SIPALG_PIN_OUT,
+				       ntohs(real_port), todo[i].media, 0);
+		nf_ct_expect_put(exp);
+	}
+}
+
+/*
+ * The message's SDP passes: record where its sender's media comes from,
+ * per m= line (a refused line, port 0, forgets it; an inactive one or one
+ * without a usable address keeps what the side named before), and move the
+ * pinholes of the
+ * call that its sender's media is to use (direction p->dir) to those
+ * sources.
+ */
+static void sipalg_src_learn(struct sipalg_pkt *p, struct sipalg_calls **cp,
+			     const struct sa_msg *m)
+{
+	struct sipalg_calls *c = *cp;
+	const union nf_inet_addr *a;
+	union nf_inet_addr addr;
+	unsigned int i;
+
+	for (i = 0; i < m->sdp.n_media && i < SA_MAX_MEDIA; i++) {
+		const struct sa_media *md = &m->sdp.media[i];
+
+		if (!md->rtp_port) {
+			sipalg_src_del(c, p->call, p->dir, i);
+			continue;
+		}
+		if (md->dir == SA_MD_INACTIVE ||
+		    !sipalg_sdp_src(p->ct, &md->addr, &addr))
+			continue;
+		sipalg_src_set(c, p->call, p->dir, i, &addr, md->rtp_port,
+			       md->rtcp_port);
+	}
+	if (!(p->policy & SIPALG_POL_MEDIA_ANY)) {
+		for (i = 0; i < c->n; i++) {
+			const struct sipalg_pin *pin = &c->pin[i];
+
+			if (pin->call != p->call || pin->dir != p->dir)
+				continue;
+			a = sipalg_src_find(c, p->call, p->dir, pin->media);
+			if (a)
+				sipalg_pin_move(p, pin, a);
+		}
+	}
+	sipalg_out_open(p, cp);
 }
 
 /* a message is parsed: its call, nothing done yet */
@@ -375,7 +865,7 @@ void sipalg_expect_msg_init(struct sipalg_pkt *p, const u8 *msg,
  * never saw the SDP. (Its FRESH marks stay until the side's next SDP of
  * the call: they keep pins, never remove one.)
  */
-void sipalg_expect_media_done(struct sipalg_pkt *p)
+void sipalg_expect_media_done(struct sipalg_pkt *p, const struct sa_msg *m)
 {
 	unsigned int i, dir = !p->dir;
 	struct sipalg_calls *c;
@@ -390,6 +880,7 @@ void sipalg_expect_media_done(struct sipalg_pkt *p)
 	for (i = 0; i < c->n; i++)
 		if (c->pin[i].call == p->call && c->pin[i].dir == dir)
 			c->pin[i].mark &= ~SIPALG_PIN_FRESH;
+	sipalg_src_learn(p, &c, m);
 	p->sdp = SIPALG_SDP_NONE;
 }
 
@@ -453,6 +944,39 @@ static unsigned int sipalg_media_class(u8 type)
 }
 
 /*
+ * NAT a media connection like its signalling connection: to the address
+ * and port the pinhole was opened for (the SDP's sender's real ones, as
+ * nf_nat_follow_master does), and from the address the receiver knows the
+ * source by. Media from the signalling peer comes from what the master's
+ * NAT shows it as (a hairpin's public address), like nf_nat_follow_master;
+ * media from any other host comes from that host as its SDP named it (the
+ * ALG rewrites no address but the NATed side's own).
+ */
+static void sipalg_media_follow(struct nf_conn *ct,
+				struct nf_conntrack_expect *exp)
+{
+	const struct nf_conn *master = ct->master;
+	const union nf_inet_addr *src = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.src.u3;
+	struct nf_nat_range2 range;
+
+	memset(&range, 0, sizeof(range));
+	range.flags = NF_NAT_RANGE_MAP_IPS;
+	if (nf_inet_addr_cmp(src, &master->tuplehash[exp->dir].tuple.src.u3))
+		range.min_addr = master->tuplehash[!exp->dir].tuple.dst.u3;
+	else
+		range.min_addr = *src;
+	range.max_addr = range.min_addr;
+	nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
+
+	range.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
+	range.min_proto = exp->saved_proto;
+	range.max_proto = exp->saved_proto;
+	range.min_addr = master->tuplehash[!exp->dir].tuple.src.u3;
+	range.max_addr = range.min_addr;
+	nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+}
+
+/*
  * A media connection arrives on a pinhole: mark it so the helper (which it
  * inherits with the expectation, so that unloading the module finds it)
  * leaves its packets alone, and NAT it like the signalling connection.
@@ -465,13 +989,50 @@ static void sipalg_media_expected(struct nf_conn *ct,
 	if (help)
 		((struct sipalg_ct *)help->data)->flags |= SIPALG_F_MEDIA;
 	if (exp->master->status & IPS_NAT_MASK)
-		nf_nat_follow_master(ct, exp);
+		sipalg_media_follow(ct, exp);
+}
+
+/*
+ * The NATed side's own media leaves on an outbound pinhole
+ * (sipalg_out_open): from the public port its SDP showed, when that
+ * mapping is free; else the NAT's own choice stays, counted as a fallback
+ * (the inbound pinhole still holds the public port).
+ */
+static void sipalg_media_out_expected(struct nf_conn *ct,
+				      struct nf_conntrack_expect *exp)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+	struct nf_conntrack_tuple r;
+	struct nf_nat_range2 range;
+
+	if (help)
+		((struct sipalg_ct *)help->data)->flags |= SIPALG_F_MEDIA;
+	r = ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	r.dst.u3 = exp->saved_addr;
+	r.dst.u.udp.port = exp->saved_proto.udp.port;
+	if (nf_conntrack_tuple_taken(&r, ct)) {
+		sipalg_count(nf_ct_net(ct), IPPROTO_UDP, sipalg_ct_port(ct),
+			     SIPALG_CTR_MEDIA_PORT_FALLBACK, 0);
+		return;
+	}
+	memset(&range, 0, sizeof(range));
+	range.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
+	range.min_addr = exp->saved_addr;
+	range.max_addr = exp->saved_addr;
+	range.min_proto = exp->saved_proto;
+	range.max_proto = exp->saved_proto;
+	nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
 }
 
 /* so that ctnetlink (conntrackd) can name it and make expectations with it */
 static struct nf_ct_helper_expectfn sipalg_media_fn = {
 	.name		= SIPALG_NAME,
 	.expectfn	= sipalg_media_expected,
+};
+
+static struct nf_ct_helper_expectfn sipalg_media_out_fn = {
+	.name		= SIPALG_NAME "-out",
+	.expectfn	= sipalg_media_out_expected,
 };
 
 /* module init, before the helpers are registered */
@@ -484,11 +1045,13 @@ void sipalg_expect_init(const struct nf_conntrack_expect_policy *pol)
 	sipalg_pin_max = n;
 	get_random_bytes(&sipalg_call_key, sizeof(sipalg_call_key));
 	nf_ct_helper_expectfn_register(&sipalg_media_fn);
+	nf_ct_helper_expectfn_register(&sipalg_media_out_fn);
 }
 
 /* module exit (or init failing), before the helpers are unregistered */
 void sipalg_expect_unregister(void)
 {
+	nf_ct_helper_expectfn_unregister(&sipalg_media_out_fn);
 	nf_ct_helper_expectfn_unregister(&sipalg_media_fn);
 }
 
@@ -499,16 +1062,18 @@ void sipalg_expect_unregister(void)
  */
 void sipalg_expect_exit(void)
 {
+	nf_ct_helper_expectfn_destroy(&sipalg_media_out_fn);
 	nf_ct_helper_expectfn_destroy(&sipalg_media_fn);
 }
 
 /*
- * One media expectation: from the receiver of the message (any port) to
- * the sender's public address and port pub, NATed to the sender's real
- * address and port real.
+ * One media expectation: from src (any port; NULL: any address) to the
+ * sender's public address and port pub, NATed to the sender's real address
+ * and port real.
  */
 static struct nf_conntrack_expect *
-sipalg_media_exp(struct sipalg_pkt *p, unsigned int class, u16 pub, u16 real)
+sipalg_media_exp(struct sipalg_pkt *p, unsigned int class, u16 pub, u16 real,
+		 const union nf_inet_addr *src)
 {
 	const struct nf_conntrack_tuple *t = &p->ct->tuplehash[p->dir].tuple;
 	const struct nf_conntrack_tuple *r = &p->ct->tuplehash[!p->dir].tuple;
@@ -518,8 +1083,8 @@ sipalg_media_exp(struct sipalg_pkt *p, unsigned int class, u16 pub, u16 real)
 	exp = nf_ct_expect_alloc(p->ct);
 	if (!exp)
 		return NULL;
-	nf_ct_expect_init(exp, class, nf_ct_l3num(p->ct), &r->src.u3,
-			  &r->dst.u3, IPPROTO_UDP, NULL, &port);
+	nf_ct_expect_init(exp, class, nf_ct_l3num(p->ct), src, &r->dst.u3,
+			  IPPROTO_UDP, NULL, &port);
 	exp->dir = !p->dir;
 	exp->saved_addr = t->src.u3;
 	exp->saved_proto.udp.port = htons(real);
@@ -528,21 +1093,43 @@ sipalg_media_exp(struct sipalg_pkt *p, unsigned int class, u16 pub, u16 real)
 }
 
 /*
- * RTP at pub and RTCP at pub + (rtcp - rtp): both, or neither; remembered
- * in the table c (may be NULL) as the message's call's
+ * The source the pinholes for m= line media of the message's SDP admit:
+ * what the other party's latest SDP of the call named for that line, else
+ * the receiver of the message (the signalling peer); under media-any, any
+ * (*any set, *a unused).
+ */
+static void sipalg_media_src(const struct sipalg_pkt *p,
+			     const struct sipalg_calls *c, unsigned int media,
+			     union nf_inet_addr *a, bool *any)
+{
+	const union nf_inet_addr *learnt;
+
+	*any = p->policy & SIPALG_POL_MEDIA_ANY;
+	learnt = sipalg_src_find(c, p->call, !p->dir, media);
+	*a = learnt ? *learnt : p->ct->tuplehash[!p->dir].tuple.src.u3;
+}
+
+/*
+ * RTP at pub and RTCP at pub + (rtcp - rtp), for m= line media: both, or
+ * neither; remembered in the table c (may be NULL) as the message's call's
  */
 static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
-			     unsigned int class, u16 pub, u16 rtp, u16 rtcp)
+			     unsigned int class, unsigned int media, u16 pub,
+			     u16 rtp, u16 rtcp)
 {
 	struct nf_conntrack_expect *e_rtp, *e_rtcp = NULL;
 	u16 pub_rtcp = pub + (rtcp - rtp);
+	union nf_inet_addr src;
+	bool any;
 	int ret;
 
-	e_rtp = sipalg_media_exp(p, class, pub, rtp);
+	sipalg_media_src(p, *c, media, &src, &any);
+	e_rtp = sipalg_media_exp(p, class, pub, rtp, any ? NULL : &src);
 	if (!e_rtp)
 		return -ENOMEM;
 	if (rtcp && pub_rtcp != pub) {
-		e_rtcp = sipalg_media_exp(p, class, pub_rtcp, rtcp);
+		e_rtcp = sipalg_media_exp(p, class, pub_rtcp, rtcp,
+					  any ? NULL : &src);
 		if (!e_rtcp) {
 			nf_ct_expect_put(e_rtp);
 			return -ENOMEM;
@@ -556,9 +1143,12 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 	}
 	if (ret == 0) {
 		sipalg_count_p(p, SIPALG_CTR_PINHOLE_OPENED, 0);
-		sipalg_pin_add(p, c, e_rtp->dir, pub);
+		if (any)
+			sipalg_count_p(p, SIPALG_CTR_PINHOLE_ANY_SOURCE, 0);
+		sipalg_pin_add(p, c, e_rtp->dir, pub, media, 0);
 		if (e_rtcp)
-			sipalg_pin_add(p, c, e_rtcp->dir, pub_rtcp);
+			sipalg_pin_add(p, c, e_rtcp->dir, pub_rtcp, media,
+				       SIPALG_PIN_RTCP);
 	}
 	nf_ct_expect_put(e_rtp);
 	if (e_rtcp)
@@ -601,8 +1191,8 @@ void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 			     tries++, pub += 2) {
 				if (pub < 1024 || pub > 65535 - 64)
 					break;
-				ret = sipalg_media_pair(p, &c, class, pub, rtp,
-							rtcp);
+				ret = sipalg_media_pair(p, &c, class, i, pub,
+							rtp, rtcp);
 				if (ret != -EBUSY && ret != -EALREADY)
 					break;
 			}
@@ -618,7 +1208,7 @@ void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 				ctx->media_port[i] = pub;
 		} else if (natted && sa_ip_eq(&md->addr, &ctx->src_to.ip)) {
 			/* already shows the public address: same port */
-			if (sipalg_media_pair(p, &c, class, rtp, rtp, rtcp))
+			if (sipalg_media_pair(p, &c, class, i, rtp, rtp, rtcp))
 				whole = false;
 		}
 	}

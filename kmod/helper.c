@@ -56,12 +56,47 @@ static u16 sipalg_listen_port(struct sipalg_pkt *p, const struct sa_msg *m,
 	return 0;
 }
 
+/*
+ * What a message from a NATed sender says of that sender: it writes its own
+ * public address (static NAT that it is configured for, as a DMZ host or
+ * an SBC's outside leg does), or its private one. The top Via of a request,
+ * then its Contacts, then its SDP's c= tell; the first that names either
+ * decides.
+ */
+static u8 sipalg_self_pub(const struct sa_msg *m, const struct sa_ctx *ctx)
+{
+	const struct sa_ip *pub = &ctx->src_to.ip, *priv = &ctx->src_from.ip;
+	const struct sa_ip *ip;
+	unsigned int i;
+
+	if (sa_ip_eq(pub, priv) || !pub->family)
+		return SIPALG_SELF_NONE;
+	for (i = 0; i < m->n_contact + 2 && i < SA_MAX_CONTACTS + 2; i++) {
+		if (i == 0)
+			ip = m->is_request && m->n_via ?
+			     &m->top_via.sent_by.ep.ip : NULL;
+		else if (i == 1)
+			ip = m->sdp.present && m->sdp.n_media ?
+			     &m->sdp.media[0].addr : NULL;
+		else
+			ip = m->contact[i - 2].star ? NULL :
+			     &m->contact[i - 2].hp.ep.ip;
+		if (!ip)
+			continue;
+		if (sa_ip_eq(ip, pub))
+			return SIPALG_SELF_PUBLIC;
+		if (sa_ip_eq(ip, priv))
+			return SIPALG_SELF_PRIVATE;
+	}
+	return SIPALG_SELF_NONE;
+}
+
 /* what a message means beyond its rewrite */
 static void sipalg_signalling(struct sipalg_pkt *p, const struct sa_msg *m,
 			      const struct sa_ctx *ctx)
 {
 	/* an SDP passing replaces its sender's earlier one in the call */
-	sipalg_expect_media_done(p);
+	sipalg_expect_media_done(p, m);
 	if (m->is_request) {
 		switch (m->method) {
 		case SA_M_REGISTER:
@@ -127,6 +162,13 @@ void sipalg_msg_decide(struct sipalg_pkt *p, struct sipalg_scratch *s,
 
 	sipalg_ctx_from_ct(p->ct, p->dir, ctx);
 	sipalg_expect_msg_init(p, msg, m);
+	dec->self_pub = sipalg_self_pub(m, ctx);
+	/*
+	 * A receiver that writes its own public address gets back what it
+	 * wrote: nothing of it is mapped to its private address.
+	 */
+	if (d->flags & SIPALG_F_SELF_PUB(!p->dir))
+		ctx->dst_to = ctx->dst_from;
 	natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip) ||
 		 ctx->src_from.port != ctx->src_to.port;
 	/* ;rport goes into requests from the NATed side only */
@@ -201,6 +243,10 @@ void sipalg_msg_commit(struct sipalg_pkt *p, struct sipalg_scratch *s,
 		return;
 	if (dec->set_via)
 		d->via_port[p->dir] = dec->via_port;
+	if (dec->self_pub == SIPALG_SELF_PUBLIC)
+		d->flags |= SIPALG_F_SELF_PUB(p->dir);
+	else if (dec->self_pub == SIPALG_SELF_PRIVATE)
+		d->flags &= ~SIPALG_F_SELF_PUB(p->dir);
 	sipalg_signalling(p, &s->msg, &s->ctx);
 	if (dec->fwd_port)
 		sipalg_nat_set_dport(p, dec->fwd_port);

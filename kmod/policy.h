@@ -18,6 +18,7 @@
 #define SIPALG_POL_STATIC_PORT	SIPALG_POLICY_STATIC_PORT
 #define SIPALG_POL_DISABLE	SIPALG_POLICY_DISABLE
 #define SIPALG_POL_STRICT	SIPALG_POLICY_STRICT	/* drop what the ALG refuses */
+#define SIPALG_POL_MEDIA_ANY	SIPALG_POLICY_MEDIA_ANY	/* media pinholes from any source */
 
 enum sipalg_ctr {
 	SIPALG_CTR_SEEN,		/* SIP messages looked at */
@@ -29,6 +30,8 @@ enum sipalg_ctr {
 	SIPALG_CTR_PINHOLE_EXPIRED,	/* expectations expired or removed */
 	SIPALG_CTR_STATIC_KEPT,		/* static-port: client port kept (static_port.c) */
 	SIPALG_CTR_STATIC_FALLBACK,	/* static-port: port taken, NAT's choice kept */
+	SIPALG_CTR_PINHOLE_ANY_SOURCE,	/* media-any: pinhole pairs from any source */
+	SIPALG_CTR_MEDIA_PORT_FALLBACK,	/* outbound media: public port taken, NAT's choice */
 	SIPALG_CTR_MAX
 };
 

@@ -70,6 +70,11 @@ struct sipalg_ct {
 #define SIPALG_F_REGISTERED	0x01	/* a REGISTER got a 2xx with a lifetime */
 #define SIPALG_F_MEDIA		0x02	/* a media connection: nothing to do */
 #define SIPALG_F_CALLS		0x04	/* has a pinhole table (expect.c) */
+/*
+ * The NATed sender of direction dir writes its own public address (a host
+ * with static NAT that knows it): messages to it keep that address.
+ */
+#define SIPALG_F_SELF_PUB(dir)	(0x08 << (dir))
 
 #define SIPALG_TCP_SYNCED(dir)	(0x01 << (dir))	/* next_seq[dir]: from a SYN */
 
@@ -135,9 +140,14 @@ struct sipalg_decision {
 	bool rewrite;			/* s->plan applies */
 	bool drop;			/* refused under policy strict */
 	bool set_via;			/* UDP: remember via_port for p->dir */
+	u8 self_pub;			/* SIPALG_SELF_*: what the sender wrote of itself */
 	u16 via_port;
 	u16 fwd_port;			/* UDP: send it to this port */
 };
+
+#define SIPALG_SELF_NONE	0	/* nothing that tells */
+#define SIPALG_SELF_PUBLIC	1	/* its public address: it knows its NAT */
+#define SIPALG_SELF_PRIVATE	2	/* its own (private) address */
 
 /* per-CPU scratch space: the message copy, the parse and the plan */
 struct sipalg_scratch {
@@ -172,7 +182,7 @@ void sipalg_expect_flush(struct sipalg_pkt *p, bool media, bool signalling);
 void sipalg_expect_call_end(struct sipalg_pkt *p);
 void sipalg_expect_msg_init(struct sipalg_pkt *p, const u8 *msg,
 			    const struct sa_msg *m);
-void sipalg_expect_media_done(struct sipalg_pkt *p);
+void sipalg_expect_media_done(struct sipalg_pkt *p, const struct sa_msg *m);
 void sipalg_calls_release(struct sipalg_calls *c);
 void sipalg_expect_init(const struct nf_conntrack_expect_policy *pol);
 void sipalg_expect_unregister(void);
@@ -181,6 +191,8 @@ void sipalg_expect_exit(void);
 extern unsigned int sipalg_pin_max;
 /* media pinholes opened without being tracked per call */
 extern atomic_long_t sipalg_pins_untracked;
+/* media sources not recorded (table full): the signalling peer stayed the source */
+extern atomic_long_t sipalg_src_unknown;
 void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 			    const struct sa_ctx *ctx);
 void sipalg_expect_register_reply(struct sipalg_pkt *p, const struct sa_msg *m,

@@ -16,12 +16,15 @@ static const struct {
 	{ "force-rport", SIPALG_POLICY_FORCE_RPORT },
 	{ "static-port", SIPALG_POLICY_STATIC_PORT },
 	{ "strict", SIPALG_POLICY_STRICT },
+	{ "media-any", SIPALG_POLICY_MEDIA_ANY },
 	{ "disable", SIPALG_POLICY_DISABLE },
 };
 
 #define N_POL_NAMES (sizeof(pol_names) / sizeof(pol_names[0]))
 /* the first module netlink version that knows policy strict */
 #define GENL_VERSION_STRICT 2
+/* ... and policy media-any */
+#define GENL_VERSION_MEDIA_ANY 3
 
 static void policy_usage(FILE *f)
 {
@@ -42,9 +45,14 @@ static void policy_usage(FILE *f)
 "               rewrite safely is dropped (counted as dropped, with the\n"
 "               reason) instead of forwarded unchanged; keep-alives and what\n"
 "               is not SIP at all still pass. UDP ports only\n"
+"  media-any    media pinholes of calls signalled on PORT admit any source\n"
+"               address, not only the one the other party's SDP names (media\n"
+"               servers behind load balancers; the in-tree helper's\n"
+"               sip_direct_media=0); counted as pinholes-any-source\n"
 "  disable      the ALG leaves PORT alone: no rewrite, no pinholes\n"
-"force-rport, static-port and strict combine (as several words or joined\n"
-"with commas: force-rport,strict); default and disable stand alone.\n"
+"force-rport, static-port, strict and media-any combine (as several words\n"
+"or joined with commas: force-rport,strict); default and disable stand\n"
+"alone.\n"
 "\n"
 "PORT is the SIP port of the connection (1-65535): a request's destination\n"
 "port, as the ALG's helper is attached to it. -4 or -6 restricts the policy\n"
@@ -105,7 +113,7 @@ bool policy_parse(const char *cmd, const char *w, uint32_t *flags,
 			}
 		if (!found) {
 			usage_err(cmd,
-				  "unknown policy \"%s\": expected default, force-rport, static-port, strict or disable",
+				  "unknown policy \"%s\": expected default, force-rport, static-port, strict, media-any or disable",
 				  tok);
 			ok = false;
 			break;
@@ -175,7 +183,7 @@ static int policy_set(int argc, char **argv)
 		return rc;
 	if (argc < 3)
 		return usage_err("policy set",
-				 "needs a policy after the port: default, force-rport, static-port, strict or disable");
+				 "needs a policy after the port: default, force-rport, static-port, strict, media-any or disable");
 	for (i = 2; i < argc; i++)
 		if (!policy_parse("policy set", argv[i], &flags, &seen_def))
 			return EX_USAGE;
@@ -189,6 +197,12 @@ static int policy_set(int argc, char **argv)
 	if ((flags & SIPALG_POLICY_STRICT) && g.version < GENL_VERSION_STRICT) {
 		err_msg("cannot set the policy: the loaded sipalg module does not know policy strict (its netlink version is %u, strict needs %u): update the module",
 			g.version, GENL_VERSION_STRICT);
+		genl_close(&g);
+		return EX_FAIL;
+	}
+	if ((flags & SIPALG_POLICY_MEDIA_ANY) && g.version < GENL_VERSION_MEDIA_ANY) {
+		err_msg("cannot set the policy: the loaded sipalg module does not know policy media-any (its netlink version is %u, media-any needs %u): update the module",
+			g.version, GENL_VERSION_MEDIA_ANY);
 		genl_close(&g);
 		return EX_FAIL;
 	}

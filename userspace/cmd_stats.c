@@ -46,6 +46,10 @@ static const struct {
 	{ SIPALG_STAT_STATIC_KEPT, "static_port_kept", "static-port-kept" },
 	{ SIPALG_STAT_STATIC_FALLBACK, "static_port_fallback",
 	  "static-port-fallback" },
+	{ SIPALG_STAT_PINHOLE_ANY_SOURCE, "pinholes_any_source",
+	  "pinholes-any-source" },
+	{ SIPALG_STAT_MEDIA_PORT_FALLBACK, "media_port_fallback",
+	  "media-port-fallback" },
 };
 
 static void stats_usage(FILE *f)
@@ -66,6 +70,9 @@ static void stats_usage(FILE *f)
 "  pinholes-expired      expectations expired or removed\n"
 "  static-port-kept      static-port flows that kept the client's port\n"
 "  static-port-fallback  static-port flows whose port was taken\n"
+"  pinholes-any-source   media pinhole pairs opened from any source (media-any)\n"
+"  media-port-fallback   a phone's media left from another port than its SDP\n"
+"                        showed (that public port was taken)\n"
 "reset zeroes every counter (needs CAP_NET_ADMIN).\n");
 }
 

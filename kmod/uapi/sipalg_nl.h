@@ -7,6 +7,8 @@
  * valid for version N means the same in every later version.
  *   1  the commands below, policies FORCE_RPORT, STATIC_PORT, DISABLE
  *   2  policy STRICT
+ *   3  policy MEDIA_ANY, counters STAT_PINHOLE_ANY_SOURCE and
+ *	STAT_MEDIA_PORT_FALLBACK
  * A tool that needs a later version than the loaded module's says so
  * instead of sending what the module would refuse. All state is per
  * network namespace: a request acts on the namespace of the socket that
@@ -67,6 +69,13 @@
  *		   UDP ports only: a TCP segment dropped by a router is
  *		   retransmitted by the sender and stalls the connection, so a
  *		   TCP key with STRICT is refused.
+ *   MEDIA_ANY	   (version 3) media pinholes of calls signalled on this port
+ *		   admit any source address (any port), not only the address
+ *		   the other party's SDP names (else the signalling peer):
+ *		   for media servers behind load balancers, whose packets
+ *		   come from addresses no SDP names. Like the in-tree
+ *		   helper's sip_direct_media=0. Each such pinhole pair is
+ *		   counted in STAT_PINHOLE_ANY_SOURCE.
  * A policy takes effect on the next message of existing connections.
  *
  * Per-port counters are keyed by L4 protocol and port only (FAMILY is
@@ -76,7 +85,7 @@
 #define _UAPI_SIPALG_NL_H
 
 #define SIPALG_GENL_NAME	"sipalg"
-#define SIPALG_GENL_VERSION	2
+#define SIPALG_GENL_VERSION	3
 
 /* most policies a network namespace can hold */
 #define SIPALG_MAX_POLICIES	256
@@ -86,7 +95,8 @@
 #define SIPALG_POLICY_STATIC_PORT	0x2
 #define SIPALG_POLICY_DISABLE		0x4
 #define SIPALG_POLICY_STRICT		0x8	/* version 2 */
-#define SIPALG_POLICY_ALL		0xf
+#define SIPALG_POLICY_MEDIA_ANY		0x10	/* version 3 */
+#define SIPALG_POLICY_ALL		0x1f
 
 /* SIPALG_A_FAMILY values: the policy applies to both, or one, IP version */
 #define SIPALG_FAMILY_ANY	0
@@ -139,6 +149,8 @@ enum sipalg_stat_attr {
 	SIPALG_STAT_STATIC_FALLBACK,	/* static-port: port taken, NAT's choice kept */
 	SIPALG_STAT_UNCHANGED_REASONS,	/* nest of SIPALG_REASON (non-zero only) */
 	SIPALG_STAT_DROPPED_REASONS,	/* nest of SIPALG_REASON (non-zero only) */
+	SIPALG_STAT_PINHOLE_ANY_SOURCE,	/* media-any: pinhole pairs from any source (v3) */
+	SIPALG_STAT_MEDIA_PORT_FALLBACK,	/* phone's media: SDP port taken (v3) */
 
 	__SIPALG_STAT_MAX
 };

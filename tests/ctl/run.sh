@@ -36,7 +36,7 @@ t_run usage-policy-no-verb expect_rc 2 "needs a verb" "$CTL" policy
 t_run usage-policy-unknown-verb expect_rc 2 'unknown verb "frob"' "$CTL" policy frob
 t_run usage-policy-set-no-key expect_rc 2 "needs a protocol \(udp or tcp\) and a port" "$CTL" policy set udp
 t_run usage-policy-set-no-policy expect_rc 2 "needs a policy after the port" "$CTL" policy set udp 5060
-t_run usage-unknown-policy expect_rc 2 'unknown policy "bogus": expected default, force-rport, static-port, strict or disable' "$CTL" policy set udp 5060 bogus
+t_run usage-unknown-policy expect_rc 2 'unknown policy "bogus": expected default, force-rport, static-port, strict, media-any or disable' "$CTL" policy set udp 5060 bogus
 t_run usage-unknown-policy-in-list expect_rc 2 'unknown policy "forcerport"' "$CTL" policy set udp 5060 static-port,forcerport
 t_run usage-unknown-proto expect_rc 2 'unknown protocol "sctp": expected udp or tcp' "$CTL" policy set sctp 5060 disable
 t_run usage-port-zero expect_rc 2 "port out of range: 0 \(expected 1 to 65535\)" "$CTL" policy set udp 0 disable
@@ -52,6 +52,7 @@ t_run usage-strict-tcp expect_rc 2 "strict applies to UDP ports only" "$CTL" pol
 t_run usage-strict-tcp-family expect_rc 2 "strict applies to UDP ports only" "$CTL" -6 policy set tcp 5060 force-rport,strict
 t_run usage-strict-disable expect_rc 2 "disable cannot be combined" "$CTL" policy set udp 5060 disable strict
 t_run usage-strict-default expect_rc 2 "default cannot be combined" "$CTL" policy set udp 5060 default,strict
+t_run usage-media-any-disable expect_rc 2 "disable cannot be combined" "$CTL" policy set udp 5060 disable,media-any
 t_run usage-strict-misspelt expect_rc 2 'unknown policy "strikt"' "$CTL" policy set udp 5060 force-rport,strikt
 t_run usage-del-extra-arg expect_rc 2 'unexpected argument "x"' "$CTL" policy del udp 5060 x
 t_run usage-flush-extra-arg expect_rc 2 'unexpected argument "all"' "$CTL" policy flush all
@@ -69,6 +70,7 @@ else
 	t_run module-not-loaded-show expect_rc 4 "sipalg kernel module is not loaded.*modprobe sipalg" "$CTL" policy show
 	t_run module-not-loaded-set expect_rc 4 "sipalg kernel module is not loaded" "$CTL" policy set udp 5060 force-rport
 	t_run module-not-loaded-set-strict expect_rc 4 "sipalg kernel module is not loaded" "$CTL" policy set udp 5060 force-rport,strict
+	t_run module-not-loaded-set-media-any expect_rc 4 "sipalg kernel module is not loaded" "$CTL" policy set udp 5060 media-any,force-rport
 	t_run module-not-loaded-stats expect_rc 4 "sipalg kernel module is not loaded" "$CTL" -j stats
 fi
 
@@ -96,9 +98,13 @@ help_lists_exit_codes() {
 t_run help-exit-codes help_lists_exit_codes
 help_names_strict() {
 	"$CTL" policy --help | grep -q "^  strict  .*drop what the ALG refuses" &&
-		"$CTL" rewrite --help | grep -q "strict or disable"
+		"$CTL" rewrite --help | grep -q "strict, media-any or"
 }
 t_run help-policy-strict help_names_strict
+help_names_media_any() {
+	"$CTL" policy --help | grep -q "^  media-any  .*media pinholes .* admit any source"
+}
+t_run help-policy-media-any help_names_media_any
 
 # ------------------------------------------------------------------ rewrite
 # rw NAME ARGS...: rewrite $W/NAME.in, compare stdout with $W/NAME.want byte
@@ -546,7 +552,7 @@ t_run rewrite-port-out-of-range expect_rc 2 "port out of range: 70000" "$CTL" re
 t_run rewrite-pair-without-equals expect_rc 2 "--snat needs ADDR=ADDR" "$CTL" rewrite --snat 10.0.0.2:5060 --peer 1.2.3.4:5060 "$W/reg.in"
 t_run rewrite-mixed-families expect_rc 2 "both sides must be IPv4 or both IPv6" "$CTL" rewrite --snat '10.0.0.2:5060=[2001:db8::1]:4' --peer 1.2.3.4:5060 "$W/reg.in"
 t_run rewrite-mixed-peer-family expect_rc 2 "mixes IPv4 and IPv6" "$CTL" rewrite --snat 10.0.0.2:5060=198.51.100.1:4 --peer '[2001:db8::9]:5060' "$W/reg.in"
-t_run rewrite-unknown-policy expect_rc 2 'unknown policy "rport": expected default, force-rport, static-port, strict or disable' "$CTL" rewrite "${SNAT[@]}" --policy rport "$W/reg.in"
+t_run rewrite-unknown-policy expect_rc 2 'unknown policy "rport": expected default, force-rport, static-port, strict, media-any or disable' "$CTL" rewrite "${SNAT[@]}" --policy rport "$W/reg.in"
 t_run rewrite-disable-combined expect_rc 2 "disable cannot be combined" "$CTL" rewrite "${SNAT[@]}" --policy disable,force-rport "$W/reg.in"
 t_run rewrite-option-needs-value expect_rc 2 "--peer needs a value" "$CTL" rewrite --snat 10.0.0.2:5060=198.51.100.1:4 --peer
 t_run rewrite-unknown-option expect_rc 2 'unknown option "--nat"' "$CTL" rewrite --nat x "$W/reg.in"
@@ -599,7 +605,7 @@ completion_ok() {
 		_sipalgctl
 		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
 	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "default disable force-rport static-port strict " ] || { cat "$W/comp"; return 1; }
+	[ "$(cat "$W/comp")" = "default disable force-rport media-any static-port strict " ] || { cat "$W/comp"; return 1; }
 	# strict is not offered for TCP ports
 	bash -c '
 		. "$1"
@@ -608,7 +614,7 @@ completion_ok() {
 		_sipalgctl
 		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
 	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "default disable force-rport static-port " ] || { cat "$W/comp"; return 1; }
+	[ "$(cat "$W/comp")" = "default disable force-rport media-any static-port " ] || { cat "$W/comp"; return 1; }
 	bash -c '
 		. "$1"
 		COMP_WORDS=(sipalgctl rewrite --policy "")
@@ -616,7 +622,7 @@ completion_ok() {
 		_sipalgctl
 		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
 	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "default disable force-rport static-port strict " ] || { cat "$W/comp"; return 1; }
+	[ "$(cat "$W/comp")" = "default disable force-rport media-any static-port strict " ] || { cat "$W/comp"; return 1; }
 	bash -c '
 		. "$1"
 		COMP_WORDS=(sipalgctl "")

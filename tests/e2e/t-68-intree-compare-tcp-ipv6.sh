@@ -10,5 +10,5 @@
 # sipalg's result (from this run's earlier files, $SIPALG_RESULTS/t-NN-*.out)
 # and the in-tree one.
 . "$(dirname "$0")/lib.sh"
-INTREE_FILES="t-30-tcp t-40-ipv6 t-50-hairpin t-60-malformed-replay"
+INTREE_FILES="t-30-tcp t-40-ipv6 t-50-hairpin t-52-static-nat-self-public t-60-malformed-replay"
 . "$(dirname "$0")/sipp/intree.sh"

@@ -10,5 +10,5 @@
 # sipalg's result (from this run's earlier files, $SIPALG_RESULTS/t-NN-*.out)
 # and the in-tree one.
 . "$(dirname "$0")/lib.sh"
-INTREE_FILES="t-20-udp-register t-21-udp-call"
+INTREE_FILES="t-20-udp-register t-21-udp-call t-24-media-elsewhere"
 . "$(dirname "$0")/sipp/intree.sh"

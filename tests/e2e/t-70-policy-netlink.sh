@@ -11,7 +11,8 @@
 #   unshare -r -n (as nobody): a user namespace's own netns accepts changes
 #
 # Checks: set/show/del/flush round trip with exact values, per-family keys,
-# policy strict (set, shown, refused on TCP, family version 2),
+# policy strict (set, shown, refused on TCP, family version 2), media-any
+# (set, shown, combined; version 3),
 # JSON output, per-netns isolation, CAP_NET_ADMIN in the netns's user
 # namespace (GENL_UNS_ADMIN_PERM), strict validation of raw attributes with
 # extended ACK messages, the bound of 256 policies, "module not loaded".
@@ -262,7 +263,7 @@ bad_values_refused() {
 	expect_refused 34 "" $SET $A_L4:u8:17 $A_PORT:u16:0 $A_POLICY:u32:1
 	expect_refused 34 "" $SET $A_L4:u8:1 $A_PORT:u16:5060 $A_POLICY:u32:1
 	expect_refused 22 "must be UDP (17) or TCP (6)" $SET $A_L4:u8:10 $A_PORT:u16:5060 $A_POLICY:u32:1
-	expect_refused 22 "" $SET $A_L4:u8:17 $A_PORT:u16:5060 $A_POLICY:u32:16
+	expect_refused 22 "" $SET $A_L4:u8:17 $A_PORT:u16:5060 $A_POLICY:u32:32
 	expect_refused 22 "disable cannot be combined" $SET $A_L4:u8:17 $A_PORT:u16:5060 $A_POLICY:u32:5
 	expect_refused 22 "disable cannot be combined" $SET $A_L4:u8:17 $A_PORT:u16:5060 $A_POLICY:u32:12
 	expect_refused 22 "strict applies to UDP ports only" $SET $A_L4:u8:6 $A_PORT:u16:5060 $A_POLICY:u32:8
@@ -285,11 +286,12 @@ bad_values_refused() {
 	[ "$("$CTL" -j policy show)" = '[]' ]
 }
 
-# policy strict (netlink version 2): set, shown in text and JSON, combined
-# with the others, refused on TCP ports by sipalgctl and by the module
+# policy strict (netlink version 2; the module is version 3, media-any):
+# set, shown in text and JSON, combined with the others, refused on TCP
+# ports by sipalgctl and by the module
 strict_set_show() {
 	"$CTL" policy flush
-	[ "$(nlraw version)" = 2 ]
+	[ "$(nlraw version)" = 3 ]
 	"$CTL" policy set udp 5060 strict
 	"$CTL" policy set udp 5080 force-rport strict
 	"$CTL" -4 policy set udp 5090 static-port,strict
@@ -321,6 +323,35 @@ strict_set_show() {
 	run "$CTL" policy show udp 5060
 	printf 'proto port  family policy\nudp   5060  any    force-rport\n' >"$T_LOGDIR/want"
 	diff -u "$T_LOGDIR/want" "$T_LOGDIR/out"
+	"$CTL" policy flush
+}
+
+# policy media-any (netlink version 3): set, shown in text and JSON,
+# combined with the others on UDP and TCP, the raw flag value 16
+media_any_set_show() {
+	"$CTL" policy flush
+	"$CTL" policy set udp 5060 media-any
+	"$CTL" policy set tcp 5060 force-rport,media-any
+	"$CTL" -6 policy set udp 5080 strict media-any
+	run "$CTL" policy show
+	cat >"$T_LOGDIR/want" <<-'W'
+	proto port  family policy
+	udp   5060  any    media-any
+	udp   5080  inet6  strict,media-any
+	tcp   5060  any    force-rport,media-any
+	W
+	diff -u "$T_LOGDIR/want" "$T_LOGDIR/out"
+	run "$CTL" -j policy show udp 5080
+	[ "$OUT" = '[{"proto":"udp","port":5080,"family":"inet6","policy":["strict","media-any"]}]' ]
+	# the raw flag value is SIPALG_POLICY_MEDIA_ANY (16)
+	[ "$(nlraw $SET $A_L4:u8:17 $A_PORT:u16:5070 $A_POLICY:u32:16 | head -n 1)" = "errno 0" ]
+	run "$CTL" -j policy show udp 5070
+	[ "$OUT" = '[{"proto":"udp","port":5070,"family":"any","policy":["media-any"]}]' ]
+	run "$CTL" policy set udp 5060 disable,media-any
+	[ "$RC" = 2 ]
+	echo "$ERR" | grep -q "disable cannot be combined"
+	# the counter is there, zero without calls
+	[ "$("$CTL" -j stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"]["pinholes_any_source"])')" = 0 ]
 	"$CTL" policy flush
 }
 
@@ -357,5 +388,6 @@ e2e_test policy-unprivileged-refused unprivileged_refused
 e2e_test policy-userns-owns-its-netns userns_own_netns
 e2e_test policy-bad-attributes-refused bad_values_refused
 e2e_test policy-strict-set-show strict_set_show
+e2e_test policy-media-any-set-show media_any_set_show
 e2e_test policy-table-bounded table_bounded
 e2e_finish

@@ -1203,6 +1203,78 @@ static void skb_expect_register(struct kunit *test)
 			      "pinhole still there after de-registration");
 }
 
+/* ------------------------------------------- a sender that knows its NAT */
+
+/* send msg, return its payload as it leaves */
+static char *sk_send_get(struct kunit *test, struct sk_flow *f,
+			 struct nf_conn *ct, bool reply, const char *hdrs)
+{
+	struct sk_buf msg = sk_msg(test, hdrs, "");
+	unsigned int protoff;
+	struct sk_buff *skb;
+	char *out;
+
+	f->reply = reply;
+	skb = sk_pkt(test, f, 0, msg.data, msg.len, false, &protoff);
+	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct,
+				      reply ? IP_CT_ESTABLISHED_REPLY :
+					      IP_CT_ESTABLISHED), NF_ACCEPT);
+	sk_check_packet(test, f, skb, protoff);
+	out = sk_payload(test, f, skb, protoff);
+	kfree_skb(skb);
+	f->reply = false;
+	return out;
+}
+
+#define SELF_REG(host, cseq)						\
+	"REGISTER sip:" SERVER4 " SIP/2.0\r\n"				\
+	"Via: SIP/2.0/UDP " host ";branch=z9hG4bKself" cseq "\r\n"	\
+	"Max-Forwards: 70\r\n"						\
+	"To: <sip:dmz@example.com>\r\n"					\
+	"From: <sip:dmz@example.com>;tag=s1\r\n"			\
+	"Call-ID: self1@example.com\r\n"				\
+	"CSeq: " cseq " REGISTER\r\n"					\
+	"Contact: <sip:dmz@" host ">\r\n"				\
+	"Expires: 300\r\n"
+
+#define SELF_REG_OK(host, cseq)						\
+	"SIP/2.0 200 OK\r\n"						\
+	"Via: SIP/2.0/UDP " host ";branch=z9hG4bKself" cseq "\r\n"	\
+	"To: <sip:dmz@example.com>;tag=r1\r\n"				\
+	"From: <sip:dmz@example.com>;tag=s1\r\n"			\
+	"Call-ID: self1@example.com\r\n"				\
+	"CSeq: " cseq " REGISTER\r\n"					\
+	"Contact: <sip:dmz@" host ">;expires=300\r\n"
+
+#define SELF_END	"Content-Length: 0\r\n\r\n"
+
+/*
+ * A host behind the NAT that writes its public address (static NAT)
+ * gets its Via and Contact back as it wrote them; once it writes its
+ * private one again, the answers name that.
+ */
+static void skb_self_public_kept(struct kunit *test)
+{
+	struct sk_flow f;
+	struct nf_conn *ct;
+	char *out;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	f.pub_port = 5060;	/* static NAT: the port kept */
+	ct = sk_ct(test, &f);
+
+	out = sk_send_get(test, &f, ct, false, SELF_REG(PUBLIC4 ":5060", "1"));
+	KUNIT_EXPECT_STREQ(test, out, SELF_REG(PUBLIC4 ":5060", "1") SELF_END);
+	out = sk_send_get(test, &f, ct, true, SELF_REG_OK(PUBLIC4 ":5060", "1"));
+	KUNIT_EXPECT_STREQ(test, out, SELF_REG_OK(PUBLIC4 ":5060", "1") SELF_END);
+
+	/* the same host writing its own address: mapped back as always */
+	out = sk_send_get(test, &f, ct, false, SELF_REG(PHONE4 ":5060", "2"));
+	KUNIT_EXPECT_STREQ(test, out, SELF_REG(PUBLIC4 ":5060", "2") SELF_END);
+	out = sk_send_get(test, &f, ct, true, SELF_REG_OK(PUBLIC4 ":5060", "2"));
+	KUNIT_EXPECT_STREQ(test, out, SELF_REG_OK(PHONE4 ":5060", "2") SELF_END);
+}
+
 /* ------------------------------------------------------- calls: pinholes */
 
 /*
@@ -1436,6 +1508,292 @@ static void calls_reoffer_replaces(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_untracked), untracked);
 }
 
+/* ------------------------------------------- calls: where media comes from */
+
+#define FAR4		"198.51.100.20"
+#define FAR4B		"198.51.100.21"
+
+/* the server's response, its SDP naming sdp_ip (a media host elsewhere) */
+static void sk_server_resp_at(struct kunit *test, struct sk_flow *f,
+			      struct nf_conn *ct, const char *status,
+			      const char *id, const char *cseq,
+			      const char *sdp_ip, const char *media)
+{
+	char start[64];
+	struct sk_buf msg;
+
+	snprintf(start, sizeof(start), "SIP/2.0 %s", status);
+	msg = sk_call_msg(test, start, PUBLIC4 ":61000", id, cseq, sdp_ip,
+			  media);
+	sk_send(test, f, ct, true, &msg);
+}
+
+/* a request of call id from the server, its SDP naming sdp_ip */
+static void sk_server_req_at(struct kunit *test, struct sk_flow *f,
+			     struct nf_conn *ct, const char *method,
+			     const char *id, int cseq, const char *sdp_ip,
+			     const char *media)
+{
+	char start[96], cs[32];
+	struct sk_buf msg;
+
+	snprintf(start, sizeof(start), "%s sip:alice@" PUBLIC4 ":61000 SIP/2.0",
+		 method);
+	snprintf(cs, sizeof(cs), "%d %s", cseq, method);
+	msg = sk_call_msg(test, start, SERVER4 ":5060", id, cs, sdp_ip, media);
+	sk_send(test, f, ct, true, &msg);
+}
+
+/* the phone's response to the server's request "cseq" of call id */
+static void sk_phone_resp(struct kunit *test, struct sk_flow *f,
+			  struct nf_conn *ct, const char *status,
+			  const char *id, const char *cseq, const char *media)
+{
+	char start[64];
+	struct sk_buf msg;
+
+	snprintf(start, sizeof(start), "SIP/2.0 %s", status);
+	msg = sk_call_msg(test, start, SERVER4 ":5060", id, cseq, PHONE4,
+			  media);
+	sk_send(test, f, ct, false, &msg);
+}
+
+/*
+ * "PORT<SOURCE" for each media expectation of ct in direction dir, sorted
+ * by port, space separated; SOURCE is "*" for any address.
+ */
+static const char *sk_media_srcs(struct kunit *test, struct nf_conn *ct,
+				 enum ip_conntrack_dir dir)
+{
+	struct nf_conntrack_expect *exp;
+	struct { u16 port; char src[24]; } e[32], t;
+	int n = 0, i, j, len = 0;
+	const size_t cap = 32 * 32;
+	char *s;
+
+	s = kunit_kzalloc(test, cap, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &nfct_help(ct)->expectations, lnode) {
+		if (exp->class == SIPALG_EXP_SIGNALLING || exp->dir != dir ||
+		    n == ARRAY_SIZE(e))
+			continue;
+		e[n].port = ntohs(exp->tuple.dst.u.udp.port);
+		if (!exp->mask.src.u3.ip)
+			strscpy(e[n].src, "*", sizeof(e[n].src));
+		else
+			snprintf(e[n].src, sizeof(e[n].src), "%pI4",
+				 &exp->tuple.src.u3.ip);
+		n++;
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && e[j - 1].port > e[j].port; j--) {
+			t = e[j - 1];
+			e[j - 1] = e[j];
+			e[j] = t;
+		}
+	for (i = 0; i < n; i++)
+		len += scnprintf(s + len, cap - len, "%s%u<%s", i ? " " : "",
+				 e[i].port, e[i].src);
+	return s;
+}
+
+/*
+ * The phone calls through a proxy that relays no media: its pinholes admit
+ * the proxy until the answer names the far end's media host, then that
+ * host, replaced, not added; a re-INVITE (hold, a moved port) opens them
+ * for that host at once; an answer naming no usable address (c=0.0.0.0)
+ * changes nothing.
+ */
+static void calls_media_src_answer(struct kunit *test)
+{
+	long untracked = atomic_long_read(&sipalg_pins_untracked);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49170<" SERVER4 " 49171<" SERVER4);
+	sk_server_resp_at(test, &f, ct, "200 OK", "a", "1 INVITE", FAR4,
+			  SK_AUDIO("30000"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49170<" FAR4 " 49171<" FAR4);
+	/* and the phone's own media leaves towards the far end's ports */
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30000<" PHONE4 " 30001<" PHONE4);
+	KUNIT_EXPECT_EQ(test, (int)nfct_help(ct)->expecting[SIPALG_EXP_AUDIO], 4);
+
+	/* hold, same port: still the far end */
+	sk_phone_req(test, &f, ct, "INVITE", "a", 2,
+		     SK_AUDIO("49170") "a=sendonly\r\n");
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49170<" FAR4 " 49171<" FAR4);
+	sk_server_resp_at(test, &f, ct, "200 OK", "a", "2 INVITE", FAR4,
+			  SK_AUDIO("30000") "a=recvonly\r\n");
+
+	/* resume on a new port: opened for the far end before its answer */
+	sk_phone_req(test, &f, ct, "INVITE", "a", 3, SK_AUDIO("49180"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49180<" FAR4 " 49181<" FAR4);
+	/* an answer that names no address to send from keeps the source */
+	sk_server_resp_at(test, &f, ct, "200 OK", "a", "3 INVITE", "0.0.0.0",
+			  SK_AUDIO("30000"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49180<" FAR4 " 49181<" FAR4);
+	/* the media moves to another host */
+	sk_phone_req(test, &f, ct, "INVITE", "a", 4, SK_AUDIO("49180"));
+	sk_server_resp_at(test, &f, ct, "200 OK", "a", "4 INVITE", FAR4B,
+			  SK_AUDIO("30010"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49180<" FAR4B " 49181<" FAR4B);
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30010<" PHONE4 " 30011<" PHONE4);
+	KUNIT_EXPECT_EQ(test, (int)nfct_help(ct)->expecting[SIPALG_EXP_AUDIO], 4);
+
+	sk_phone_req(test, &f, ct, "BYE", "a", 5, NULL);
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY), "");
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_ORIGINAL), "");
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_untracked), untracked);
+}
+
+/*
+ * An inbound call: the offer names the far end's media host, so the
+ * phone's answer opens its pinholes for that host; a first answer without
+ * an SDP address (0.0.0.0) leaves the signalling peer.
+ */
+static void calls_media_src_offer(struct kunit *test)
+{
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_server_req_at(test, &f, ct, "INVITE", "b", 1, FAR4, SK_AUDIO("30000"));
+	sk_phone_resp(test, &f, ct, "200 OK", "b", "1 INVITE", SK_AUDIO("49170"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49170<" FAR4 " 49171<" FAR4);
+
+	sk_server_req_at(test, &f, ct, "INVITE", "c", 1, "0.0.0.0",
+			 SK_AUDIO("30010"));
+	sk_phone_resp(test, &f, ct, "200 OK", "c", "1 INVITE", SK_AUDIO("49180"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49170<" FAR4 " 49171<" FAR4 " 49180<" SERVER4
+			   " 49181<" SERVER4);
+}
+
+/* each call keeps its own media source on one connection (a trunk) */
+static void calls_media_src_per_call(struct kunit *test)
+{
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	sk_phone_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("49180"));
+	sk_server_resp_at(test, &f, ct, "200 OK", "b", "1 INVITE", FAR4B,
+			  SK_AUDIO("30010"));
+	sk_server_resp_at(test, &f, ct, "200 OK", "a", "1 INVITE", FAR4,
+			  SK_AUDIO("30000"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49170<" FAR4 " 49171<" FAR4 " 49180<" FAR4B
+			   " 49181<" FAR4B);
+	/* the end of one call leaves the other's */
+	sk_phone_req(test, &f, ct, "BYE", "a", 2, NULL);
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49180<" FAR4B " 49181<" FAR4B);
+}
+
+/*
+ * The phone's outbound media pinholes: from its real address and port
+ * (exact) to the far end's named address and port, NATed to the public
+ * port its SDP showed; none towards a far end that sends from the
+ * signalling peer (the pinholes that SDP opened cover it).
+ */
+static void calls_media_out_port(struct kunit *test)
+{
+	struct nf_conntrack_expect *exp;
+	struct sk_flow f;
+	struct nf_conn *ct;
+	int n = 0;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	sk_server_resp_at(test, &f, ct, "200 OK", "a", "1 INVITE", FAR4,
+			  SK_AUDIO("30000"));
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &nfct_help(ct)->expectations, lnode) {
+		u16 dport = ntohs(exp->tuple.dst.u.udp.port);
+
+		if (exp->class == SIPALG_EXP_SIGNALLING ||
+		    exp->dir != IP_CT_DIR_ORIGINAL)
+			continue;
+		n++;
+		KUNIT_EXPECT_EQ(test, exp->tuple.src.u3.ip, f.phone.ip);
+		KUNIT_EXPECT_EQ(test, exp->mask.src.u.udp.port, htons(0xffff));
+		KUNIT_EXPECT_EQ(test, ntohs(exp->tuple.src.u.udp.port),
+				dport == 30000 ? 49170 : 49171);
+		KUNIT_EXPECT_EQ(test, exp->saved_addr.ip, f.pub.ip);
+		KUNIT_EXPECT_EQ(test, ntohs(exp->saved_proto.udp.port),
+				dport == 30000 ? 49170 : 49171);
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	KUNIT_EXPECT_EQ(test, n, 2);
+
+	/* media from the signalling peer itself: its SDP's pinholes only */
+	sk_phone_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("49180"));
+	sk_server_resp(test, &f, ct, "200 OK", "b", "1 INVITE", SK_AUDIO("30010"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30000<" PHONE4 " 30001<" PHONE4 " 30010<" PHONE4
+			   " 30011<" PHONE4);
+	KUNIT_EXPECT_EQ(test, (int)nfct_help(ct)->expecting[SIPALG_EXP_AUDIO], 8);
+}
+
+static void sk_pol_flush(struct kunit_resource *res)
+{
+	sipalg_pol_flush(&init_net);
+}
+
+static int sk_pol_init(struct kunit_resource *res, void *net)
+{
+	res->data = net;	/* what kunit_alloc_resource() returns */
+	return 0;
+}
+
+/* media-any: the pinholes admit any source, also after the answer */
+static void calls_media_any(struct kunit *test)
+{
+	const struct sipalg_pol_key key = {
+		.family = SIPALG_FAMILY_ANY, .l4proto = IPPROTO_UDP, .port = 5060,
+	};
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, sk_pol_init,
+							 sk_pol_flush,
+							 GFP_KERNEL, &init_net));
+	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &key,
+					     SIPALG_POL_MEDIA_ANY), 0);
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49170<* 49171<*");
+	sk_server_resp_at(test, &f, ct, "200 OK", "a", "1 INVITE", FAR4,
+			  SK_AUDIO("30000"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49170<* 49171<*");
+	/* without the policy, the next SDP narrows them to the far end */
+	sipalg_pol_flush(&init_net);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 2, SK_AUDIO("49180"));
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49180<" FAR4 " 49181<" FAR4);
+}
+
 static int sk_pin_max_init(struct kunit_resource *res, void *old)
 {
 	res->data = old;
@@ -1581,11 +1939,17 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_expect_ipv6),
 	KUNIT_CASE(skb_expect_bye_flushes),
 	KUNIT_CASE(skb_expect_register),
+	KUNIT_CASE(skb_self_public_kept),
 	KUNIT_CASE(calls_bye_keeps_other_call),
 	KUNIT_CASE(calls_cancel_and_failure),
 	KUNIT_CASE(calls_reoffer_replaces),
 	KUNIT_CASE(calls_table_full),
 	KUNIT_CASE(calls_first_packet_untracked),
+	KUNIT_CASE(calls_media_src_answer),
+	KUNIT_CASE(calls_media_src_offer),
+	KUNIT_CASE(calls_media_src_per_call),
+	KUNIT_CASE(calls_media_any),
+	KUNIT_CASE(calls_media_out_port),
 	KUNIT_CASE(calls_expectfn_registered),
 	{}
 };
