@@ -22,8 +22,9 @@
 #                  per-message TCP run (cap-ROUTER-tcp-RUN-{lan,wan}.pcap)
 # SIPALG_BENCH_TRACE      1: the kernel's packet drops (tracepoint skb:kfree_skb)
 #                  and conntrack's counters over each per-message run
-# SIPALG_BENCH_PERF       1: perf cpu-clock profile of each per-message run
-#                  (perf-ROUTER-PROTO-RUN.txt; the sampling slows the runs)
+# SIPALG_BENCH_GRAPH      FUNC: function_graph trace of FUNC (sipalg_help_tcp)
+#                  in sipalg's runs, SIPALG_BENCH_GRAPH_DEPTH deep (3):
+#                  graph-*.txt, summed by tests/bench-e2e/graph-sum.py
 # SIPALG_BENCH_NETEM_WAN / SIPALG_BENCH_NETEM_CLI  netem arguments ("loss 1%")
 #                  for the per-message TCP runs, on the router's WAN side /
 #                  the client's, so that the streams see losses and retransmit

@@ -77,6 +77,25 @@ rm -f "$res"/{status,job.sh,console.log,output.log,dmesg.txt}
 
 append="console=ttyS0 loglevel=7 panic=-1 oops=panic mitigations=off"
 append+=" sipalgvm.stage2=$top/scripts/vm/guest.sh"
+# the guest has its own /tmp and /var/tmp: host directories the job needs
+# from there (the checkout, the working directory, the script's) are bound
+# back into it
+declare -A bound=()
+for d in "$top" "$PWD" "$(dirname "$script")"; do
+	case $d in
+	/tmp | /tmp/* | /var/tmp | /var/tmp/*) ;;
+	*) continue ;;
+	esac
+	case $d in
+	*[[:space:]]*) echo "vm: $d has a space in its name, which the guest's kernel command line cannot carry: use a checkout path without one" >&2; exit 2 ;;
+	esac
+	# a directory inside one bound already comes with it
+	for b in "${!bound[@]}"; do
+		case $d/ in "$b"/*) continue 2 ;; esac
+	done
+	bound[$d]=1
+	append+=" sipalgvm.bind=$d"
+done
 
 start=$(date +%s)
 set +e

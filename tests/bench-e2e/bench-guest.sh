@@ -188,32 +188,6 @@ trace_stop() {
 	rtr conntrack -S >"$res/ctstat-$1-after.txt" 2>&1 || true
 	rtr nstat -a >"$res/nstat-$1.txt" 2>&1 || true
 }
-# SIPALG_BENCH_PERF=1: where the guest's CPU goes during each run, sampled
-# with perf's cpu-clock (a software event: TCG has no hardware counters);
-# perf-TAG.txt lists the symbols by share of the samples. The sampling costs
-# time of its own: runs with it are for the profile, not for the figures.
-# (The samples go to the guest's /tmp: perf maps its file, which the 9p
-# results share cannot do.)
-PERF=${SIPALG_BENCH_PERF:-0}
-PERF_PID=
-perf_start() {
-	[ "$PERF" = 1 ] && command -v perf >/dev/null || return 0
-	perf record -a -e cpu-clock -F 1000 -g -o "/tmp/perf-$1.data" \
-		>"$res/perf-$1.log" 2>&1 &
-	PERF_PID=$!
-	sleep 1
-}
-perf_stop() {
-	[ -n "$PERF_PID" ] || return 0
-	kill -INT "$PERF_PID" 2>/dev/null || true
-	wait "$PERF_PID" 2>/dev/null || true
-	PERF_PID=
-	perf report -i "/tmp/perf-$1.data" --stdio --no-children --sort sym \
-		-g none --percent-limit 0.3 >"$res/perf-$1.txt" 2>>"$res/perf-$1.log" || true
-	perf report -i "/tmp/perf-$1.data" --stdio --children --sort sym \
-		-g none --percent-limit 1 >"$res/perf-$1-children.txt" 2>>"$res/perf-$1.log" || true
-	rm -f "/tmp/perf-$1.data"
-}
 # SIPALG_BENCH_GRAPH=FUNC: the kernel's function_graph tracer on FUNC (e.g.
 # sipalg_help_tcp) and what it calls, SIPALG_BENCH_GRAPH_DEPTH levels deep
 # (3), during each run of the helper that has FUNC: graph-TAG.txt holds the
@@ -284,14 +258,12 @@ permsg_one() {
 	ctl_reset "$h"
 	trace_start "$h-$proto-$run"
 	netem_start "$proto"
-	perf_start "$h-$proto-$run"
 	[ "$h" = sipalg ] && graph_start
 	read -r b0 k0 < <(cpu_now)
 	cli timeout -k 5 $((SIPLOADGEN_LIMIT + 30)) "$GEN" send "$proto" "$CLI4" "$sport" "$SRV4" 5060 "$MSGS" \
 		>"$res/send-$h-$proto-$run.txt" 2>&1 || echo "send exit $?" >>"$res/send-$h-$proto-$run.txt"
 	wait "$spid" || true
 	read -r b1 k1 < <(cpu_now)
-	perf_stop "$h-$proto-$run"
 	[ "$h" = sipalg ] && graph_stop "$h-$proto-$run"
 	netem_stop
 	trace_stop "$h-$proto-$run"
