@@ -678,6 +678,21 @@ pfile_completion() {
 	[ "$(comp sipalgctl policy restore policies.conf '')" = " " ] || { comp sipalgctl policy restore policies.conf ''; return 1; }
 }
 t_run pfile-bash-completion pfile_completion
+# the boot unit as systemd reads it (its sipalgctl: the one built here)
+unit_ok() {
+	mkdir -p "$W/unit"
+	sed "s|@SBINDIR@|$top/userspace|g" "$top/dist/sipalg.service" >"$W/unit/sipalg.service"
+	grep -q "^ExecStart=$top/userspace/sipalgctl policy restore /etc/sipalg/policies.conf\$" "$W/unit/sipalg.service" || return 1
+	systemd-analyze verify --man=no "$W/unit/sipalg.service" >"$W/o" 2>&1
+	local rc=$?
+	cat "$W/o"
+	[ "$rc" = 0 ] && [ ! -s "$W/o" ]
+}
+if command -v systemd-analyze >/dev/null; then
+	t_run unit-file-verifies unit_ok
+else
+	t_skip unit-file-verifies "systemd-analyze is not installed"
+fi
 
 # -------------------------------------------------------- man page, completion
 man_ok() {

@@ -90,7 +90,8 @@ malformed_changes_nothing() {
 	} >"$F/bad.conf"
 	rc_of "$CTL" policy restore "$F/bad.conf"
 	[ "$RC" = 2 ]
-	[ "$ERR" = "sipalgctl: $F/bad.conf:6: unknown policy \"strikt\": expected default, force-rport, static-port, strict or disable" ]
+	[[ $ERR == "sipalgctl: $F/bad.conf:6: unknown policy \"strikt\": expected default, "* ]]
+	[ "$(echo "$ERR" | wc -l)" = 1 ]
 	[ "$(show)" = "$WANT_BEFORE" ]
 	# a port out of range on the last line, a duplicate: the same
 	printf 'udp 5060 disable\nudp 0 disable\n' >"$F/bad2.conf"
