@@ -9,6 +9,7 @@
 #   make install          modules_install + install sipalgctl, its config and unit (DESTDIR= to stage)
 #   make dkms_install     sources to /usr/src/sipalg-VERSION, dkms builds/installs
 #   make deb              sipalg-dkms and sipalgctl .deb files in .build/deb/
+#   make pkg-test         install them in a bookworm chroot, modprobe and call in a guest
 
 # Kernel to build against: the running kernel's headers if present, else the
 # newest installed headers.
@@ -20,7 +21,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: all module ctl install modules_install ctl_install dkms_src dkms_install \
-	dkms_uninstall conf_install deb clean check unit \
+	dkms_uninstall conf_install deb pkg-test clean check unit \
 	fuzz fuzz-smoke bench-core bench kunit e2e demo deps help
 
 all: module ctl
@@ -91,6 +92,11 @@ install: modules_install ctl_install conf_install
 deb:
 	scripts/deb.sh
 
+# the packages installed in a clean bookworm chroot, DKMS builds, the
+# installed module modprobed in a guest per kernel (not in make check yet)
+pkg-test:
+	tests/pkg/run.sh
+
 deps:
 	scripts/install-deps.sh
 
@@ -134,4 +140,4 @@ clean:
 	rm -rf .build
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,13p' Makefile
