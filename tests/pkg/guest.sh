@@ -9,6 +9,9 @@
 # Then the UDP call tests (tests/e2e/t-21) run through that module.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# the host's T_LOGDIR is passed through but read-only here: the results share
+export T_LOGDIR=${SIPALG_RESULTS:-/tmp}/pkg-logs
+mkdir -p "$T_LOGDIR"
 . "$top/tests/lib.sh"
 root=${SIPALG_PKG_ROOT:?}
 k=$(uname -r)
