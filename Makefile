@@ -6,8 +6,10 @@
 #   make KVER=6.1.0-56-amd64   build against /usr/lib/modules/KVER/build
 #   make check            every test: unit, fuzz smoke, KUnit, VM end-to-end (6.1, 6.12, 7.x)
 #   make demo             boot a guest and push a SIP call through a port-changing NAT
-#   make install          modules_install + install sipalgctl (DESTDIR= to stage)
+#   make install          modules_install + install sipalgctl, its config and unit (DESTDIR= to stage)
 #   make dkms_install     sources to /usr/src/sipalg-VERSION, dkms builds/installs
+#   make deb              sipalg-dkms and sipalgctl .deb files in .build/deb/
+#   make pkg-test         install them in a bookworm chroot, modprobe and call in a guest
 
 # Kernel to build against: the running kernel's headers if present, else the
 # newest installed headers.
@@ -19,7 +21,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: all module ctl install modules_install ctl_install dkms_src dkms_install \
-	dkms_uninstall clean check unit \
+	dkms_uninstall conf_install deb pkg-test clean check unit \
 	fuzz fuzz-smoke bench-core bench kunit e2e demo deps help
 
 all: module ctl
@@ -64,7 +66,37 @@ dkms_uninstall:
 ctl_install: ctl
 	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
-install: modules_install ctl_install
+# /etc/sipalg/policies.conf (kept when it exists: it is the admin's), the
+# boot unit sipalg.service and the nftables example
+SYSCONFDIR ?= /etc
+SBINDIR ?= $(PREFIX)/sbin
+SYSTEMDUNITDIR ?= /lib/systemd/system
+EXAMPLEDIR ?= $(PREFIX)/share/doc/sipalg/examples
+conf_install:
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/sipalg/policies.conf ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/sipalg/policies.conf"; \
+	else install -D -m 0644 dist/policies.conf \
+		$(DESTDIR)$(SYSCONFDIR)/sipalg/policies.conf; fi
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/sipalg.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/sipalg.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/sipalg.service
+	install -D -m 0644 dist/sipalg.nft $(DESTDIR)$(EXAMPLEDIR)/sipalg.nft
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		systemctl daemon-reload; \
+		echo "enable at boot: systemctl enable --now sipalg.service"; fi
+
+install: modules_install ctl_install conf_install
+
+# Debian packages sipalg-dkms and sipalgctl (debian/), built from a copy of
+# the tree in .build/deb/ so the source dir stays clean; see debian/README.build
+deb:
+	scripts/deb.sh
+
+# the packages installed in a clean bookworm chroot, DKMS builds, the
+# installed module modprobed in a guest per kernel (not in make check yet)
+pkg-test:
+	tests/pkg/run.sh
 
 deps:
 	scripts/install-deps.sh
@@ -109,4 +141,4 @@ clean:
 	rm -rf .build
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,13p' Makefile

@@ -33,6 +33,8 @@ static void policy_usage(FILE *f)
 "       sipalgctl [-4|-6] policy del {udp|tcp} PORT\n"
 "       sipalgctl [-j [-p]] [-4|-6] policy show [{udp|tcp} [PORT]]\n"
 "       sipalgctl policy flush\n"
+"       sipalgctl policy save\n"
+"       sipalgctl policy restore [-c|--check] FILE\n"
 "\n"
 "POLICY is one of:\n"
 "  default      rewrite as the ALG does without a policy\n"
@@ -58,7 +60,15 @@ static void policy_usage(FILE *f)
 "port, as the ALG's helper is attached to it. -4 or -6 restricts the policy\n"
 "to IPv4 or IPv6 flows; a family-specific policy wins over one for both.\n"
 "A policy takes effect on the next message of existing connections.\n"
-"Changing policies needs CAP_NET_ADMIN in the network namespace.\n");
+"Changing policies needs CAP_NET_ADMIN in the network namespace.\n"
+"\n"
+"save prints every policy, one line per port: [-4|-6] PROTO PORT POLICY,\n"
+"the arguments of policy set; '#' starts a comment. restore FILE (- for\n"
+"standard input) makes the policies exactly those of FILE, all or nothing:\n"
+"the whole file is checked first (an error names FILE:LINE, exit 2), and\n"
+"if the kernel refuses a line the policies from before are put back.\n"
+"--check only checks the file. The boot unit sipalg.service restores\n"
+"/etc/sipalg/policies.conf.\n");
 }
 
 /* flags a newer module may hold that this tool has no name for */
@@ -71,7 +81,7 @@ static uint32_t unknown_flags(uint32_t flags)
 	return flags;
 }
 
-static void fmt_policy(uint32_t flags, char *buf, size_t len)
+void fmt_policy(uint32_t flags, char *buf, size_t len)
 {
 	size_t i, n = 0;
 
@@ -255,12 +265,6 @@ static int policy_flush(int argc, char **argv)
 	return rc;
 }
 
-struct pol_row {
-	uint8_t family, proto;
-	uint16_t port;
-	uint32_t flags;
-};
-
 struct show_ctx {
 	struct pol_row *rows;
 	size_t n, cap;
@@ -312,6 +316,24 @@ static int row_cmp(const void *a, const void *b)
 	return x->family - y->family;
 }
 
+int policy_dump(struct genl *g, struct pol_row **rows, size_t *n)
+{
+	struct show_ctx c = { 0 };
+	int rc;
+
+	rc = genl_talk(g, genl_req(g, SIPALG_CMD_POLICY_GET, NLM_F_DUMP),
+		       policy_cb, &c, "cannot list the policies");
+	if (rc) {
+		free(c.rows);
+		return rc;
+	}
+	if (c.n)
+		qsort(c.rows, c.n, sizeof(*c.rows), row_cmp);
+	*rows = c.rows;
+	*n = c.n;
+	return EX_OK;
+}
+
 static int policy_show(int argc, char **argv)
 {
 	struct show_ctx c = { 0 };
@@ -331,14 +353,10 @@ static int policy_show(int argc, char **argv)
 	rc = genl_open(&g);
 	if (rc)
 		return rc;
-	rc = genl_talk(&g, genl_req(&g, SIPALG_CMD_POLICY_GET, NLM_F_DUMP),
-		       policy_cb, &c, "cannot list the policies");
+	rc = policy_dump(&g, &c.rows, &c.n);
 	genl_close(&g);
-	if (rc) {
-		free(c.rows);
+	if (rc)
 		return rc;
-	}
-	qsort(c.rows, c.n, sizeof(*c.rows), row_cmp);
 
 	if (g_opts.json)
 		js_begin_arr(NULL);
@@ -392,7 +410,7 @@ int cmd_policy(int argc, char **argv)
 	const char *verb;
 
 	if (argc < 1)
-		return usage_err("policy", "needs a verb: set, del, show or flush");
+		return usage_err("policy", "needs a verb: set, del, show, flush, save or restore");
 	verb = argv[0];
 	if (is_help(verb)) {
 		policy_usage(stdout);
@@ -414,6 +432,10 @@ int cmd_policy(int argc, char **argv)
 		return policy_show(argc, argv);
 	if (!strcmp(verb, "flush"))
 		return policy_flush(argc, argv);
-	return usage_err("policy", "unknown verb \"%s\": expected set, del, show or flush",
+	if (!strcmp(verb, "save"))
+		return policy_save(argc, argv);
+	if (!strcmp(verb, "restore"))
+		return policy_restore(argc, argv);
+	return usage_err("policy", "unknown verb \"%s\": expected set, del, show, flush, save or restore",
 			 verb);
 }

@@ -17,6 +17,7 @@
 
 struct opts g_opts;
 const char *g_prog = "sipalgctl";
+const char *g_err_where;
 
 void err_msg(const char *fmt, ...)
 {
@@ -33,6 +34,15 @@ int usage_err(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (g_err_where) {
+		/* a line of a file: "FILE:LINE: why", no hint to --help */
+		fprintf(stderr, "%s: %s: ", g_prog, g_err_where);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+		return EX_USAGE;
+	}
 	fprintf(stderr, "%s: %s%s", g_prog, cmd ? cmd : "", cmd ? ": " : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -95,6 +105,7 @@ static void usage(FILE *f)
 "\n"
 "Commands:\n"
 "  policy set|del|show|flush   per-port policy of the sipalg ALG\n"
+"  policy save|restore         all policies to / from a file (policies.conf)\n"
 "  stats [show|reset]          counters, per network namespace and per port\n"
 "  flows                       SIP connections and pinholes (helper sipalg)\n"
 "  rewrite                     show how the ALG would rewrite one message\n"
@@ -107,7 +118,8 @@ static void usage(FILE *f)
 "  -h, --help     help (also after a command: sipalgctl policy --help)\n"
 "  -V, --version  print the version\n"
 "\n"
-"Exit status: 0 success, 1 the kernel or the system refused, 2 usage error,\n"
+"Exit status: 0 success, 1 the kernel or the system refused, 2 usage error\n"
+"(also a bad line in a policy file),\n"
 "3 rewrite: the ALG would drop the message, 4 the sipalg module is not\n"
 "loaded, 5 permission denied.\n");
 }

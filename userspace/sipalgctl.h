@@ -22,6 +22,8 @@ struct opts {
 };
 extern struct opts g_opts;
 extern const char *g_prog;
+/* when set ("FILE:LINE"), usage_err names it instead of the command */
+extern const char *g_err_where;
 
 /* print "sipalgctl: ..." on stderr */
 void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -46,6 +48,22 @@ bool policy_parse(const char *cmd, const char *w, uint32_t *flags,
 		  bool *seen_def);
 int policy_check(const char *cmd, uint32_t flags, bool seen_def,
 		 uint8_t proto);
+
+/* cmd_policy.c: one policy as the kernel holds it, and a dump of all */
+struct pol_row {
+	uint8_t family, proto;	/* SIPALG_FAMILY_*, IPPROTO_* */
+	uint16_t port;
+	uint32_t flags;		/* SIPALG_POLICY_* */
+};
+struct genl;
+/* every policy of the namespace, sorted as policy show lists them */
+int policy_dump(struct genl *g, struct pol_row **rows, size_t *n);
+/* "force-rport,strict", "default", unknown bits as 0x... */
+void fmt_policy(uint32_t flags, char *buf, size_t len);
+
+/* cmd_policy_file.c: policy save and policy restore FILE */
+int policy_save(int argc, char **argv);
+int policy_restore(int argc, char **argv);
 
 /* json.c: a small streaming JSON writer on stdout */
 void js_begin_obj(const char *key);

@@ -576,6 +576,130 @@ else
 	t_skip json-flows-wellformed "cannot read conntrack here: $(head -n 1 "$W/flows.err")"
 fi
 
+# ------------------------------------------ policy files (save / restore)
+# The file format of sipalgctl policy save / restore (sipalgctl.8, POLICY
+# FILES). Every file is checked whole before the kernel is asked anything,
+# so these run without the module: --check, and errors that must come out
+# before "module not loaded".
+pf() { printf -- "$@"; }
+pf '# policies.conf\n\n   \n\t# indented comment\nudp 5060 force-rport   # old phones\n-4 udp 5060 strict\n-6\ttcp\t5061\tdisable\nudp 5080 force-rport,static-port strict\r\nudp 5090 default\ntcp 5060 force-rport' >"$W/good.conf"
+: >"$W/empty.conf"
+pf '# only comments\n\n# udp 5060 bogus\n' >"$W/comments.conf"
+# expect_file_err FILE WANT_RC LINE REASON_REGEX: the message is
+# "sipalgctl: FILE:LINE: reason" with no hint to --help, nothing on stdout
+expect_file_err() {
+	local f=$1 want=$2 line=$3 re=$4 rc
+	shift 4
+	"$CTL" policy restore "$@" "$f" >"$W/o" 2>"$W/e"
+	rc=$?
+	echo "\$ sipalgctl policy restore $* $f -> $rc"
+	cat "$W/e"
+	[ "$rc" = "$want" ] || { echo "want exit $want"; return 1; }
+	[ "$(wc -l <"$W/e")" = 1 ] || { echo "want one line on stderr"; return 1; }
+	grep -E -q -- "^sipalgctl: $f:$line: $re\$" "$W/e" || { echo "stderr is not 'sipalgctl: $f:$line: /$re/'"; return 1; }
+	[ ! -s "$W/o" ] || { echo "stdout not empty"; return 1; }
+}
+expect_ok_silent() {
+	"$@" >"$W/o" 2>"$W/e" || { echo "\$ $* -> $?"; cat "$W/e"; return 1; }
+	[ ! -s "$W/o" ] && [ ! -s "$W/e" ] || { cat "$W/o" "$W/e"; return 1; }
+}
+t_run pfile-check-good expect_ok_silent "$CTL" policy restore --check "$W/good.conf"
+t_run pfile-check-good-short expect_ok_silent "$CTL" policy restore -c "$W/good.conf"
+t_run pfile-check-empty expect_ok_silent "$CTL" policy restore -c "$W/empty.conf"
+t_run pfile-check-comments-only expect_ok_silent "$CTL" policy restore -c "$W/comments.conf"
+t_run pfile-check-stdin bash -c '"$1" policy restore -c - <"$2"' _ "$CTL" "$W/good.conf"
+# one bad line among good ones: FILE:LINE: reason, exit 2 (bad input)
+pfbad() { # NAME LINE REGEX CONTENT (printf format)
+	local name=$1 line=$2 re=$3
+	pf "$4" >"$W/$name.conf"
+	t_run "pfile-$name" expect_file_err "$W/$name.conf" 2 "$line" "$re" -c
+}
+pfbad bad-policy 3 'unknown policy "bogus": expected default, .*' '# x\nudp 5060 force-rport\nudp 5070 bogus\nudp 5080 strict\n'
+pfbad bad-policy-in-list 1 'unknown policy "forcerport".*' 'udp 5060 static-port,forcerport\n'
+pfbad bad-proto 2 'unknown protocol "sctp": expected udp or tcp' '\nsctp 5060 disable\n'
+pfbad bad-port 1 'port out of range: 70000 \(expected 1 to 65535\)' 'udp 70000 disable\n'
+pfbad bad-port-word 1 'bad port "sip": expected a number from 1 to 65535' 'tcp sip disable\n'
+pfbad no-policy 2 'expected \[-4\|-6\] \{udp\|tcp\} PORT POLICY, as for policy set' 'udp 5060 disable\nudp 5070   # policy forgotten\n'
+pfbad family-late 1 '-6 comes first on the line' 'udp 5060 disable -6\n'
+pfbad family-word 1 'unknown protocol "-5": expected udp or tcp' '-5 udp 5060 disable\n'
+pfbad strict-tcp 1 'strict applies to UDP ports only.*' 'tcp 5060 strict\n'
+pfbad disable-combined 1 'disable cannot be combined with another policy' 'udp 5060 disable force-rport\n'
+pfbad duplicate 4 'udp 5060 is already on line 1' 'udp 5060 disable\n-4 udp 5060 strict\n-6 udp 5060 strict\nudp 5060 force-rport\n'
+pfbad duplicate-family 3 '-6 tcp 5061 is already on line 2' 'udp 5060 disable\n-6 tcp 5061 disable\n-6 tcp 5061 force-rport\n'
+pfbad long-line 2 'line longer than 1024 bytes' "udp 5060 disable\nudp 5070 force-rport $(printf '%*s' 1100 '')\n"
+pfbad nul-byte 2 'a NUL byte: not a text file' 'udp 5060 disable\nudp 50\00060 disable\n'
+# the file is checked before the kernel is asked: a bad file gives exit 2
+# whether or not the module is loaded, and names the line, not the module
+t_run pfile-bad-before-kernel expect_file_err "$W/bad-policy.conf" 2 3 'unknown policy "bogus".*'
+pfile_stdin_err() {
+	"$CTL" policy restore - <"$W/bad-port.conf" 2>"$W/e"
+	[ $? = 2 ] && grep -q '^sipalgctl: (standard input):1: port out of range: 70000' "$W/e" || { cat "$W/e"; return 1; }
+}
+t_run pfile-stdin-error-names-input pfile_stdin_err
+t_run pfile-missing-file expect_rc 1 "cannot open $W/nonexistent.conf: No such file or directory" "$CTL" policy restore -c "$W/nonexistent.conf"
+t_run pfile-directory expect_rc 1 "cannot read $W: Is a directory" "$CTL" policy restore -c "$W"
+t_run usage-restore-no-file expect_rc 2 "policy restore: needs a file" "$CTL" policy restore
+t_run usage-restore-check-no-file expect_rc 2 "policy restore: needs a file" "$CTL" policy restore --check
+t_run usage-restore-extra-arg expect_rc 2 'policy restore: unexpected argument "b"' "$CTL" policy restore a b
+t_run usage-restore-family expect_rc 2 "policy restore: -4 and -6 belong on the file's lines" "$CTL" -4 policy restore "$W/good.conf"
+t_run usage-save-extra-arg expect_rc 2 'policy save: unexpected argument "udp"' "$CTL" policy save udp
+t_run usage-save-json expect_rc 2 "policy save: saves every policy as policy lines" "$CTL" -j policy save
+t_run help-policy-save-restore bash -c '"$1" policy --help | grep -q "sipalgctl policy restore \[-c|--check\] FILE" && "$1" --help | grep -q "policy save|restore"' _ "$CTL"
+if [ -d /sys/module/sipalg ]; then
+	t_skip pfile-module-not-loaded "the sipalg module is loaded on this machine"
+else
+	t_run pfile-restore-module-not-loaded expect_rc 4 "sipalg kernel module is not loaded" "$CTL" policy restore "$W/good.conf"
+	t_run pfile-restore-empty-module-not-loaded expect_rc 4 "sipalg kernel module is not loaded" "$CTL" policy restore "$W/empty.conf"
+	t_run pfile-save-module-not-loaded expect_rc 4 "sipalg kernel module is not loaded" "$CTL" policy save
+fi
+# the shipped example parses, and holds no policy (it is all comments)
+pfile_example() {
+	local f=$top/dist/policies.conf
+	"$CTL" policy restore --check "$f" || return 1
+	! grep -v '^[[:space:]]*\(#\|$\)' "$f" || { echo "the example sets policies"; return 1; }
+	# every example line in it, uncommented, parses too
+	sed -n 's/^#[[:space:]]*\(\(-[46] \)\?\(udp\|tcp\) [0-9].*\)/\1/p' "$f" >"$W/ex.conf"
+	[ -s "$W/ex.conf" ] || { echo "no example lines"; return 1; }
+	cat "$W/ex.conf"
+	"$CTL" policy restore --check "$W/ex.conf"
+}
+t_run pfile-shipped-example pfile_example
+pfile_completion() {
+	local f=$top/userspace/sipalgctl.bash-completion
+	mkdir -p "$W/cd" && : >"$W/cd/policies.conf"
+	comp() { # WORDS...: the completions of the last word, sorted
+		(cd "$W/cd" && bash -c '
+			f=$1; shift
+			. "$f"
+			COMP_WORDS=("$@")
+			COMP_CWORD=$(($# - 1))
+			_sipalgctl
+			printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+		' _ "$f" "$@")
+	}
+	[ "$(comp sipalgctl policy s)" = "save set show " ] || { comp sipalgctl policy s; return 1; }
+	[ "$(comp sipalgctl policy restore '')" = "policies.conf " ] || { comp sipalgctl policy restore ''; return 1; }
+	[ "$(comp sipalgctl policy restore -c pol)" = "policies.conf " ] || return 1
+	[ "$(comp sipalgctl policy restore --)" = "--check " ] || return 1
+	[ "$(comp sipalgctl policy restore policies.conf '')" = " " ] || { comp sipalgctl policy restore policies.conf ''; return 1; }
+}
+t_run pfile-bash-completion pfile_completion
+# the boot unit as systemd reads it (its sipalgctl: the one built here)
+unit_ok() {
+	mkdir -p "$W/unit"
+	sed "s|@SBINDIR@|$top/userspace|g" "$top/dist/sipalg.service" >"$W/unit/sipalg.service"
+	grep -q "^ExecStart=$top/userspace/sipalgctl policy restore /etc/sipalg/policies.conf\$" "$W/unit/sipalg.service" || return 1
+	systemd-analyze verify --man=no "$W/unit/sipalg.service" >"$W/o" 2>&1
+	local rc=$?
+	cat "$W/o"
+	[ "$rc" = 0 ] && [ ! -s "$W/o" ]
+}
+if command -v systemd-analyze >/dev/null; then
+	t_run unit-file-verifies unit_ok
+else
+	t_skip unit-file-verifies "systemd-analyze is not installed"
+fi
+
 # -------------------------------------------------------- man page, completion
 man_ok() {
 	local f=$top/userspace/sipalgctl.8 out
@@ -584,6 +708,7 @@ man_ok() {
 	LC_ALL=C MANWIDTH=80 man -l "$f" 2>/dev/null | col -b >"$W/man.txt"
 	# every command and policy is documented
 	for w in "policy set" "policy del" "policy show" "policy flush" "stats" \
+		"policy save" "policy restore" "POLICY FILES" /etc/sipalg/policies.conf \
 		"flows" "rewrite" force-rport static-port strict disable default \
 		--snat --dnat --peer --reply --tcp --explain; do
 		grep -q -- "$w" "$W/man.txt" || { echo "man page lacks $w"; return 1; }
