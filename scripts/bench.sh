@@ -17,6 +17,9 @@
 # SIPALG_BENCH_REG_RATE / SIPALG_BENCH_CALL_RATE   SIPp rates (200 registrations/s, 50 calls/s)
 # SIPALG_BENCH_PARTS      "permsg scale" (either alone to run only that part)
 # SIPALG_BENCH_PROTOS     protocols of the per-message part ("udp tcp")
+# SIPALG_BENCH_TCP_SEG    how the TCP sender segments its stream: "msg" (one
+#                  message per segment, the same packets every run; default)
+#                  or "stream" (back to back, as the congestion window packs them)
 # SIPALG_BENCH_WARMUP     0 skips the unrecorded per-message warm-up runs (1)
 # SIPALG_BENCH_CAPTURE    1: tcpdump on the router's lan0 and wan0 during each
 #                  per-message TCP run (cap-ROUTER-tcp-RUN-{lan,wan}.pcap)

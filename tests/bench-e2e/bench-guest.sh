@@ -7,8 +7,8 @@
 #
 # 1. Per-message cost: siploadgen (the client) sends SIPALG_BENCH_MSGS messages
 #    (REGISTER, INVITE+SDP, 200 OK+SDP in turn) over UDP, then over one TCP
-#    connection, to a sink on the server. Per run: messages per second at the
-#    sink, and guest CPU time per message from /proc/stat (all namespaces
+#    connection (one message per segment: SIPALG_BENCH_TCP_SEG), to a sink
+#    on the server. Per run: messages per second at the sink, and guest CPU time per message from /proc/stat (all namespaces
 #    share one kernel: generator, sink and router together; the generator
 #    and sink are the same for every router, so the difference between
 #    routers is the helper's cost). SIPALG_BENCH_RUNS repeats, the routers
@@ -54,6 +54,8 @@ CAPTURE=${SIPALG_BENCH_CAPTURE:-0}
 CTL=${SIPALG_BENCH_CTL:-}
 # a sender whose stream the router stalls gives up after this many seconds
 export SIPLOADGEN_LIMIT=${SIPALG_BENCH_SEND_LIMIT:-30}
+# TCP: one message per segment (msg) or back to back (stream): siploadgen.c
+export SIPLOADGEN_SEG=${SIPALG_BENCH_TCP_SEG:-msg}
 
 log() { echo "bench: $(date +%H:%M:%S) $*"; }
 

@@ -3,8 +3,16 @@
  * siploadgen: a SIP load generator and sink for the router benchmark
  * (tests/bench-e2e/bench-guest.sh). Sends a fixed number of pre-built SIP
  * messages, cycling REGISTER, INVITE with SDP and 200 OK with SDP, over UDP
- * (one datagram each) or one TCP connection (back to back), as fast as the
- * stack takes them; the sink counts what arrives.
+ * (one datagram each) or one TCP connection, as fast as the stack takes
+ * them; the sink counts what arrives.
+ *
+ * Over TCP, SIPLOADGEN_SEG chooses the segmentation: "msg" (the default)
+ * writes the next message only once the kernel has sent every byte of the
+ * one before (SIOCOUTQNSD is 0), so with TCP_NODELAY each message leaves
+ * in a segment of its own, the same packets in every run and through every
+ * router, as phones send; "stream" writes them back to back, and the stack
+ * packs and splits them as its congestion window allows, which differs
+ * from run to run.
  *
  *   siploadgen send {udp|tcp} SRCIP SRCPORT DSTIP DSTPORT COUNT
  *   siploadgen sink {udp|tcp} BINDIP PORT COUNT [IDLE_MS]
@@ -28,11 +36,13 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -176,6 +186,21 @@ static void write_all(int fd, const char *p, size_t len)
 	}
 }
 
+/* TCP, SIPLOADGEN_SEG=msg: wait until the kernel has sent all we wrote */
+static void wait_unsent(int fd)
+{
+	const struct timespec ts = { 0, 20000 };
+	int unsent;
+
+	for (;;) {
+		if (ioctl(fd, SIOCOUTQNSD, &unsent))
+			die("ioctl SIOCOUTQNSD");
+		if (!unsent)
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
 static int do_send(char **argv)
 {
 	int type = proto_of(argv[0]);
@@ -186,8 +211,17 @@ static int do_send(char **argv)
 	socklen_t sl;
 	unsigned int limit = getenv("SIPLOADGEN_LIMIT") ?
 		(unsigned int)atoi(getenv("SIPLOADGEN_LIMIT")) : 120;
+	const char *seg = getenv("SIPLOADGEN_SEG");
+	int per_msg = 1;
 	double t0, t;
 
+	if (seg && !strcmp(seg, "stream")) {
+		per_msg = 0;
+	} else if (seg && *seg && strcmp(seg, "msg")) {
+		fprintf(stderr, "SIPLOADGEN_SEG must be msg or stream, not %s\n",
+			seg);
+		exit(2);
+	}
 	addr(&s, argv[1], argv[2]);
 	addr(&d, argv[3], argv[4]);
 	fd = socket(AF_INET, type, 0);
@@ -218,6 +252,8 @@ static int do_send(char **argv)
 		int m = (int)(i % NMSG);
 
 		if (type == SOCK_STREAM) {
+			if (per_msg)
+				wait_unsent(fd);
 			write_all(fd, msgs[m], lens[m]);
 		} else {
 			while (send(fd, msgs[m], lens[m], 0) < 0) {
