@@ -8,9 +8,10 @@
 # 1. Per-message cost: siploadgen (the client) sends SIPALG_BENCH_MSGS messages
 #    (REGISTER, INVITE+SDP, 200 OK+SDP in turn) over UDP, then over one TCP
 #    connection (one message per segment: SIPALG_BENCH_TCP_SEG), to a sink
-#    on the server. Per run: messages per second at the sink, and guest CPU time per message from /proc/stat (all namespaces
-#    share one kernel: generator, sink and router together; the generator
-#    and sink are the same for every router, so the difference between
+#    on the server. Per run: messages per second at the sink, and guest
+#    CPU time per message from /proc/stat (all namespaces share one
+#    kernel: generator, sink and router together; the generator and sink
+#    are the same for every router, so the difference between
 #    routers is the helper's cost). SIPALG_BENCH_RUNS repeats, the routers
 #    interleaved within each repeat.
 # 2. Scale: SIPp registers N phones (SIPALG_BENCH_REG_STEPS), one UDP socket per
