@@ -379,6 +379,7 @@ static const struct genl_small_ops sipalg_nl_ops[] = {
 		.cmd	= SIPALG_CMD_POLICY_GET,
 		.doit	= sipalg_nl_policy_get,
 		.dumpit	= sipalg_nl_policy_dump,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= SIPALG_CMD_POLICY_DEL,
@@ -394,6 +395,7 @@ static const struct genl_small_ops sipalg_nl_ops[] = {
 		.cmd	= SIPALG_CMD_STATS_GET,
 		.doit	= sipalg_nl_stats_get,
 		.dumpit	= sipalg_nl_stats_dump,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= SIPALG_CMD_STATS_RESET,
