@@ -260,6 +260,7 @@ static int stats_cmp(const void *a, const void *b)
 static int stats_show(int argc, char **argv)
 {
 	struct coll total = { 0 }, ports = { 0 };
+	char what[64];
 	struct nlmsghdr *nlh;
 	uint8_t proto = 0;
 	uint16_t port = 0;
@@ -286,19 +287,12 @@ static int stats_show(int argc, char **argv)
 		mnl_attr_put_u8(nlh, SIPALG_A_L4PROTO, proto);
 		mnl_attr_put_u16(nlh, SIPALG_A_PORT, port);
 	}
+	/* a port with nothing counted: the kernel's ENOENT, exit 1 */
+	if (proto)
+		snprintf(what, sizeof(what), "cannot read the counters of %s %u",
+			 proto_name(proto), port);
 	rc = genl_talk(&g, nlh, stats_cb, proto ? &ports : &total,
-		       "cannot read the counters");
-	if (rc == EX_FAIL && proto && genl_errno == ENOENT) {
-		/* no entry: nothing counted there, which is a valid answer */
-		rc = EX_OK;
-		ports.v = calloc(1, sizeof(*ports.v));
-		if (ports.v) {
-			ports.n = 1;
-			ports.v->has_port = true;
-			ports.v->proto = proto;
-			ports.v->port = port;
-		}
-	}
+		       proto ? what : "cannot read the counters");
 	if (!rc && !proto)
 		rc = genl_talk(&g, genl_req(&g, SIPALG_CMD_STATS_GET,
 					    NLM_F_DUMP),
