@@ -273,7 +273,8 @@ static void sipalg_expect_max_refresh(bool now)
 {
 	unsigned long at = READ_ONCE(sipalg_expect_max_at);
 
-	if (!now && time_before(jiffies, at + SIPALG_EXPECT_MAX_AGE))
+	/* at once, but not more than once a second under a flood */
+	if (time_before(jiffies, at + (now ? HZ : SIPALG_EXPECT_MAX_AGE)))
 		return;
 	WRITE_ONCE(sipalg_expect_max_at, jiffies);
 	schedule_work(&sipalg_expect_max_work);
