@@ -152,7 +152,7 @@ enum sipalg_stat_attr {
 	SIPALG_STAT_DROPPED_REASONS,	/* nest of SIPALG_REASON (non-zero only) */
 	SIPALG_STAT_PINHOLE_ANY_SOURCE,	/* media-any: pinhole pairs from any source (v3) */
 	SIPALG_STAT_MEDIA_PORT_FALLBACK,	/* phone's media: SDP port taken (v3) */
-	SIPALG_STAT_PINHOLE_REFUSED,	/* pinholes a bound refused (absent before it) */
+	SIPALG_STAT_PINHOLE_REFUSED,	/* pinholes a limit refused (newer modules only) */
 	SIPALG_STAT_PINHOLE_REFUSED_REASONS,	/* nest of SIPALG_REASON (non-zero only) */
 
 	__SIPALG_STAT_MAX
