@@ -40,11 +40,24 @@
  * expectation from the registrar to the Contact's public address, made
  * active with the registration's lifetime by a 2xx, removed by an
  * expires=0, a final failure or the lifetime's end.
+ *
+ * Limits (sipalg_pin_check, before every nf_ct_expect_related, so that
+ * they hold on every kernel whatever copy of the expectation policy it
+ * registered): one SDP opens at most call_pinholes media pinholes; a
+ * connection holds at most pinhole_table media expectations and, per
+ * class, the policy's max_expected (so the kernel never evicts a pinhole
+ * of another call to make room); all its expectations together at most
+ * pinhole_share percent of nf_conntrack_expect_max; a registration opens
+ * pinholes for at most reg_contacts Contacts and none below port 1024
+ * unless reg_low_ports is set. Each refusal is counted by reason
+ * (SIPALG_CTR_PINHOLE_REFUSED) and logged, rate-limited, naming the flow.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
+#include <linux/workqueue.h>
 #include <linux/random.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
@@ -149,6 +162,124 @@ struct sipalg_calls {
 
 static siphash_key_t sipalg_call_key __read_mostly;
 unsigned int sipalg_pin_max __read_mostly = SIPALG_PINS_MIN;
+/* the expectation policy the helpers were registered with (main.c) */
+static const struct nf_conntrack_expect_policy *sipalg_exp_pol;
+
+/*
+ * The limits (module parameters, read at each use): see the top of the
+ * file and README, "Limits".
+ */
+unsigned int sipalg_call_pins __read_mostly = SIPALG_CALL_PINS_DEFAULT;
+unsigned int sipalg_pin_table __read_mostly = SIPALG_PIN_TABLE_DEFAULT;
+unsigned int sipalg_pin_share __read_mostly = SIPALG_PIN_SHARE_DEFAULT;
+bool sipalg_reg_low_ports __read_mostly;
+unsigned int sipalg_reg_contacts __read_mostly = SIPALG_REG_CONTACTS_DEFAULT;
+
+static int sipalg_call_pins_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 2 * SA_MAX_MEDIA);
+}
+
+static const struct kernel_param_ops sipalg_call_pins_ops = {
+	.set = sipalg_call_pins_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(call_pinholes, &sipalg_call_pins_ops, &sipalg_call_pins, 0644);
+MODULE_PARM_DESC(call_pinholes,
+		 "most media pinholes one side's SDP of a call opens (default 4: audio and video, RTP and RTCP)");
+
+static int sipalg_pin_table_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, SIPALG_PIN_TABLE_MAX);
+}
+
+static const struct kernel_param_ops sipalg_pin_table_ops = {
+	.set = sipalg_pin_table_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(pinhole_table, &sipalg_pin_table_ops, &sipalg_pin_table, 0644);
+MODULE_PARM_DESC(pinhole_table,
+		 "most media pinholes one connection holds (default 128, at most 224)");
+
+static int sipalg_pin_share_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 100);
+}
+
+static const struct kernel_param_ops sipalg_pin_share_ops = {
+	.set = sipalg_pin_share_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(pinhole_share, &sipalg_pin_share_ops, &sipalg_pin_share, 0644);
+MODULE_PARM_DESC(pinhole_share,
+		 "percent of nf_conntrack_expect_max one connection's pinholes may take (default 10)");
+
+module_param_named(reg_low_ports, sipalg_reg_low_ports, bool, 0644);
+MODULE_PARM_DESC(reg_low_ports,
+		 "REGISTER Contacts on ports below 1024 open pinholes (default N)");
+
+static int sipalg_reg_contacts_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, SIPALG_REG_CONTACTS_MAX);
+}
+
+static const struct kernel_param_ops sipalg_reg_contacts_ops = {
+	.set = sipalg_reg_contacts_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(reg_contacts, &sipalg_reg_contacts_ops, &sipalg_reg_contacts, 0644);
+MODULE_PARM_DESC(reg_contacts,
+		 "most Contacts of a connection's registration that open pinholes (default 2, at most 4)");
+
+/*
+ * nf_conntrack_expect_max, which the kernel does not export: read from its
+ * sysctl at load and again, from a work item, at most every 10 s when a
+ * pinhole is checked (or at once after the kernel refused one for a full
+ * table). Until a read succeeds, the kernel's default (4 per bucket).
+ */
+#define SIPALG_EXPECT_MAX_FILE	"/proc/sys/net/netfilter/nf_conntrack_expect_max"
+#define SIPALG_EXPECT_MAX_AGE	(10 * HZ)
+
+unsigned int sipalg_expect_max __read_mostly;
+static unsigned long sipalg_expect_max_at;
+
+static void sipalg_expect_max_read(struct work_struct *work)
+{
+	struct file *f;
+	loff_t pos = 0;
+	char buf[16];
+	ssize_t n;
+	unsigned int v;
+
+	f = filp_open(SIPALG_EXPECT_MAX_FILE, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return;
+	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
+	filp_close(f, NULL);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	if (!kstrtouint(buf, 10, &v) && v)
+		WRITE_ONCE(sipalg_expect_max, v);
+}
+
+static DECLARE_WORK(sipalg_expect_max_work, sipalg_expect_max_read);
+
+static void sipalg_expect_max_refresh(bool now)
+{
+	unsigned long at = READ_ONCE(sipalg_expect_max_at);
+
+	/* at once, but not more than once a second under a flood */
+	if (time_before(jiffies, at + (now ? HZ : SIPALG_EXPECT_MAX_AGE)))
+		return;
+	WRITE_ONCE(sipalg_expect_max_at, jiffies);
+	schedule_work(&sipalg_expect_max_work);
+}
+
 atomic_long_t sipalg_pins_untracked = ATOMIC_LONG_INIT(0);
 atomic_long_t sipalg_src_unknown = ATOMIC_LONG_INIT(0);
 
@@ -184,6 +315,89 @@ static const struct kernel_param_ops sipalg_src_unknown_ops = {
 module_param_cb(unrecorded_media_sources, &sipalg_src_unknown_ops, NULL, 0444);
 MODULE_PARM_DESC(unrecorded_media_sources,
 		 "media sources an SDP named that a full table could not record (read only): their pinholes admit the signalling peer");
+
+static int sipalg_expect_max_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(sipalg_expect_max));
+}
+
+static const struct kernel_param_ops sipalg_expect_max_ops = {
+	.set = sipalg_untracked_set,
+	.get = sipalg_expect_max_get,
+};
+
+module_param_cb(expect_max, &sipalg_expect_max_ops, NULL, 0444);
+MODULE_PARM_DESC(expect_max,
+		 "nf_conntrack_expect_max as last read, the base of pinhole_share (read only)");
+
+/* the most expectations one connection may hold: its share of the table */
+unsigned int sipalg_share_cap(void)
+{
+	unsigned int max, share, cap, floor;
+
+	sipalg_expect_max_refresh(false);
+	max = READ_ONCE(sipalg_expect_max);
+	share = READ_ONCE(sipalg_pin_share);
+	cap = (unsigned int)div_u64((u64)max * share, 100);
+	/* never less than one call's: both sides' pinholes and the outbound ones */
+	floor = 3 * READ_ONCE(sipalg_call_pins);
+	return max(cap, floor);
+}
+
+/*
+ * May the connection open n more expectations of class? 0, or the reason
+ * it may not (SIPALG_R_*). Counts what the kernel holds for it, whatever
+ * made them (an expectation that replaces one of the same tuple is counted
+ * as new: the bound errs on the safe side).
+ */
+unsigned int sipalg_pin_check(const struct nf_conn *ct, unsigned int class,
+			      unsigned int n)
+{
+	const struct nf_conn_help *help = nfct_help(ct);
+	unsigned int all = 0, media = 0, c, v;
+
+	if (!help)
+		return SIPALG_R_TABLE_FULL;
+	for (c = 0; c < SIPALG_EXP_MAX; c++) {
+		v = READ_ONCE(help->expecting[c]);
+		all += v;
+		if (c != SIPALG_EXP_SIGNALLING)
+			media += v;
+	}
+	if (READ_ONCE(help->expecting[class]) + n > sipalg_exp_pol[class].max_expected)
+		return SIPALG_R_TABLE_FULL;
+	if (class != SIPALG_EXP_SIGNALLING &&
+	    media + n > READ_ONCE(sipalg_pin_table))
+		return SIPALG_R_TABLE_FULL;
+	if (all + n > sipalg_share_cap())
+		return SIPALG_R_SHARE;
+	return 0;
+}
+
+/* a pinhole to port that a bound refused: counted, logged naming the flow */
+static void sipalg_pin_refused(const struct sipalg_pkt *p, unsigned int reason,
+			       u16 port)
+{
+	const struct nf_conntrack_tuple *t =
+		&p->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	const char *proto = p->l4proto == IPPROTO_TCP ? "tcp" : "udp";
+
+	sipalg_count_p(p, SIPALG_CTR_PINHOLE_REFUSED, reason);
+	if (reason == SIPALG_R_KERNEL_FULL)
+		sipalg_expect_max_refresh(true);
+	if (!net_ratelimit())
+		return;
+	if (nf_ct_l3num(p->ct) == NFPROTO_IPV4)
+		pr_info("pinhole to port %u refused (%s) on %s %pI4:%u -> %pI4:%u\n",
+			port, sipalg_reason_name(reason), proto,
+			&t->src.u3.ip, ntohs(t->src.u.all),
+			&t->dst.u3.ip, ntohs(t->dst.u.all));
+	else
+		pr_info("pinhole to port %u refused (%s) on %s [%pI6c]:%u -> [%pI6c]:%u\n",
+			port, sipalg_reason_name(reason), proto,
+			&t->src.u3.in6, ntohs(t->src.u.all),
+			&t->dst.u3.in6, ntohs(t->dst.u.all));
+}
 
 /* the message's call: keyed hash of its Call-ID, 0 when it has none */
 static u32 sipalg_call_id(const u8 *msg, const struct sa_msg *m)
@@ -335,7 +549,8 @@ static void sipalg_pins_collect(struct sipalg_calls *c, struct nf_conn *ct)
  */
 static bool sipalg_pins_room(struct sipalg_calls **cp, struct nf_conn *ct)
 {
-	unsigned int limit = READ_ONCE(sipalg_pin_max), size;
+	unsigned int limit = min(READ_ONCE(sipalg_pin_max),
+				 READ_ONCE(sipalg_pin_table)), size;
 	struct sipalg_calls *c = *cp, *nc;
 
 	if (c->n < c->size && c->n < limit)
@@ -743,8 +958,9 @@ static void sipalg_out_open(struct sipalg_pkt *p, struct sipalg_calls **cp)
 	struct nf_conntrack_expect *exp;
 	const struct sipalg_msrc *r;
 	__be16 real_port, dport;
-	unsigned int n = 0, i, class;
+	unsigned int n = 0, i, class, why;
 	bool found;
+	int ret;
 
 	sipalg_out_remove(p, *cp);
 	for (i = 0; i < (*cp)->n && n < SIPALG_OUT_MAX; i++) {
@@ -791,6 +1007,11 @@ static void sipalg_out_open(struct sipalg_pkt *p, struct sipalg_calls **cp)
 		/* a receiver that is not NATed sends from where it is */
 		if (!found || nf_inet_addr_cmp(&pub, &real))
 			continue;
+		why = sipalg_pin_check(p->ct, class, 1);
+		if (why) {
+			sipalg_pin_refused(p, why, ntohs(real_port));
+			continue;
+		}
 		exp = nf_ct_expect_alloc(p->ct);
 		if (!exp)
 			break;
@@ -800,9 +1021,13 @@ static void sipalg_out_open(struct sipalg_pkt *p, struct sipalg_calls **cp)
 		exp->saved_addr = pub;
 		exp->saved_proto.udp.port = htons(todo[i].port);
 		exp->expectfn = sipalg_media_out_expected;
-		if (nf_ct_expect_related(exp, 0) == 0)
+		ret = nf_ct_expect_related(exp, 0);
+		if (ret == 0)
 			sipalg_pin_add(p, cp, exp->dir | SIPALG_PIN_OUT,
 				       ntohs(real_port), todo[i].media, 0);
+		else if (ret == -EMFILE)
+			sipalg_pin_refused(p, SIPALG_R_KERNEL_FULL,
+					   ntohs(real_port));
 		nf_ct_expect_put(exp);
 	}
 }
@@ -1043,6 +1268,10 @@ void sipalg_expect_init(const struct nf_conntrack_expect_policy *pol)
 	for (class = SIPALG_EXP_AUDIO; class < SIPALG_EXP_MAX; class++)
 		n += pol[class].max_expected;
 	sipalg_pin_max = n;
+	sipalg_exp_pol = pol;
+	sipalg_expect_max = nf_ct_expect_hsize * 4;
+	sipalg_expect_max_read(NULL);
+	sipalg_expect_max_at = jiffies;
 	get_random_bytes(&sipalg_call_key, sizeof(sipalg_call_key));
 	nf_ct_helper_expectfn_register(&sipalg_media_fn);
 	nf_ct_helper_expectfn_register(&sipalg_media_out_fn);
@@ -1062,6 +1291,7 @@ void sipalg_expect_unregister(void)
  */
 void sipalg_expect_exit(void)
 {
+	cancel_work_sync(&sipalg_expect_max_work);
 	nf_ct_helper_expectfn_destroy(&sipalg_media_out_fn);
 	nf_ct_helper_expectfn_destroy(&sipalg_media_fn);
 }
@@ -1111,18 +1341,30 @@ static void sipalg_media_src(const struct sipalg_pkt *p,
 
 /*
  * RTP at pub and RTCP at pub + (rtcp - rtp), for m= line media: both, or
- * neither; remembered in the table c (may be NULL) as the message's call's
+ * neither; remembered in the table c (may be NULL) as the message's call's.
+ * *left: how many more the message's SDP may open (call_pinholes), less
+ * what this opens. -ENOSPC with *why when a bound refuses the pair,
+ * -EMFILE (why SIPALG_R_KERNEL_FULL) when the kernel's table is full.
  */
 static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 			     unsigned int class, unsigned int media, u16 pub,
-			     u16 rtp, u16 rtcp)
+			     u16 rtp, u16 rtcp, unsigned int *left,
+			     unsigned int *why)
 {
 	struct nf_conntrack_expect *e_rtp, *e_rtcp = NULL;
 	u16 pub_rtcp = pub + (rtcp - rtp);
+	unsigned int need = rtcp && pub_rtcp != pub ? 2 : 1;
 	union nf_inet_addr src;
 	bool any;
 	int ret;
 
+	if (need > *left) {
+		*why = SIPALG_R_CALL_LIMIT;
+		return -ENOSPC;
+	}
+	*why = sipalg_pin_check(p->ct, class, need);
+	if (*why)
+		return -ENOSPC;
 	sipalg_media_src(p, *c, media, &src, &any);
 	e_rtp = sipalg_media_exp(p, class, pub, rtp, any ? NULL : &src);
 	if (!e_rtp)
@@ -1141,7 +1383,10 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 		if (ret)
 			nf_ct_unexpect_related(e_rtp);
 	}
+	if (ret == -EMFILE)
+		*why = SIPALG_R_KERNEL_FULL;
 	if (ret == 0) {
+		*left -= need;
 		sipalg_count_p(p, SIPALG_CTR_PINHOLE_OPENED, 0);
 		if (any)
 			sipalg_count_p(p, SIPALG_CTR_PINHOLE_ANY_SOURCE, 0);
@@ -1166,9 +1411,9 @@ void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 			 struct sa_ctx *ctx)
 {
 	bool natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip);
+	unsigned int i, left = READ_ONCE(sipalg_call_pins), why;
 	struct sipalg_calls *c;
 	bool whole = true;
-	unsigned int i;
 
 	c = p->call ? sipalg_calls_get(p->ct) : sipalg_calls_find(p->ct);
 
@@ -1192,9 +1437,20 @@ void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 				if (pub < 1024 || pub > 65535 - 64)
 					break;
 				ret = sipalg_media_pair(p, &c, class, i, pub,
-							rtp, rtcp);
+							rtp, rtcp, &left, &why);
 				if (ret != -EBUSY && ret != -EALREADY)
 					break;
+			}
+			if (ret == -ENOSPC || ret == -EMFILE) {
+				/*
+				 * Past call_pinholes the SDP's other streams
+				 * never get one: that alone still replaces
+				 * the side's earlier pinholes of the call.
+				 */
+				if (why != SIPALG_R_CALL_LIMIT)
+					whole = false;
+				sipalg_pin_refused(p, why, rtp);
+				continue;
 			}
 			if (ret) {
 				whole = false;
@@ -1208,7 +1464,11 @@ void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 				ctx->media_port[i] = pub;
 		} else if (natted && sa_ip_eq(&md->addr, &ctx->src_to.ip)) {
 			/* already shows the public address: same port */
-			if (sipalg_media_pair(p, &c, class, i, rtp, rtp, rtcp))
+			ret = sipalg_media_pair(p, &c, class, i, rtp, rtp, rtcp,
+						&left, &why);
+			if (ret == -ENOSPC || ret == -EMFILE)
+				sipalg_pin_refused(p, why, rtp);
+			if (ret && !(ret == -ENOSPC && why == SIPALG_R_CALL_LIMIT))
 				whole = false;
 		}
 	}
@@ -1248,8 +1508,37 @@ static u32 sipalg_reg_secs(s32 expires)
 }
 
 /*
+ * Whether the connection may open a registration pinhole to port: 0, or
+ * why not. One to the same port replaces the one there (the kernel's
+ * rule for an expectation of the same master and tuple): a refresh never
+ * counts twice.
+ */
+static unsigned int sipalg_reg_check(struct sipalg_pkt *p, u16 port)
+{
+	struct nf_conn_help *help = nfct_help(p->ct);
+	struct nf_conntrack_expect *exp;
+	unsigned int others = 0;
+	bool same = false;
+
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &help->expectations, lnode) {
+		if (exp->class != SIPALG_EXP_SIGNALLING)
+			continue;
+		if (ntohs(exp->tuple.dst.u.all) == port)
+			same = true;
+		else
+			others++;
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	if (others >= READ_ONCE(sipalg_reg_contacts))
+		return SIPALG_R_REG_CONTACTS;
+	return same ? 0 : sipalg_pin_check(p->ct, SIPALG_EXP_SIGNALLING, 1);
+}
+
+/*
  * REGISTER from behind the NAT: an inactive pinhole from the registrar to
- * each Contact that names the sender's address, as rewritten.
+ * each Contact that names the sender's address, as rewritten; none to a
+ * port below 1024 (unless reg_low_ports), at most reg_contacts of them.
  */
 void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 			    const struct sa_ctx *ctx)
@@ -1259,7 +1548,7 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 	struct sipalg_ct *d = sipalg_ct_data(p->ct);
 	bool natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip);
 	s32 expires = m->expires;
-	unsigned int i;
+	unsigned int i, why;
 
 	for (i = 0; i < m->n_contact && i < SA_MAX_CONTACTS; i++) {
 		const struct sa_contact *c = &m->contact[i];
@@ -1283,6 +1572,14 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 		/* the Contact that named the source port now names the NAT's */
 		pub = real == ctx->src_from.port ? ctx->src_to.port : real;
 
+		if ((real < 1024 || pub < 1024) && !READ_ONCE(sipalg_reg_low_ports))
+			why = SIPALG_R_LOW_PORT;
+		else
+			why = sipalg_reg_check(p, pub);
+		if (why) {
+			sipalg_pin_refused(p, why, pub);
+			continue;
+		}
 		exp = nf_ct_expect_alloc(p->ct);
 		if (!exp)
 			break;
@@ -1301,6 +1598,8 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 		ret = nf_ct_expect_related(exp, 0);
 		if (ret == 0)
 			sipalg_count_p(p, SIPALG_CTR_PINHOLE_OPENED, 0);
+		else if (ret == -EMFILE)
+			sipalg_pin_refused(p, SIPALG_R_KERNEL_FULL, pub);
 		else if (ret != -EALREADY)
 			net_info_ratelimited("no registration pinhole for port %u: %d\n",
 					     pub, ret);
@@ -1375,7 +1674,8 @@ void sipalg_expect_register_reply(struct sipalg_pkt *p, const struct sa_msg *m,
 	hlist_for_each_entry(exp, &help->expectations, lnode) {
 		if (exp->class != SIPALG_EXP_SIGNALLING)
 			continue;
-		exp->flags &= ~NF_CT_EXPECT_INACTIVE;
+		WRITE_ONCE(exp->flags,
+			   READ_ONCE(exp->flags) & ~NF_CT_EXPECT_INACTIVE);
 		WRITE_ONCE(exp->timeout, nfct_time_stamp +
 			   (secs + SIPALG_REG_GRACE_SECS) * HZ);
 	}

@@ -36,30 +36,38 @@ module_param_named(sip_timeout, sipalg_sig_timeout, uint, 0600);
 MODULE_PARM_DESC(sip_timeout, "seconds a UDP SIP flow stays after each message (default 3600)");
 
 /*
- * Expectations per connection and class. One signalling connection of a
- * router's busy PBX trunk carries many calls, each with audio (RTP + RTCP)
- * and maybe video: the media classes allow many (255 is the kernel's most);
- * expectations replaced by the same call do not count twice.
+ * Expectations per connection and class: the kernel's own ceiling (past
+ * it, nf_ct_expect_related() evicts the connection's oldest expectation of
+ * the class). sipalg checks its own limits first (expect.c:
+ * call_pinholes, pinhole_table, pinhole_share, reg_contacts), so it never
+ * lets the kernel evict one call's pinhole for another's; these figures
+ * are what those limits may be raised to. The in-tree helper allows 4
+ * audio, 4 video, 2 image and 1 signalling per connection, enough for
+ * one phone's call; a PBX trunk carries many calls on one connection, so
+ * ours are higher (README, "Limits"). The media classes together make
+ * SIPALG_PIN_TABLE_MAX, the signalling one SIPALG_REG_CONTACTS_MAX. On
+ * 7.1.5 and later the kernel registers a copy of this array: it is never
+ * changed after registration.
  */
 static const struct nf_conntrack_expect_policy sipalg_exp_policy[SIPALG_EXP_MAX] = {
 	[SIPALG_EXP_SIGNALLING] = {
 		.name		= "signalling",
-		.max_expected	= 16,
+		.max_expected	= SIPALG_REG_CONTACTS_MAX,
 		.timeout	= SIPALG_REG_DEFAULT_SECS,
 	},
 	[SIPALG_EXP_AUDIO] = {
 		.name		= "audio",
-		.max_expected	= 255,
+		.max_expected	= 128,
 		.timeout	= 300,
 	},
 	[SIPALG_EXP_VIDEO] = {
 		.name		= "video",
-		.max_expected	= 128,
+		.max_expected	= 64,
 		.timeout	= 300,
 	},
 	[SIPALG_EXP_OTHER] = {
 		.name		= "other",
-		.max_expected	= 64,
+		.max_expected	= 32,
 		.timeout	= 300,
 	},
 };
@@ -120,6 +128,7 @@ static int __init sipalg_init(void)
 	int ret;
 
 	BUILD_BUG_ON(sizeof(struct sipalg_ct) > sizeof_field(struct nf_conn_help, data));
+	BUILD_BUG_ON(128 + 64 + 32 != SIPALG_PIN_TABLE_MAX);
 
 	ret = sipalg_helpers_init();
 	if (ret)

@@ -119,6 +119,7 @@ static const u16 sipalg_stat_attr[SIPALG_CTR_MAX] = {
 	[SIPALG_CTR_STATIC_FALLBACK]	= SIPALG_STAT_STATIC_FALLBACK,
 	[SIPALG_CTR_PINHOLE_ANY_SOURCE]	= SIPALG_STAT_PINHOLE_ANY_SOURCE,
 	[SIPALG_CTR_MEDIA_PORT_FALLBACK]	= SIPALG_STAT_MEDIA_PORT_FALLBACK,
+	[SIPALG_CTR_PINHOLE_REFUSED]	= SIPALG_STAT_PINHOLE_REFUSED,
 };
 
 static int sipalg_put_stats(struct sk_buff *skb, const struct sipalg_ctrs *c)
@@ -136,7 +137,9 @@ static int sipalg_put_stats(struct sk_buff *skb, const struct sipalg_ctrs *c)
 			return -EMSGSIZE;
 	if (sipalg_put_reasons(skb, SIPALG_STAT_UNCHANGED_REASONS,
 			       c->unchanged) ||
-	    sipalg_put_reasons(skb, SIPALG_STAT_DROPPED_REASONS, c->dropped))
+	    sipalg_put_reasons(skb, SIPALG_STAT_DROPPED_REASONS, c->dropped) ||
+	    sipalg_put_reasons(skb, SIPALG_STAT_PINHOLE_REFUSED_REASONS,
+			       c->refused))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -376,6 +379,7 @@ static const struct genl_small_ops sipalg_nl_ops[] = {
 		.cmd	= SIPALG_CMD_POLICY_GET,
 		.doit	= sipalg_nl_policy_get,
 		.dumpit	= sipalg_nl_policy_dump,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= SIPALG_CMD_POLICY_DEL,
@@ -391,6 +395,7 @@ static const struct genl_small_ops sipalg_nl_ops[] = {
 		.cmd	= SIPALG_CMD_STATS_GET,
 		.doit	= sipalg_nl_stats_get,
 		.dumpit	= sipalg_nl_stats_dump,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= SIPALG_CMD_STATS_RESET,

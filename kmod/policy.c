@@ -115,6 +115,8 @@ static void ctrs_add(struct sipalg_ctrs *c, enum sipalg_ctr ctr,
 		atomic64_inc(&c->unchanged[reason]);
 	else if (ctr == SIPALG_CTR_DROPPED)
 		atomic64_inc(&c->dropped[reason]);
+	else if (ctr == SIPALG_CTR_PINHOLE_REFUSED)
+		atomic64_inc(&c->refused[reason]);
 }
 
 static void ctrs_zero(struct sipalg_ctrs *c)
@@ -126,6 +128,7 @@ static void ctrs_zero(struct sipalg_ctrs *c)
 	for (i = 0; i < SIPALG_R_MAX; i++) {
 		atomic64_set(&c->unchanged[i], 0);
 		atomic64_set(&c->dropped[i], 0);
+		atomic64_set(&c->refused[i], 0);
 	}
 }
 
@@ -210,6 +213,13 @@ static const char *const sipalg_reason_names[] = {
 	[SIPALG_R_TCP_BUDGET - SA_R_MAX]	= "tcp-budget",
 	[SIPALG_R_TCP_EXPIRED - SA_R_MAX]	= "tcp-hold-expired",
 	[SIPALG_R_TCP_NOSEQADJ - SA_R_MAX]	= "tcp-no-seqadj",
+	[SIPALG_R_COPY_FAILED - SA_R_MAX]	= "copy-failed",
+	[SIPALG_R_CALL_LIMIT - SA_R_MAX]	= "call-limit",
+	[SIPALG_R_SHARE - SA_R_MAX]		= "share",
+	[SIPALG_R_TABLE_FULL - SA_R_MAX]	= "table-full",
+	[SIPALG_R_LOW_PORT - SA_R_MAX]		= "low-port",
+	[SIPALG_R_REG_CONTACTS - SA_R_MAX]	= "reg-contacts",
+	[SIPALG_R_KERNEL_FULL - SA_R_MAX]	= "kernel-full",
 };
 
 const char *sipalg_reason_name(unsigned int reason)

@@ -32,6 +32,7 @@ enum sipalg_ctr {
 	SIPALG_CTR_STATIC_FALLBACK,	/* static-port: port taken, NAT's choice kept */
 	SIPALG_CTR_PINHOLE_ANY_SOURCE,	/* media-any: pinhole pairs from any source */
 	SIPALG_CTR_MEDIA_PORT_FALLBACK,	/* outbound media: public port taken, NAT's choice */
+	SIPALG_CTR_PINHOLE_REFUSED,	/* pinholes not opened: a bound (reason) */
 	SIPALG_CTR_MAX
 };
 
@@ -49,6 +50,14 @@ enum sipalg_reason {
 	SIPALG_R_TCP_BUDGET,		/* TCP: global budget of held bytes used up */
 	SIPALG_R_TCP_EXPIRED,		/* TCP: held longer than tcp_hold_ms */
 	SIPALG_R_TCP_NOSEQADJ,		/* TCP: split message, no NAT seq adjustment */
+	SIPALG_R_COPY_FAILED,		/* skb_copy_bits failed: passed as it is */
+	/* pinholes refused (SIPALG_CTR_PINHOLE_REFUSED), expect.c */
+	SIPALG_R_CALL_LIMIT,		/* call_pinholes: one SDP's share */
+	SIPALG_R_SHARE,			/* pinhole_share of nf_conntrack_expect_max */
+	SIPALG_R_TABLE_FULL,		/* pinhole_table, or a class's max_expected */
+	SIPALG_R_LOW_PORT,		/* REGISTER Contact port below 1024 */
+	SIPALG_R_REG_CONTACTS,		/* reg_contacts: Contacts of a registration */
+	SIPALG_R_KERNEL_FULL,		/* the namespace's expectation table is full */
 	SIPALG_R_MAX
 };
 
@@ -66,7 +75,10 @@ u32 sipalg_policy_get(const struct net *net, u8 l4proto, u16 port);
 u32 sipalg_policy_get_af(const struct net *net, u8 family, u8 l4proto,
 			 u16 port);
 
-/* Packet path: count an event for a port; reason only for UNCHANGED/DROPPED. */
+/*
+ * Packet path: count an event for a port; reason only for UNCHANGED,
+ * DROPPED and PINHOLE_REFUSED.
+ */
 void sipalg_count(const struct net *net, u8 l4proto, u16 port,
 		  enum sipalg_ctr ctr, unsigned int reason);
 
@@ -96,6 +108,7 @@ struct sipalg_ctrs {
 	atomic64_t c[SIPALG_CTR_MAX];
 	atomic64_t unchanged[SIPALG_R_MAX];
 	atomic64_t dropped[SIPALG_R_MAX];
+	atomic64_t refused[SIPALG_R_MAX];
 };
 
 struct sipalg_pol_key {

@@ -189,6 +189,27 @@ void sipalg_expect_unregister(void);
 void sipalg_expect_exit(void);
 /* most media pinholes a connection's table tracks (set by sipalg_expect_init) */
 extern unsigned int sipalg_pin_max;
+/*
+ * The pinhole limits (module parameters, expect.c; README "Limits"): per
+ * SDP of a call, per connection, its share of the kernel's table, and for
+ * registrations.
+ */
+#define SIPALG_CALL_PINS_DEFAULT	4	/* audio + video, RTP + RTCP */
+#define SIPALG_PIN_TABLE_DEFAULT	128
+#define SIPALG_PIN_TABLE_MAX		224	/* the media classes' max_expected */
+#define SIPALG_PIN_SHARE_DEFAULT	10	/* percent of nf_conntrack_expect_max */
+#define SIPALG_REG_CONTACTS_DEFAULT	2
+#define SIPALG_REG_CONTACTS_MAX		4	/* the signalling class's max_expected */
+extern unsigned int sipalg_call_pins;
+extern unsigned int sipalg_pin_table;
+extern unsigned int sipalg_pin_share;
+extern bool sipalg_reg_low_ports;
+extern unsigned int sipalg_reg_contacts;
+/* nf_conntrack_expect_max as last read */
+extern unsigned int sipalg_expect_max;
+unsigned int sipalg_share_cap(void);
+unsigned int sipalg_pin_check(const struct nf_conn *ct, unsigned int class,
+			      unsigned int n);
 /* media pinholes opened without being tracked per call */
 extern atomic_long_t sipalg_pins_untracked;
 /* media sources not recorded (table full): the signalling peer stayed the source */

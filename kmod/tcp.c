@@ -663,8 +663,17 @@ static int sipalg_tcp_frame(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 	n = min_t(unsigned int, n, sizeof(s->buf) - seg->held);
 	in_len = seg->held + n;
 	o.limit = SIPALG_TCP_PAYLOAD_MAX(p->dataoff);
-	if (skb_copy_bits(p->skb, p->dataoff + seg->skip, s->buf + seg->held, n) ||
-	    sipalg_tcp_out_begin(&o, in_len)) {
+	/*
+	 * Nothing is changed yet; the segment goes, and the sender sends it
+	 * again. (Passing it unchanged would put bytes in the stream that the
+	 * numbering does not know, which a retransmission would then
+	 * contradict: see sa_tcp.h, invariant 1.)
+	 */
+	if (skb_copy_bits(p->skb, p->dataoff + seg->skip, s->buf + seg->held, n)) {
+		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_COPY_FAILED);
+		return NF_DROP;
+	}
+	if (sipalg_tcp_out_begin(&o, in_len)) {
 		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
 		return NF_DROP;
 	}

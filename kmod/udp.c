@@ -79,8 +79,12 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 		sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, SA_R_TOO_BIG);
 		goto out;
 	}
-	if (skb_copy_bits(skb, p.dataoff, s->buf, len))
+	if (skb_copy_bits(skb, p.dataoff, s->buf, len)) {
+		/* cannot be for len within the packet: counted if it is */
+		sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
+		sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, SIPALG_R_COPY_FAILED);
 		goto out;
+	}
 
 	fr = sa_frame(s->buf, len, SA_T_UDP, &mlen, &why);
 	switch (fr) {

@@ -102,11 +102,22 @@ void fmt_policy(uint32_t flags, char *buf, size_t len)
 bool policy_parse(const char *cmd, const char *w, uint32_t *flags,
 		  bool *seen_def)
 {
-	char *copy = strdup(w), *tok, *save = NULL;
+	char *copy, *tok, *save = NULL;
+	size_t wl = strlen(w);
 	bool ok = true;
 
-	if (!copy)
+	/* strtok would skip empty names: "," is no policy, not default */
+	if (!wl || w[0] == ',' || w[wl - 1] == ',' || strstr(w, ",,")) {
+		usage_err(cmd,
+			  "empty policy name in \"%s\": expected a comma-separated list of default, force-rport, static-port, strict, media-any or disable",
+			  w);
 		return false;
+	}
+	copy = strdup(w);
+	if (!copy) {
+		err_msg("out of memory");
+		return false;
+	}
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		size_t i;

@@ -288,6 +288,12 @@ int cmd_rewrite(int argc, char **argv)
 	}
 	if (f != stdin)
 		fclose(f);
+	if (len > SA_MAX_MSG) {
+		/* in[] holds one byte more than the limit: that says it */
+		return usage_err("rewrite",
+				 "the message is longer than %u bytes, the core's limit (SA_MAX_MSG): the module forwards such a message unchanged",
+				 (unsigned int)SA_MAX_MSG);
+	}
 
 	tr = tcp ? SA_T_TCP : SA_T_UDP;
 	memset(&ctx, 0, sizeof(ctx));
@@ -317,10 +323,6 @@ int cmd_rewrite(int argc, char **argv)
 			a, b, c, d);
 	}
 
-	if (len > SA_MAX_MSG) {
-		why = SA_R_TOO_BIG;
-		goto unchanged;
-	}
 	if (pol & SIPALG_POLICY_DISABLE) {
 		if (explain)
 			fprintf(stderr, "policy disable: the ALG leaves the message alone\n");

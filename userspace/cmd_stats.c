@@ -27,8 +27,8 @@ struct stats {
 	bool has_tcp;
 	uint64_t tcp_held, tcp_budget;
 	uint64_t v[SIPALG_STAT_MAX + 1];
-	unsigned int n_unch, n_drop;
-	struct reason unch[MAX_REASONS], drop[MAX_REASONS];
+	unsigned int n_unch, n_drop, n_ref;
+	struct reason unch[MAX_REASONS], drop[MAX_REASONS], ref[MAX_REASONS];
 };
 
 static const struct {
@@ -50,6 +50,7 @@ static const struct {
 	  "pinholes-any-source" },
 	{ SIPALG_STAT_MEDIA_PORT_FALLBACK, "media_port_fallback",
 	  "media-port-fallback" },
+	{ SIPALG_STAT_PINHOLE_REFUSED, "pinholes_refused", "pinholes-refused" },
 };
 
 static void stats_usage(FILE *f)
@@ -73,6 +74,9 @@ static void stats_usage(FILE *f)
 "  pinholes-any-source   media pinhole pairs opened from any source (media-any)\n"
 "  media-port-fallback   a phone's media left from another port than its SDP\n"
 "                        showed (that public port was taken)\n"
+"  pinholes-refused      pinholes a limit refused, with the reasons: call-limit,\n"
+"                        table-full, share, low-port, reg-contacts, kernel-full\n"
+"                        (README, \"Limits\")\n"
 "reset zeroes every counter (needs CAP_NET_ADMIN).\n");
 }
 
@@ -118,6 +122,8 @@ static void parse_stats(const struct nlattr *nest, struct stats *s)
 			parse_reasons(a, s->unch, &s->n_unch);
 		else if (t == SIPALG_STAT_DROPPED_REASONS)
 			parse_reasons(a, s->drop, &s->n_drop);
+		else if (t == SIPALG_STAT_PINHOLE_REFUSED_REASONS)
+			parse_reasons(a, s->ref, &s->n_ref);
 		else if (t > SIPALG_STAT_PAD && t <= SIPALG_STAT_MAX &&
 			 mnl_attr_get_payload_len(a) == sizeof(uint64_t))
 			s->v[t] = mnl_attr_get_u64(a);
@@ -202,6 +208,7 @@ static void print_text(const struct stats *s)
 	putchar('\n');
 	print_reasons_text("unchanged", s->unch, s->n_unch);
 	print_reasons_text("dropped", s->drop, s->n_drop);
+	print_reasons_text("pinholes refused", s->ref, s->n_ref);
 	if (s->has_tcp)
 		printf("    tcp held: %" PRIu64 " of %" PRIu64
 		       " bytes (all namespaces)\n", s->tcp_held, s->tcp_budget);
@@ -233,6 +240,7 @@ static void print_json(const char *key, const struct stats *s)
 		js_u64(stat_names[i].json, s->v[stat_names[i].attr]);
 	print_reasons_json("unchanged_reasons", s->unch, s->n_unch);
 	print_reasons_json("dropped_reasons", s->drop, s->n_drop);
+	print_reasons_json("pinholes_refused_reasons", s->ref, s->n_ref);
 	if (s->has_tcp) {
 		js_u64("tcp_held", s->tcp_held);
 		js_u64("tcp_hold_budget", s->tcp_budget);
@@ -252,6 +260,7 @@ static int stats_cmp(const void *a, const void *b)
 static int stats_show(int argc, char **argv)
 {
 	struct coll total = { 0 }, ports = { 0 };
+	char what[64];
 	struct nlmsghdr *nlh;
 	uint8_t proto = 0;
 	uint16_t port = 0;
@@ -278,19 +287,12 @@ static int stats_show(int argc, char **argv)
 		mnl_attr_put_u8(nlh, SIPALG_A_L4PROTO, proto);
 		mnl_attr_put_u16(nlh, SIPALG_A_PORT, port);
 	}
+	/* a port with nothing counted: the kernel's ENOENT, exit 1 */
+	if (proto)
+		snprintf(what, sizeof(what), "cannot read the counters of %s %u",
+			 proto_name(proto), port);
 	rc = genl_talk(&g, nlh, stats_cb, proto ? &ports : &total,
-		       "cannot read the counters");
-	if (rc == EX_FAIL && proto && genl_errno == ENOENT) {
-		/* no entry: nothing counted there, which is a valid answer */
-		rc = EX_OK;
-		ports.v = calloc(1, sizeof(*ports.v));
-		if (ports.v) {
-			ports.n = 1;
-			ports.v->has_port = true;
-			ports.v->proto = proto;
-			ports.v->port = port;
-		}
-	}
+		       proto ? what : "cannot read the counters");
 	if (!rc && !proto)
 		rc = genl_talk(&g, genl_req(&g, SIPALG_CMD_STATS_GET,
 					    NLM_F_DUMP),

@@ -62,7 +62,8 @@ void js_escape(FILE *f, const char *s, size_t len)
 /* comma, indent and "key": for the next value */
 static void js_key(const char *key)
 {
-	if (depth > 0) {
+	/* sipalgctl nests at most a few levels: JS_DEPTH is never reached */
+	if (depth > 0 && depth <= JS_DEPTH) {
 		if (nonempty[depth - 1])
 			putchar(',');
 		nonempty[depth - 1] = true;

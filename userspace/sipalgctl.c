@@ -119,9 +119,10 @@ static void usage(FILE *f)
 "  -V, --version  print the version\n"
 "\n"
 "Exit status: 0 success, 1 the kernel or the system refused, 2 usage error\n"
-"(also a bad line in a policy file),\n"
+"(also a bad line in a policy file, rewrite input over 65535 bytes),\n"
 "3 rewrite: the ALG would drop the message, 4 the sipalg module is not\n"
-"loaded, 5 permission denied.\n");
+"loaded, 5 permission denied (every command that talks to the module\n"
+"needs CAP_NET_ADMIN).\n");
 }
 
 int main(int argc, char **argv)

@@ -12,8 +12,9 @@
  * A tool that needs a later version than the loaded module's says so
  * instead of sending what the module would refuse. All state is per
  * network namespace: a request acts on the namespace of the socket that
- * sends it. Commands that change state need CAP_NET_ADMIN in the user
- * namespace that owns that network namespace.
+ * sends it. Every command, reads included (as ctnetlink's), needs
+ * CAP_NET_ADMIN in the user namespace that owns that network namespace:
+ * EPERM otherwise.
  *
  * Attributes are validated strictly: unknown attributes, wrong lengths and
  * out-of-range values are refused with an extended ACK message that names
@@ -29,7 +30,7 @@
  *		  EINVAL for contradicting flags (disable with anything else),
  *		  and for STRICT on a TCP port.
  *
- *   SIPALG_CMD_POLICY_GET (do, dump)
+ *   SIPALG_CMD_POLICY_GET (do, dump, admin)
  *	do: the policy of one key (L4PROTO, PORT, optional FAMILY);
  *	    ENOENT when that key has none.
  *	dump: every policy of the namespace, one message each.
@@ -42,7 +43,7 @@
  *   SIPALG_CMD_POLICY_FLUSH (do, admin)
  *	Remove every policy of the namespace.
  *
- *   SIPALG_CMD_STATS_GET (do, dump)
+ *   SIPALG_CMD_STATS_GET (do, dump, admin)
  *	do without a key: the namespace totals (STATS, no PORT).
  *	do with L4PROTO and PORT: the counters of that port; ENOENT when
  *	nothing was counted for it.
@@ -151,6 +152,8 @@ enum sipalg_stat_attr {
 	SIPALG_STAT_DROPPED_REASONS,	/* nest of SIPALG_REASON (non-zero only) */
 	SIPALG_STAT_PINHOLE_ANY_SOURCE,	/* media-any: pinhole pairs from any source (v3) */
 	SIPALG_STAT_MEDIA_PORT_FALLBACK,	/* phone's media: SDP port taken (v3) */
+	SIPALG_STAT_PINHOLE_REFUSED,	/* pinholes a limit refused (newer modules only) */
+	SIPALG_STAT_PINHOLE_REFUSED_REASONS,	/* nest of SIPALG_REASON (non-zero only) */
 
 	__SIPALG_STAT_MAX
 };

@@ -46,6 +46,13 @@ t_run usage-port-not-number expect_rc 2 'bad port "50x60"' "$CTL" policy del tcp
 t_run usage-port-negative expect_rc 2 'bad port "-1"' "$CTL" policy del tcp -1
 t_run usage-disable-combined expect_rc 2 "disable cannot be combined" "$CTL" policy set udp 5060 disable force-rport
 t_run usage-default-combined expect_rc 2 "default cannot be combined" "$CTL" policy set udp 5060 default,static-port
+# an empty name in a policy list is no policy (not "default"): refused
+t_run usage-policy-list-comma expect_rc 2 'empty policy name in ","' "$CTL" policy set udp 5060 ,
+t_run usage-policy-list-trailing expect_rc 2 'empty policy name in "force-rport,"' "$CTL" policy set udp 5060 force-rport,
+t_run usage-policy-list-leading expect_rc 2 'empty policy name in ",strict"' "$CTL" policy set udp 5060 ,strict
+t_run usage-policy-list-double expect_rc 2 'empty policy name in "force-rport,,strict"' "$CTL" policy set udp 5060 force-rport,,strict
+t_run usage-policy-list-empty-word expect_rc 2 'empty policy name in ""' "$CTL" policy set udp 5060 force-rport ""
+t_run usage-rewrite-policy-comma expect_rc 2 'empty policy name in ","' "$CTL" rewrite --policy , --snat 192.168.1.2:5060=198.51.100.1:40000 --peer 198.51.100.2:5060 /dev/null
 # strict: UDP only (a dropped TCP segment is retransmitted), never with
 # disable or default; refused before talking to the kernel
 t_run usage-strict-tcp expect_rc 2 "strict applies to UDP ports only" "$CTL" policy set tcp 5060 strict
@@ -397,6 +404,37 @@ Content-Length: 0
 M
 t_run rewrite-ipv6 rw v6 --snat '[fd00::2]:5060=[2001:db8::1]:40000' --peer '[2001:db8::10]:5060'
 
+# input over the core's limit (SA_MAX_MSG, 65535 bytes) is refused with
+# exit 2, naming the limit; it was cut to 65537 bytes and "forwarded
+# unchanged". 100,084 bytes: a REGISTER with a long body; 65,536: one
+# byte over; 65,535 'x' bytes are at the limit, not SIP: forwarded as
+# they are (exit 0, the input on stdout)
+big_input() { # BYTES FILE
+	local d body
+	# 54 bytes of start line and headers around the length's digits
+	for d in 4 5 6; do
+		body=$(( $1 - 54 - d ))
+		[ "${#body}" = "$d" ] && break
+	done
+	{ printf 'REGISTER sip:example.com SIP/2.0\r\nContent-Length: %d\r\n\r\n' "$body"
+	  head -c "$body" /dev/zero | tr '\0' 'a'; } >"$2"
+	[ "$(stat -c %s "$2")" = "$1" ] || { echo "made $(stat -c %s "$2") bytes, not $1"; return 1; }
+}
+rewrite_too_big() { # BYTES
+	big_input "$1" "$W/big.in" || return 1
+	expect_rc 2 "longer than 65535 bytes, the core's limit \(SA_MAX_MSG\)" \
+		"$CTL" rewrite "${SNAT[@]}" "$W/big.in" || return 1
+	[ ! -s "$W/o" ] || { echo "stdout not empty"; return 1; }
+}
+t_run rewrite-too-big-100084 rewrite_too_big 100084
+t_run rewrite-too-big-by-one rewrite_too_big 65536
+rewrite_at_limit() {
+	head -c 65535 /dev/zero | tr '\0' 'x' >"$W/limit.in"
+	"$CTL" rewrite "${SNAT[@]}" "$W/limit.in" >"$W/limit.got" 2>"$W/e" || { echo "exit $?"; cat "$W/e"; return 1; }
+	cmp "$W/limit.in" "$W/limit.got"
+}
+t_run rewrite-at-limit rewrite_at_limit
+
 # policy disable: byte-identical
 cp "$W/inv.in" "$W/dis.in"
 cp "$W/inv.in" "$W/dis.want"
@@ -623,6 +661,7 @@ pfbad no-policy 2 'expected \[-4\|-6\] \{udp\|tcp\} PORT POLICY, as for policy s
 pfbad family-late 1 '-6 comes first on the line' 'udp 5060 disable -6\n'
 pfbad family-word 1 'unknown protocol "-5": expected udp or tcp' '-5 udp 5060 disable\n'
 pfbad strict-tcp 1 'strict applies to UDP ports only.*' 'tcp 5060 strict\n'
+pfbad empty-list 2 'empty policy name in ",": expected a comma-separated list .*' 'udp 5060 disable\nudp 5070 ,\n'
 pfbad disable-combined 1 'disable cannot be combined with another policy' 'udp 5060 disable force-rport\n'
 pfbad duplicate 4 'udp 5060 is already on line 1' 'udp 5060 disable\n-4 udp 5060 strict\n-6 udp 5060 strict\nudp 5060 force-rport\n'
 pfbad duplicate-family 3 '-6 tcp 5061 is already on line 2' 'udp 5060 disable\n-6 tcp 5061 disable\n-6 tcp 5061 force-rport\n'

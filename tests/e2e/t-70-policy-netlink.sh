@@ -14,7 +14,7 @@
 # policy strict (set, shown, refused on TCP, family version 2), media-any
 # (set, shown, combined; version 3),
 # JSON output, per-netns isolation, CAP_NET_ADMIN in the netns's user
-# namespace (GENL_UNS_ADMIN_PERM), strict validation of raw attributes with
+# namespace (GENL_UNS_ADMIN_PERM) for changes and reads alike, strict validation of raw attributes with
 # extended ACK messages, the bound of 256 policies, "module not loaded".
 . "$(dirname "$0")/lib.sh"
 
@@ -212,10 +212,16 @@ unprivileged_refused() {
 	[ "$RC" = 5 ]
 	run setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" stats reset
 	[ "$RC" = 5 ]
-	# reading is allowed, and nothing changed
+	# reading needs CAP_NET_ADMIN too (as ctnetlink's), exit 5
 	run setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" -j policy show
-	[ "$RC" = 0 ]
-	[ "$OUT" = '[{"proto":"udp","port":5060,"family":"any","policy":["force-rport"]}]' ]
+	[ "$RC" = 5 ]
+	[ -z "$OUT" ]
+	echo "$ERR" | grep -q "permission denied: needs CAP_NET_ADMIN"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" stats
+	[ "$RC" = 5 ]
+	echo "$ERR" | grep -q "permission denied: needs CAP_NET_ADMIN"
+	# and nothing changed: root reads the policy as it was
+	[ "$("$CTL" -j policy show)" = '[{"proto":"udp","port":5060,"family":"any","policy":["force-rport"]}]' ]
 	"$CTL" policy flush
 }
 

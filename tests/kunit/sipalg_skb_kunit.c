@@ -1921,6 +1921,242 @@ static void calls_expectfn_registered(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, media, 2);
 }
 
+/* ---------------------------------------------------------------- limits */
+
+struct sk_param {
+	unsigned int *uint;
+	bool *flag;
+	unsigned int old;
+};
+
+static int sk_param_init(struct kunit_resource *res, void *ctx)
+{
+	res->data = ctx;
+	return 0;
+}
+
+static void sk_param_restore(struct kunit_resource *res)
+{
+	struct sk_param *sp = res->data;
+
+	if (sp->uint)
+		WRITE_ONCE(*sp->uint, sp->old);
+	else
+		WRITE_ONCE(*sp->flag, sp->old);
+	kfree(sp);
+}
+
+/* set a limit for one test: restored when it ends, however it ends */
+static void sk_limit(struct kunit *test, unsigned int *uint, bool *flag,
+		     unsigned int v)
+{
+	struct sk_param *sp = kzalloc(sizeof(*sp), GFP_KERNEL);
+	void *res;
+
+	KUNIT_ASSERT_NOT_NULL(test, sp);
+	sp->uint = uint;
+	sp->flag = flag;
+	sp->old = uint ? *uint : *flag;
+	res = kunit_alloc_resource(test, sk_param_init, sk_param_restore,
+				   GFP_KERNEL, sp);
+	if (!res)
+		kfree(sp);
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	if (uint)
+		WRITE_ONCE(*uint, v);
+	else
+		WRITE_ONCE(*flag, v);
+}
+
+/*
+ * Every test runs with the connection's share of the kernel's table at
+ * 100%: the small table of a UML kernel is not what the other tests are
+ * about. The limit tests below set what they test.
+ */
+static int sk_suite_test_init(struct kunit *test)
+{
+	sk_limit(test, &sipalg_pin_share, NULL, 100);
+	return 0;
+}
+
+static s64 sk_refused(unsigned int reason)
+{
+	return atomic64_read(&sipalg_totals(&init_net)->refused[reason]);
+}
+
+static int sk_sig_count(struct nf_conn *ct)
+{
+	struct nf_conntrack_expect *exp;
+	int n = 0;
+
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &nfct_help(ct)->expectations, lnode)
+		if (exp->class == SIPALG_EXP_SIGNALLING)
+			n++;
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	return n;
+}
+
+#define SK_FOUR_AUDIO	SK_AUDIO("49170") SK_AUDIO("49180")	\
+			SK_AUDIO("49190") SK_AUDIO("49200")
+#define SK_FOUR_AUDIO_MOVED	SK_AUDIO("49300") SK_AUDIO("49310")	\
+				SK_AUDIO("49320") SK_AUDIO("49330")
+
+/*
+ * call_pinholes (default 4): an SDP with four audio streams opens RTP and
+ * RTCP of the first two, the other two are refused (call-limit); a
+ * re-offer on other ports replaces them, it does not add four more.
+ */
+static void limits_call_pinholes(struct kunit *test)
+{
+	s64 before = sk_refused(SIPALG_R_CALL_LIMIT);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	KUNIT_EXPECT_EQ(test, sipalg_call_pins, 4U);
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_FOUR_AUDIO);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49170 49171 49180 49181");
+	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_CALL_LIMIT), before + 2);
+
+	sk_phone_req(test, &f, ct, "INVITE", "a", 2, SK_FOUR_AUDIO_MOVED);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49300 49301 49310 49311");
+	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_CALL_LIMIT), before + 4);
+
+	/* the limit is read when used: 2 allows one stream */
+	sk_limit(test, &sipalg_call_pins, NULL, 2);
+	sk_phone_req(test, &f, ct, "INVITE", "b", 1, SK_FOUR_AUDIO);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49170 49171 49300 49301 49310 49311");
+	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_CALL_LIMIT), before + 7);
+}
+
+/*
+ * pinhole_share: one connection holds at most its share of
+ * nf_conntrack_expect_max (here 10% of 40, raised to one call's worth:
+ * 3 x call_pinholes = 6); past it, refused (share), and another
+ * connection still gets its pinholes.
+ */
+static void limits_share(struct kunit *test)
+{
+	s64 before = sk_refused(SIPALG_R_SHARE);
+	struct sk_flow f, g;
+	struct nf_conn *ct, *ct2;
+
+	sk_limit(test, &sipalg_expect_max, NULL, 40);
+	sk_limit(test, &sipalg_pin_share, NULL, 10);
+	sk_limit(test, &sipalg_call_pins, NULL, 2);
+	KUNIT_EXPECT_EQ(test, sipalg_share_cap(), 6U);
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	sk_phone_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("49180"));
+	sk_phone_req(test, &f, ct, "INVITE", "c", 1, SK_AUDIO("49190"));
+	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_SHARE), before);
+	sk_phone_req(test, &f, ct, "INVITE", "d", 1, SK_AUDIO("49200"));
+	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_SHARE), before + 1);
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49170 49171 49180 49181 49190 49191");
+
+	sk_flow4(&g, IPPROTO_UDP);
+	g.phone_port = 5062;
+	g.pub_port = 61002;
+	ct2 = sk_ct_confirmed(test, &g);
+	sk_phone_req(test, &g, ct2, "INVITE", "e", 1, SK_AUDIO("49170"));
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct2, IP_CT_DIR_REPLY),
+			   "49170 49171");
+	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_SHARE), before + 1);
+
+	/* a raised share takes effect on the next pinhole */
+	sk_limit(test, &sipalg_pin_share, NULL, 50);
+	sk_phone_req(test, &f, ct, "INVITE", "d", 2, SK_AUDIO("49200"));
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49170 49171 49180 49181 49190 49191 49200 49201");
+}
+
+/* pinhole_table: the media expectations of one connection */
+static void limits_table(struct kunit *test)
+{
+	s64 before = sk_refused(SIPALG_R_TABLE_FULL);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_limit(test, &sipalg_pin_table, NULL, 4);
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
+	sk_phone_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("49180"));
+	sk_phone_req(test, &f, ct, "INVITE", "c", 1, SK_AUDIO("49190"));
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49170 49171 49180 49181");
+	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_TABLE_FULL), before + 1);
+	/* a's end makes room */
+	sk_phone_req(test, &f, ct, "BYE", "a", 2, NULL);
+	sk_phone_req(test, &f, ct, "INVITE", "c", 2, SK_AUDIO("49190"));
+	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct, IP_CT_DIR_REPLY),
+			   "49180 49181 49190 49191");
+}
+
+#define REG_CONTACTS(cseq, contacts)					\
+	"REGISTER sip:example.com SIP/2.0\r\n"				\
+	"Via: SIP/2.0/UDP " PHONE4 ":5060;branch=z9hG4bKlim" cseq "\r\n"	\
+	"Max-Forwards: 70\r\n"						\
+	"To: <sip:alice@example.com>\r\n"				\
+	"From: <sip:alice@example.com>;tag=lim1\r\n"			\
+	"Call-ID: lim1@pc33.example.com\r\n"				\
+	"CSeq: " cseq " REGISTER\r\n"					\
+	"Contact: " contacts "\r\n"					\
+	"Expires: 3600\r\n"
+
+/* a Contact on port 80 opens nothing (low-port), unless reg_low_ports */
+static void limits_reg_low_port(struct kunit *test)
+{
+	struct sk_buf reg = sk_msg(test, REG_CONTACTS("1", "<sip:alice@" PHONE4 ":80>"), "");
+	struct sk_buf reg2 = sk_msg(test, REG_CONTACTS("2", "<sip:alice@" PHONE4 ":80>"), "");
+	s64 before = sk_refused(SIPALG_R_LOW_PORT);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_send(test, &f, ct, false, &reg);
+	KUNIT_EXPECT_EQ(test, sk_sig_count(ct), 0);
+	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_LOW_PORT), before + 1);
+
+	sk_limit(test, NULL, &sipalg_reg_low_ports, true);
+	sk_send(test, &f, ct, false, &reg2);
+	KUNIT_EXPECT_EQ(test, sk_sig_count(ct), 1);
+	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_LOW_PORT), before + 1);
+}
+
+/*
+ * reg_contacts (default 2): of three Contacts two open pinholes; the
+ * same REGISTER again replaces them, it adds none
+ */
+static void limits_reg_contacts(struct kunit *test)
+{
+#define SK_THREE "<sip:alice@" PHONE4 ":5070>, <sip:alice@" PHONE4 ":5072>, <sip:alice@" PHONE4 ":5074>"
+	struct sk_buf reg = sk_msg(test, REG_CONTACTS("1", SK_THREE), "");
+	struct sk_buf reg2 = sk_msg(test, REG_CONTACTS("2", SK_THREE), "");
+	s64 before = sk_refused(SIPALG_R_REG_CONTACTS);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	KUNIT_EXPECT_EQ(test, sipalg_reg_contacts, 2U);
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_send(test, &f, ct, false, &reg);
+	KUNIT_EXPECT_EQ(test, sk_sig_count(ct), 2);
+	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_REG_CONTACTS), before + 1);
+	sk_send(test, &f, ct, false, &reg2);
+	KUNIT_EXPECT_EQ(test, sk_sig_count(ct), 2);
+	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_REG_CONTACTS), before + 2);
+#undef SK_THREE
+}
+
 static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_udp_grow),
 	KUNIT_CASE(skb_udp_shrink),
@@ -1951,11 +2187,17 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(calls_media_any),
 	KUNIT_CASE(calls_media_out_port),
 	KUNIT_CASE(calls_expectfn_registered),
+	KUNIT_CASE(limits_call_pinholes),
+	KUNIT_CASE(limits_share),
+	KUNIT_CASE(limits_table),
+	KUNIT_CASE(limits_reg_low_port),
+	KUNIT_CASE(limits_reg_contacts),
 	{}
 };
 
 static struct kunit_suite sipalg_skb_suite = {
 	.name = "sipalg_skb",
+	.init = sk_suite_test_init,
 	.test_cases = sipalg_skb_cases,
 };
 
