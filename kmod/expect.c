@@ -431,6 +431,7 @@ static void sipalg_pins_remove(struct sipalg_pkt *p, struct sipalg_calls *c,
 		if (found ? !sipalg_pin_goes(&c->pin[i], p->call, dir, sdp) :
 			    sdp || !c->untracked)
 			continue;
+		sipalg_mon_pin(p, exp, false);
 		nf_ct_unlink_expect(exp);
 		n++;
 	}
@@ -1143,6 +1144,9 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 	}
 	if (ret == 0) {
 		sipalg_count_p(p, SIPALG_CTR_PINHOLE_OPENED, 0);
+		sipalg_mon_pin(p, e_rtp, true);
+		if (e_rtcp)
+			sipalg_mon_pin(p, e_rtcp, true);
 		if (any)
 			sipalg_count_p(p, SIPALG_CTR_PINHOLE_ANY_SOURCE, 0);
 		sipalg_pin_add(p, c, e_rtp->dir, pub, media, 0);
@@ -1232,6 +1236,7 @@ void sipalg_expect_flush(struct sipalg_pkt *p, bool media, bool signalling)
 
 		if ((sig && !signalling) || (!sig && !media))
 			continue;
+		sipalg_mon_pin(p, exp, false);
 		nf_ct_unlink_expect(exp);
 		n++;
 	}
@@ -1299,11 +1304,13 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 		exp->saved_proto.all = htons(real);
 		exp->expectfn = nf_nat_follow_master;
 		ret = nf_ct_expect_related(exp, 0);
-		if (ret == 0)
+		if (ret == 0) {
 			sipalg_count_p(p, SIPALG_CTR_PINHOLE_OPENED, 0);
-		else if (ret != -EALREADY)
+			sipalg_mon_pin(p, exp, true);
+		} else if (ret != -EALREADY) {
 			net_info_ratelimited("no registration pinhole for port %u: %d\n",
 					     pub, ret);
+		}
 		nf_ct_expect_put(exp);
 	}
 	d->req_expires = expires < 0 ? -1 : (s32)sipalg_reg_secs(expires);

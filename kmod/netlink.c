@@ -13,8 +13,8 @@
 #include <net/netlink.h>
 
 #include "policy.h"
+#include "monitor.h"
 
-static struct genl_family sipalg_genl_family;
 
 static const struct nla_policy sipalg_nl_policy[SIPALG_A_MAX + 1] = {
 	[SIPALG_A_PAD]		= { .type = NLA_REJECT,
@@ -33,6 +33,8 @@ static const struct nla_policy sipalg_nl_policy[SIPALG_A_MAX + 1] = {
 				    .reject_message = "the bytes held are read-only" },
 	[SIPALG_A_TCP_BUDGET]	= { .type = NLA_REJECT,
 				    .reject_message = "the budget is a module parameter (tcp_hold_budget)" },
+	[SIPALG_A_EVENT]	= { .type = NLA_REJECT,
+				    .reject_message = "events are sent by the module only" },
 };
 
 /* the values the policy ranges above cannot express */
@@ -119,6 +121,7 @@ static const u16 sipalg_stat_attr[SIPALG_CTR_MAX] = {
 	[SIPALG_CTR_STATIC_FALLBACK]	= SIPALG_STAT_STATIC_FALLBACK,
 	[SIPALG_CTR_PINHOLE_ANY_SOURCE]	= SIPALG_STAT_PINHOLE_ANY_SOURCE,
 	[SIPALG_CTR_MEDIA_PORT_FALLBACK]	= SIPALG_STAT_MEDIA_PORT_FALLBACK,
+	[SIPALG_CTR_MON_LOST]		= SIPALG_STAT_MONITOR_LOST,
 };
 
 static int sipalg_put_stats(struct sk_buff *skb, const struct sipalg_ctrs *c)
@@ -399,7 +402,9 @@ static const struct genl_small_ops sipalg_nl_ops[] = {
 	},
 };
 
-static struct genl_family sipalg_genl_family __ro_after_init = {
+MODULE_ALIAS_GENL_FAMILY(SIPALG_GENL_NAME);
+
+struct genl_family sipalg_genl_family __ro_after_init = {
 	.name		= SIPALG_GENL_NAME,
 	.version	= SIPALG_GENL_VERSION,
 	.maxattr	= SIPALG_A_MAX,
@@ -408,6 +413,8 @@ static struct genl_family sipalg_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.small_ops	= sipalg_nl_ops,
 	.n_small_ops	= ARRAY_SIZE(sipalg_nl_ops),
+	.mcgrps		= sipalg_mcgrps,
+	.n_mcgrps	= SIPALG_N_MCGRPS,
 	/* every command is strictly validated and rejects reserved bits */
 	.resv_start_op	= SIPALG_CMD_POLICY_SET,
 };

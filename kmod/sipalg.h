@@ -15,6 +15,7 @@
 
 #include "sipcore.h"
 #include "policy.h"
+#include "monitor.h"
 
 #define SIPALG_NAME		"sipalg"
 
@@ -131,6 +132,9 @@ struct sipalg_pkt {
 	u32 call;			/* its Call-ID's keyed hash, 0 = none */
 	u8 sdp;				/* what its SDP did (expect.c) */
 	bool replay;			/* TCP: produced again, counts nothing */
+	const u8 *msg;			/* the message as it came (decide) */
+	unsigned int msg_len;
+	struct sipalg_mon_rec *mon;	/* a monitor listens: its record */
 };
 
 /* what a message will do (sipalg_msg_decide) */
@@ -154,6 +158,7 @@ struct sipalg_scratch {
 	struct sa_msg msg;
 	struct sa_plan plan;
 	struct sa_ctx ctx;
+	struct sipalg_mon_rec mon;
 	u8 buf[SA_MAX_MSG + 1];
 };
 
@@ -217,6 +222,21 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 		    struct nf_conn *ct, enum ip_conntrack_info ctinfo);
 int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		    struct nf_conn *ct, enum ip_conntrack_info ctinfo);
+
+/*
+ * monitor.c: a message's event. sipalg_mon_start (decide) checks for a
+ * listener, the one cost when there is none; sipalg_mon_pin records a
+ * pinhole opened or closed; sipalg_mon_msg sends the event of a decided
+ * message (verdict SIPALG_VERDICT_*), sipalg_mon_unparsed that of a
+ * datagram framing refused (reason).
+ */
+void sipalg_mon_start(struct sipalg_pkt *p, struct sipalg_scratch *s);
+void sipalg_mon_pin(struct sipalg_pkt *p, const struct nf_conntrack_expect *exp,
+		    bool opened);
+void sipalg_mon_msg(const struct sipalg_pkt *p, const struct sipalg_scratch *s,
+		    const struct sipalg_decision *dec, unsigned int verdict);
+void sipalg_mon_unparsed(struct sipalg_pkt *p, struct sipalg_scratch *s,
+			 unsigned int len, unsigned int reason);
 
 /* tcp.c */
 void sipalg_tcp_release(struct sipalg_tcp *t);

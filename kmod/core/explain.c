@@ -6,7 +6,7 @@
  */
 #include "sa_util.h"
 
-static const char *const sa_method_names[] = {
+static const char *const sa_method_names[SA_M_PUBLISH + 1] = {
 	[SA_M_INVITE] = "INVITE",	[SA_M_ACK] = "ACK",
 	[SA_M_BYE] = "BYE",		[SA_M_CANCEL] = "CANCEL",
 	[SA_M_REGISTER] = "REGISTER",	[SA_M_OPTIONS] = "OPTIONS",
@@ -18,8 +18,7 @@ static const char *const sa_method_names[] = {
 
 const char *sa_method_name(uint8_t method)
 {
-	if (method >= sizeof(sa_method_names) / sizeof(sa_method_names[0]) ||
-	    !sa_method_names[method])
+	if (method > SA_M_PUBLISH || !sa_method_names[method])
 		return NULL;
 	return sa_method_names[method];
 }
