@@ -50,6 +50,7 @@ static const struct {
 	  "pinholes-any-source" },
 	{ SIPALG_STAT_MEDIA_PORT_FALLBACK, "media_port_fallback",
 	  "media-port-fallback" },
+	{ SIPALG_STAT_MONITOR_LOST, "monitor_lost", "monitor-lost" },
 };
 
 static void stats_usage(FILE *f)
@@ -73,6 +74,8 @@ static void stats_usage(FILE *f)
 "  pinholes-any-source   media pinhole pairs opened from any source (media-any)\n"
 "  media-port-fallback   a phone's media left from another port than its SDP\n"
 "                        showed (that public port was taken)\n"
+"  monitor-lost          monitor events not sent (no memory, a listener's\n"
+"                        socket full, over the monitor_rate parameter)\n"
 "reset zeroes every counter (needs CAP_NET_ADMIN).\n");
 }
 

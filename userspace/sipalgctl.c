@@ -109,10 +109,11 @@ static void usage(FILE *f)
 "  stats [show|reset]          counters, per network namespace and per port\n"
 "  flows                       SIP connections and pinholes (helper sipalg)\n"
 "  rewrite                     show how the ALG would rewrite one message\n"
+"  monitor                     the messages the ALG handles, live\n"
 "  help                        this text\n"
 "\n"
 "Options:\n"
-"  -j, --json     JSON output (policy show, stats, flows)\n"
+"  -j, --json     JSON output (policy show, stats, flows; monitor: a line each)\n"
 "  -p, --pretty   indent JSON output\n"
 "  -4, -6         policy: only IPv4 / IPv6 flows; flows: only that family\n"
 "  -h, --help     help (also after a command: sipalgctl policy --help)\n"
@@ -170,10 +171,12 @@ int main(int argc, char **argv)
 		return cmd_flows(argc, argv);
 	if (!strcmp(cmd, "rewrite"))
 		return cmd_rewrite(argc, argv);
+	if (!strcmp(cmd, "monitor") || !strcmp(cmd, "mon"))
+		return cmd_monitor(argc, argv);
 	if (is_help(cmd)) {
 		usage(stdout);
 		return EX_OK;
 	}
-	return usage_err(NULL, "unknown command \"%s\": expected policy, stats, flows or rewrite",
+	return usage_err(NULL, "unknown command \"%s\": expected policy, stats, flows, rewrite or monitor",
 			 cmd);
 }

@@ -82,5 +82,6 @@ int cmd_policy(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_rewrite(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 #endif
