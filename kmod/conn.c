@@ -89,8 +89,10 @@ int sipalg_scratch_alloc(void)
 	return 0;
 }
 
+/* newest first: ids (sipalg_conn_seq) decrease along the list */
 static LIST_HEAD(sipalg_conns);
 static DEFINE_SPINLOCK(sipalg_conns_lock);
+static unsigned long sipalg_conn_seq;
 
 struct sipalg_conn *sipalg_conn_get(struct nf_conn *ct)
 {
@@ -105,17 +107,47 @@ struct sipalg_conn *sipalg_conn_get(struct nf_conn *ct)
 	c = kzalloc(sizeof(*c), GFP_ATOMIC | __GFP_NOWARN);
 	if (!c)
 		return NULL;
+	c->ct = ct;
 	spin_lock_bh(&sipalg_conns_lock);
+	c->id = ++sipalg_conn_seq;
 	list_add(&c->node, &sipalg_conns);
 	spin_unlock_bh(&sipalg_conns_lock);
 	d->conn = c;
 	return c;
 }
 
+/*
+ * For the netlink dumps (calls.c): the conntrack of the newest connection
+ * object of net whose id is at most bound, with a reference held (the
+ * caller puts it), and its id in *id; NULL when there is none. Under the
+ * list's lock a listed object's conntrack is not freed yet (its destroy
+ * callback unlists it first); one already dying is passed over.
+ */
+struct nf_conn *sipalg_conn_next(const struct net *net, unsigned long bound,
+				 unsigned long *id)
+{
+	struct nf_conn *ct = NULL;
+	struct sipalg_conn *c;
+
+	spin_lock_bh(&sipalg_conns_lock);
+	list_for_each_entry(c, &sipalg_conns, node) {
+		if (c->id > bound || !net_eq(nf_ct_net(c->ct), net))
+			continue;
+		if (!refcount_inc_not_zero(&c->ct->ct_general.use))
+			continue;
+		ct = c->ct;
+		*id = c->id;
+		break;
+	}
+	spin_unlock_bh(&sipalg_conns_lock);
+	return ct;
+}
+
 static void sipalg_conn_release(struct sipalg_conn *c)
 {
 	sipalg_tcp_release(c->tcp);
 	sipalg_calls_release(c->calls);
+	sipalg_dlgs_release(c->dlgs);
 	kfree(c);
 }
 

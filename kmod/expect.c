@@ -1407,3 +1407,47 @@ void sipalg_reg_refresh(struct sipalg_pkt *p)
 		return;
 	sipalg_ct_extend(p->ct, left + SIPALG_REG_GRACE_SECS * HZ);
 }
+
+/*
+ * For sipalgctl calls (calls.c): the pins of call in the connection's
+ * table, at most max, and whether each one's expectation is gone (taken
+ * by the media, or expired). Under sipalg_ct_lock(ct).
+ */
+unsigned int sipalg_calls_pins(struct nf_conn *ct, u32 call,
+			       struct sipalg_pin_info *out, unsigned int max)
+{
+	struct sipalg_calls *c = sipalg_calls_find(ct);
+	struct nf_conn_help *help = nfct_help(ct);
+	struct nf_conntrack_expect *exp;
+	unsigned int i, n = 0, kdir;
+	u16 kport;
+
+	if (!c || !help || !call)
+		return 0;
+	for (i = 0; i < c->n && n < max; i++) {
+		const struct sipalg_pin *pin = &c->pin[i];
+
+		if (pin->call != call)
+			continue;
+		out[n].port = pin->port;
+		out[n].dir = pin->dir & ~SIPALG_PIN_OUT;
+		out[n].out = pin->dir & SIPALG_PIN_OUT;
+		out[n].rtcp = pin->mark & SIPALG_PIN_RTCP;
+		out[n].used = true;
+		n++;
+	}
+	if (!n)
+		return 0;
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &help->expectations, lnode) {
+		if (!sipalg_exp_media(exp))
+			continue;
+		sipalg_exp_key(exp, &kdir, &kport);
+		for (i = 0; i < n; i++)
+			if (out[i].port == kport &&
+			    (out[i].dir | (out[i].out ? SIPALG_PIN_OUT : 0)) == kdir)
+				out[i].used = false;
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	return n;
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sipalg: the monitor's events (monitor.c), sent to the generic netlink
- * family's multicast group "monitor" (uapi/sipalg_nl.h, SIPALG_CMD_EVENT).
+ * sipalg: what the generic netlink family (netlink.c) shares with the
+ * monitor's events (monitor.c: the multicast group "monitor",
+ * SIPALG_CMD_EVENT) and the call and registration dumps (calls.c).
  */
 #ifndef SIPALG_MONITOR_H
 #define SIPALG_MONITOR_H
@@ -33,5 +34,9 @@ struct sipalg_mon_rec {
 };
 
 int sipalg_mon_init(void);
+
+/* calls.c: SIPALG_CMD_CALL_GET and SIPALG_CMD_REG_GET */
+int sipalg_nl_call_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int sipalg_nl_reg_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
 #endif /* SIPALG_MONITOR_H */

@@ -35,6 +35,10 @@ static const struct nla_policy sipalg_nl_policy[SIPALG_A_MAX + 1] = {
 				    .reject_message = "the budget is a module parameter (tcp_hold_budget)" },
 	[SIPALG_A_EVENT]	= { .type = NLA_REJECT,
 				    .reject_message = "events are sent by the module only" },
+	[SIPALG_A_CALL]		= { .type = NLA_REJECT,
+				    .reject_message = "calls are read-only" },
+	[SIPALG_A_REG]		= { .type = NLA_REJECT,
+				    .reject_message = "registrations are read-only" },
 };
 
 /* the values the policy ranges above cannot express */
@@ -400,6 +404,17 @@ static const struct genl_small_ops sipalg_nl_ops[] = {
 		.doit	= sipalg_nl_stats_reset,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
+	/* version 4: the tables of calls.c */
+	{
+		.cmd	= SIPALG_CMD_CALL_GET,
+		.dumpit	= sipalg_nl_call_dump,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SIPALG_CMD_REG_GET,
+		.dumpit	= sipalg_nl_reg_dump,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
 };
 
 MODULE_ALIAS_GENL_FAMILY(SIPALG_GENL_NAME);
@@ -421,6 +436,7 @@ struct genl_family sipalg_genl_family __ro_after_init = {
 
 int __init sipalg_nl_init(void)
 {
+	sipalg_mon_init();
 	return genl_register_family(&sipalg_genl_family);
 }
 

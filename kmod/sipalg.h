@@ -40,6 +40,7 @@ extern unsigned int sipalg_sig_timeout;
 
 struct sipalg_tcp;
 struct sipalg_calls;
+struct sipalg_dlgs;
 
 /*
  * What the helper keeps for one conntrack beyond the helper area, in one
@@ -52,6 +53,9 @@ struct sipalg_conn {
 	struct list_head node;
 	struct sipalg_tcp *tcp;
 	struct sipalg_calls *calls;
+	struct sipalg_dlgs *dlgs;	/* calls.c: what sipalgctl calls shows */
+	struct nf_conn *ct;		/* its conntrack (dumps) */
+	unsigned long id;		/* creation order (dumps resume by it) */
 };
 
 /*
@@ -106,6 +110,10 @@ static inline struct sipalg_conn *sipalg_conn(const struct nf_conn *ct)
 {
 	return sipalg_ct_data(ct)->conn;
 }
+
+/* the dumps' walk (conn.c): a referenced conntrack of net, id <= bound */
+struct nf_conn *sipalg_conn_next(const struct net *net, unsigned long bound,
+				 unsigned long *id);
 
 /* module unload, after the helpers are unregistered: every object goes */
 void sipalg_conn_free_all(void);
@@ -237,6 +245,24 @@ void sipalg_mon_msg(const struct sipalg_pkt *p, const struct sipalg_scratch *s,
 		    const struct sipalg_decision *dec, unsigned int verdict);
 void sipalg_mon_unparsed(struct sipalg_pkt *p, struct sipalg_scratch *s,
 			 unsigned int len, unsigned int reason);
+
+/* expect.c: a call's media pinholes, for sipalgctl calls */
+struct sipalg_pin_info {
+	u16 port;
+	u8 dir;
+	bool out, rtcp, used;
+};
+
+unsigned int sipalg_calls_pins(struct nf_conn *ct, u32 call,
+			       struct sipalg_pin_info *out, unsigned int max);
+
+/*
+ * calls.c: the calls and registration of a connection as sipalgctl shows
+ * them, kept up at commit (sipalg_dlg_commit, under the connection's
+ * lock), and their netlink dumps.
+ */
+void sipalg_dlg_commit(struct sipalg_pkt *p, const struct sa_msg *m);
+void sipalg_dlgs_release(struct sipalg_dlgs *g);
 
 /* tcp.c */
 void sipalg_tcp_release(struct sipalg_tcp *t);

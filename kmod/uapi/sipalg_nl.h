@@ -10,7 +10,7 @@
  *   3  policy MEDIA_ANY, counters STAT_PINHOLE_ANY_SOURCE and
  *	STAT_MEDIA_PORT_FALLBACK
  *   4  the "monitor" multicast group (SIPALG_CMD_EVENT messages),
- *	counter STAT_MONITOR_LOST
+ *	counter STAT_MONITOR_LOST, commands CALL_GET and REG_GET
  * A tool that needs a later version than the loaded module's says so
  * instead of sending what the module would refuse. All state is per
  * network namespace: a request acts on the namespace of the socket that
@@ -65,6 +65,17 @@
  *	could not send (no memory, a subscriber's full socket, more than
  *	the monitor_rate module parameter per second) are counted in
  *	STAT_MONITOR_LOST.
+ *
+ *   SIPALG_CMD_CALL_GET (dump, version 4)
+ *	The calls the module tracks in the namespace, one message each:
+ *	SIPALG_A_CALL, a nest of SIPALG_CL_*. A dump that takes several
+ *	reads resumes after the last call it gave: a call made meanwhile
+ *	may be missing, none is given twice.
+ *
+ *   SIPALG_CMD_REG_GET (dump, version 4)
+ *	The registrations the module tracks (a REGISTER answered with a
+ *	2xx whose lifetime has not run out), one message each:
+ *	SIPALG_A_REG, a nest of SIPALG_RG_*.
  *
  * Policy semantics (SIPALG_A_POLICY, a set of SIPALG_POLICY_* flags):
  *   0 (default)   rewrite as the helper does without a policy.
@@ -130,6 +141,8 @@ enum sipalg_cmd {
 	SIPALG_CMD_STATS_GET,
 	SIPALG_CMD_STATS_RESET,
 	SIPALG_CMD_EVENT,	/* version 4: monitor events (multicast) */
+	SIPALG_CMD_CALL_GET,	/* version 4: dump of the calls */
+	SIPALG_CMD_REG_GET,	/* version 4: dump of the registrations */
 
 	__SIPALG_CMD_MAX
 };
@@ -149,6 +162,8 @@ enum sipalg_attr {
 				 * both in the replies' namespace totals
 				 */
 	SIPALG_A_EVENT,		/* nest: SIPALG_EV_* (events only, v4) */
+	SIPALG_A_CALL,		/* nest: SIPALG_CL_* (CALL_GET replies, v4) */
+	SIPALG_A_REG,		/* nest: SIPALG_RG_* (REG_GET replies, v4) */
 
 	__SIPALG_A_MAX
 };
@@ -264,9 +279,67 @@ enum sipalg_ph_attr {
 	SIPALG_PH_SRC,		/* binary: the source it admits; absent: any */
 	SIPALG_PH_DST,		/* binary: where it lets packets in */
 	SIPALG_PH_DPORT,	/* u16 */
+	/* in SIPALG_CL_PINHOLE only: */
+	SIPALG_PH_RTCP,		/* flag: the RTCP one of its pair */
+	SIPALG_PH_USED,		/* u8: 1 its expectation is gone (media came, or expired) */
+	SIPALG_PH_OUTBOUND,	/* flag: the phone's own media leaving (DPORT: its source port) */
 
 	__SIPALG_PH_MAX
 };
 #define SIPALG_PH_MAX (__SIPALG_PH_MAX - 1)
+
+/* SIPALG_CL_STATE values */
+#define SIPALG_CALL_EARLY	0	/* INVITE sent, no 2xx yet */
+#define SIPALG_CALL_CONFIRMED	1	/* answered */
+#define SIPALG_CALL_HOLD	2	/* the latest SDP holds the media (sendonly, inactive, 0.0.0.0) */
+#define SIPALG_CALL_ENDING	3	/* BYE or CANCEL sent */
+
+/* one side of a connection: SIPALG_CL_CALLER, _CALLEE, SIPALG_RG_PHONE */
+enum sipalg_party_attr {
+	SIPALG_PT_UNSPEC,
+	SIPALG_PT_PRIV,		/* binary: its own address (4 or 16 bytes) */
+	SIPALG_PT_PRIV_PORT,	/* u16 */
+	SIPALG_PT_PUB,		/* binary: as the other side sees it (after NAT) */
+	SIPALG_PT_PUB_PORT,	/* u16 */
+
+	__SIPALG_PT_MAX
+};
+#define SIPALG_PT_MAX (__SIPALG_PT_MAX - 1)
+
+/* inside SIPALG_A_CALL */
+enum sipalg_call_attr {
+	SIPALG_CL_UNSPEC,
+	SIPALG_CL_CALL_ID,	/* string, cut at SIPALG_EV_CALLID_MAX / 2 bytes */
+	SIPALG_CL_L3,		/* u8 */
+	SIPALG_CL_L4,		/* u8 */
+	SIPALG_CL_PORT,		/* u16: policy port */
+	SIPALG_CL_STATE,	/* u8: SIPALG_CALL_* */
+	SIPALG_CL_CALLER,	/* nest SIPALG_PT_*: the side that sent the INVITE */
+	SIPALG_CL_CALLEE,	/* nest SIPALG_PT_* */
+	SIPALG_CL_AGE,		/* u32: seconds since the module first saw it */
+	SIPALG_CL_LAST,		/* string: the last message, "INVITE" or "200 INVITE" */
+	SIPALG_CL_LAST_AGO,	/* u32: seconds since it */
+	SIPALG_CL_PINHOLE,	/* nest SIPALG_PH_*, one per media pinhole */
+
+	__SIPALG_CL_MAX
+};
+#define SIPALG_CL_MAX (__SIPALG_CL_MAX - 1)
+
+/* inside SIPALG_A_REG */
+enum sipalg_reg_attr {
+	SIPALG_RG_UNSPEC,
+	SIPALG_RG_AOR,		/* string: the To URI of the registration */
+	SIPALG_RG_CONTACT,	/* string: the first Contact, as the phone wrote it */
+	SIPALG_RG_L3,		/* u8 */
+	SIPALG_RG_L4,		/* u8 */
+	SIPALG_RG_PORT,		/* u16: policy port */
+	SIPALG_RG_PHONE,	/* nest SIPALG_PT_*: private and public mapping */
+	SIPALG_RG_REGISTRAR,	/* binary: the registrar's address */
+	SIPALG_RG_REGISTRAR_PORT,	/* u16 */
+	SIPALG_RG_EXPIRES,	/* u32: seconds left */
+
+	__SIPALG_RG_MAX
+};
+#define SIPALG_RG_MAX (__SIPALG_RG_MAX - 1)
 
 #endif /* _UAPI_SIPALG_NL_H */
