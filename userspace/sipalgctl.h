@@ -83,5 +83,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_rewrite(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_calls(int argc, char **argv);
+int cmd_registrations(int argc, char **argv);
 
 #endif
