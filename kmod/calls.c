@@ -250,7 +250,37 @@ static void sipalg_uri_of(const u8 *msg, u32 off, u32 len, char *out, u8 *olen)
 	memcpy(out, msg + s, *olen);
 }
 
-static void sipalg_reg_commit(struct sipalg_pkt *p, const struct sa_msg *m)
+/*
+ * The Contact as the phone wrote it: a 2xx from the registrar names the
+ * public binding, which the rewrite (plan, when the message is rewritten)
+ * maps back in the line that holds it.
+ */
+static void sipalg_reg_contact(struct sipalg_pkt *p, const struct sa_msg *m,
+			       const struct sa_plan *plan, u32 off, u32 len,
+			       struct sipalg_dlgs *g)
+{
+	struct sa_line_edit le;
+	u8 line[SIPALG_DLG_URI + 64];
+	size_t n;
+	u16 i = 0;
+
+	while (plan && i < plan->n) {
+		i = sa_line_next(p->msg, p->msg_len, m, plan, i, &le);
+		if (off < le.off || off > le.off + le.len)
+			continue;
+		/* the edits are in the URI: the value starts where it did */
+		n = sa_line_apply(p->msg, plan, &le, line, sizeof(line));
+		if (off - le.off > n)
+			break;
+		sipalg_uri_of(line, off - le.off, n - (off - le.off),
+			      g->contact, &g->contact_len);
+		return;
+	}
+	sipalg_uri_of(p->msg, off, len, g->contact, &g->contact_len);
+}
+
+static void sipalg_reg_commit(struct sipalg_pkt *p, const struct sa_msg *m,
+			      const struct sa_plan *plan)
 {
 	struct sipalg_dlgs *g;
 	u32 off, len;
@@ -264,10 +294,12 @@ static void sipalg_reg_commit(struct sipalg_pkt *p, const struct sa_msg *m)
 	if (sipalg_hdr_value(p->msg, m->hdr_len, "To", 't', &off, &len))
 		sipalg_uri_of(p->msg, off, len, g->aor, &g->aor_len);
 	if (sipalg_hdr_value(p->msg, m->hdr_len, "Contact", 'm', &off, &len))
-		sipalg_uri_of(p->msg, off, len, g->contact, &g->contact_len);
+		sipalg_reg_contact(p, m, m->is_request ? NULL : plan, off, len,
+				   g);
 }
 
-void sipalg_dlg_commit(struct sipalg_pkt *p, const struct sa_msg *m)
+void sipalg_dlg_commit(struct sipalg_pkt *p, const struct sa_msg *m,
+		       const struct sa_plan *plan)
 {
 	u8 method = m->is_request ? m->method : m->cseq_method;
 	struct sipalg_dlgs *g;
@@ -278,7 +310,7 @@ void sipalg_dlg_commit(struct sipalg_pkt *p, const struct sa_msg *m)
 	if (p->replay || !p->msg)
 		return;
 	if (method == SA_M_REGISTER) {
-		sipalg_reg_commit(p, m);
+		sipalg_reg_commit(p, m, plan);
 		return;
 	}
 	if (!p->call)

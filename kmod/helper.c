@@ -251,7 +251,7 @@ void sipalg_msg_commit(struct sipalg_pkt *p, struct sipalg_scratch *s,
 	else if (dec->self_pub == SIPALG_SELF_PRIVATE)
 		d->flags &= ~SIPALG_F_SELF_PUB(p->dir);
 	sipalg_signalling(p, &s->msg, &s->ctx);
-	sipalg_dlg_commit(p, &s->msg);
+	sipalg_dlg_commit(p, &s->msg, rewritten ? &s->plan : NULL);
 	if (dec->fwd_port)
 		sipalg_nat_set_dport(p, dec->fwd_port);
 out:

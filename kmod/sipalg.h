@@ -261,7 +261,8 @@ unsigned int sipalg_calls_pins(struct nf_conn *ct, u32 call,
  * them, kept up at commit (sipalg_dlg_commit, under the connection's
  * lock), and their netlink dumps.
  */
-void sipalg_dlg_commit(struct sipalg_pkt *p, const struct sa_msg *m);
+void sipalg_dlg_commit(struct sipalg_pkt *p, const struct sa_msg *m,
+		       const struct sa_plan *plan);
 void sipalg_dlgs_release(struct sipalg_dlgs *g);
 
 /* tcp.c */
