@@ -101,6 +101,9 @@ static struct sipalg_dlgs *sipalg_dlgs_get(struct nf_conn *ct)
 	conn = sipalg_conn_get(ct);
 	if (!conn)
 		return NULL;
+	/* confirmed: the dumps may reach it (conn.c, sipalg_conn_next) */
+	if (!conn->ct)
+		WRITE_ONCE(conn->ct, ct);
 	if (!conn->dlgs)
 		conn->dlgs = kzalloc(sizeof(*conn->dlgs),
 				     GFP_ATOMIC | __GFP_NOWARN);

@@ -107,7 +107,6 @@ struct sipalg_conn *sipalg_conn_get(struct nf_conn *ct)
 	c = kzalloc(sizeof(*c), GFP_ATOMIC | __GFP_NOWARN);
 	if (!c)
 		return NULL;
-	c->ct = ct;
 	spin_lock_bh(&sipalg_conns_lock);
 	c->id = ++sipalg_conn_seq;
 	list_add(&c->node, &sipalg_conns);
@@ -119,9 +118,12 @@ struct sipalg_conn *sipalg_conn_get(struct nf_conn *ct)
 /*
  * For the netlink dumps (calls.c): the conntrack of the newest connection
  * object of net whose id is at most bound, with a reference held (the
- * caller puts it), and its id in *id; NULL when there is none. Under the
- * list's lock a listed object's conntrack is not freed yet (its destroy
- * callback unlists it first); one already dying is passed over.
+ * caller puts it), and its id in *id; NULL when there is none. Only
+ * objects whose ->ct is set count: it is set on a confirmed conntrack
+ * (calls.c), whose destroy callback unlists the object before the
+ * conntrack is freed, so under the list's lock it is valid (an object made
+ * for an unconfirmed conntrack that the kernel then freed without the
+ * callback never gets it). One already dying is passed over.
  */
 struct nf_conn *sipalg_conn_next(const struct net *net, unsigned long bound,
 				 unsigned long *id)
@@ -131,11 +133,13 @@ struct nf_conn *sipalg_conn_next(const struct net *net, unsigned long bound,
 
 	spin_lock_bh(&sipalg_conns_lock);
 	list_for_each_entry(c, &sipalg_conns, node) {
-		if (c->id > bound || !net_eq(nf_ct_net(c->ct), net))
+		struct nf_conn *x = READ_ONCE(c->ct);
+
+		if (!x || c->id > bound || !net_eq(nf_ct_net(x), net))
 			continue;
-		if (!refcount_inc_not_zero(&c->ct->ct_general.use))
+		if (!refcount_inc_not_zero(&x->ct_general.use))
 			continue;
-		ct = c->ct;
+		ct = x;
 		*id = c->id;
 		break;
 	}

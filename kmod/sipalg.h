@@ -54,7 +54,7 @@ struct sipalg_conn {
 	struct sipalg_tcp *tcp;
 	struct sipalg_calls *calls;
 	struct sipalg_dlgs *dlgs;	/* calls.c: what sipalgctl calls shows */
-	struct nf_conn *ct;		/* its conntrack (dumps) */
+	struct nf_conn *ct;		/* its conntrack, once confirmed (dumps) */
 	unsigned long id;		/* creation order (dumps resume by it) */
 };
 
