@@ -80,7 +80,7 @@ udp_call_events() {
 	contact_s=$(sip_field "$CAP_SRV" '^INVITE ' Contact)
 	c_s=$(sip_field "$CAP_SRV" '^INVITE ' c=)
 	src_s=$(sip_src "$CAP_SRV" '^INVITE ')
-	natport=${src_s##*.}
+	natport=${src_s##*:}
 	branch=${via_c#*;branch=}
 	n=$(sip_all "$CAP_SRV")
 	echo "Call-ID $cid, client Via $via_c, server Via $via_s from $src_s, $n messages"

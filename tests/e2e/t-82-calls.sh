@@ -43,7 +43,7 @@ call_register_hold() {
 	rtr "$CTL" -j calls >"$E2E_OUT/hold-calls-after.json"
 	cid=$(sip_field "$CAP_CLI" '^INVITE ' Call-ID)
 	natport=$(sip_src "$CAP_SRV" '^INVITE ')
-	natport=${natport##*.}
+	natport=${natport##*:}
 	echo "Call-ID $cid, NAT port $natport"
 	python3 - "$E2E_OUT" "$cid" "$natport" <<'EOF'
 import glob, json, sys
