@@ -9,6 +9,7 @@
 #include <linux/version.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_helper.h>
+#include <net/genetlink.h>
 
 /*
  * Extend a conntrack's timeout to at least extra jiffies from now. (The
@@ -92,6 +93,22 @@ static inline void sipalg_helpers_unregister(struct nf_conntrack_helper *tmpl,
 	nf_conntrack_helpers_unregister(tmpl, n);
 #endif
 }
+
+/*
+ * The monitor's multicast group admits listeners with CAP_NET_ADMIN in the
+ * namespace's user namespace only. The flag that says so,
+ * GENL_MCAST_CAP_NET_ADMIN ("genetlink: add CAP_NET_ADMIN test for
+ * multicast bind", 4d54cc32112d, 6.6), is in every kernel sipalg builds
+ * for: 6.12 and 7.2, and Debian's 6.1 (backported to 6.1.y: 6.1.0-57's
+ * headers define it and linux-source-6.1's genl_bind() checks it; looked
+ * at in both). A kernel without it would let anyone
+ * read every SIP message's Call-ID: refuse to build for it.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define SIPALG_MCAST_ADMIN	GENL_MCAST_CAP_NET_ADMIN
+#else
+#error "this kernel's generic netlink lacks GENL_MCAST_CAP_NET_ADMIN: the monitor group would be open to everyone"
+#endif
 
 /*
  * Not needed on any kernel sipalg builds for: "netfilter: ctnetlink:

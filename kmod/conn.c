@@ -89,8 +89,10 @@ int sipalg_scratch_alloc(void)
 	return 0;
 }
 
+/* newest first: ids (sipalg_conn_seq) decrease along the list */
 static LIST_HEAD(sipalg_conns);
 static DEFINE_SPINLOCK(sipalg_conns_lock);
+static unsigned long sipalg_conn_seq;
 
 struct sipalg_conn *sipalg_conn_get(struct nf_conn *ct)
 {
@@ -106,16 +108,50 @@ struct sipalg_conn *sipalg_conn_get(struct nf_conn *ct)
 	if (!c)
 		return NULL;
 	spin_lock_bh(&sipalg_conns_lock);
+	c->id = ++sipalg_conn_seq;
 	list_add(&c->node, &sipalg_conns);
 	spin_unlock_bh(&sipalg_conns_lock);
 	d->conn = c;
 	return c;
 }
 
+/*
+ * For the netlink dumps (calls.c): the conntrack of the newest connection
+ * object of net whose id is at most bound, with a reference held (the
+ * caller puts it), and its id in *id; NULL when there is none. Only
+ * objects whose ->ct is set count: it is set on a confirmed conntrack
+ * (calls.c), whose destroy callback unlists the object before the
+ * conntrack is freed, so under the list's lock it is valid (an object made
+ * for an unconfirmed conntrack that the kernel then freed without the
+ * callback never gets it). One already dying is passed over.
+ */
+struct nf_conn *sipalg_conn_next(const struct net *net, unsigned long bound,
+				 unsigned long *id)
+{
+	struct nf_conn *ct = NULL;
+	struct sipalg_conn *c;
+
+	spin_lock_bh(&sipalg_conns_lock);
+	list_for_each_entry(c, &sipalg_conns, node) {
+		struct nf_conn *x = READ_ONCE(c->ct);
+
+		if (!x || c->id > bound || !net_eq(nf_ct_net(x), net))
+			continue;
+		if (!refcount_inc_not_zero(&x->ct_general.use))
+			continue;
+		ct = x;
+		*id = c->id;
+		break;
+	}
+	spin_unlock_bh(&sipalg_conns_lock);
+	return ct;
+}
+
 static void sipalg_conn_release(struct sipalg_conn *c)
 {
 	sipalg_tcp_release(c->tcp);
 	sipalg_calls_release(c->calls);
+	sipalg_dlgs_release(c->dlgs);
 	kfree(c);
 }
 

@@ -646,6 +646,7 @@ static void sipalg_pins_remove(struct sipalg_pkt *p, struct sipalg_calls *c,
 		if (found ? !sipalg_pin_goes(&c->pin[i], p->call, dir, sdp) :
 			    sdp || !c->untracked)
 			continue;
+		sipalg_mon_pin(p, exp, false);
 		nf_ct_unlink_expect(exp);
 		n++;
 	}
@@ -1388,6 +1389,9 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 	if (ret == 0) {
 		*left -= need;
 		sipalg_count_p(p, SIPALG_CTR_PINHOLE_OPENED, 0);
+		sipalg_mon_pin(p, e_rtp, true);
+		if (e_rtcp)
+			sipalg_mon_pin(p, e_rtcp, true);
 		if (any)
 			sipalg_count_p(p, SIPALG_CTR_PINHOLE_ANY_SOURCE, 0);
 		sipalg_pin_add(p, c, e_rtp->dir, pub, media, 0);
@@ -1492,6 +1496,7 @@ void sipalg_expect_flush(struct sipalg_pkt *p, bool media, bool signalling)
 
 		if ((sig && !signalling) || (!sig && !media))
 			continue;
+		sipalg_mon_pin(p, exp, false);
 		nf_ct_unlink_expect(exp);
 		n++;
 	}
@@ -1596,13 +1601,15 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 		exp->saved_proto.all = htons(real);
 		exp->expectfn = nf_nat_follow_master;
 		ret = nf_ct_expect_related(exp, 0);
-		if (ret == 0)
+		if (ret == 0) {
 			sipalg_count_p(p, SIPALG_CTR_PINHOLE_OPENED, 0);
-		else if (ret == -EMFILE)
+			sipalg_mon_pin(p, exp, true);
+		} else if (ret == -EMFILE) {
 			sipalg_pin_refused(p, SIPALG_R_KERNEL_FULL, pub);
-		else if (ret != -EALREADY)
+		} else if (ret != -EALREADY) {
 			net_info_ratelimited("no registration pinhole for port %u: %d\n",
 					     pub, ret);
+		}
 		nf_ct_expect_put(exp);
 	}
 	d->req_expires = expires < 0 ? -1 : (s32)sipalg_reg_secs(expires);
@@ -1699,4 +1706,48 @@ void sipalg_reg_refresh(struct sipalg_pkt *p)
 	if (nf_ct_protonum(p->ct) != IPPROTO_UDP)
 		return;
 	sipalg_ct_extend(p->ct, left + SIPALG_REG_GRACE_SECS * HZ);
+}
+
+/*
+ * For sipalgctl calls (calls.c): the pins of call in the connection's
+ * table, at most max, and whether each one's expectation is gone (taken
+ * by the media, or expired). Under sipalg_ct_lock(ct).
+ */
+unsigned int sipalg_calls_pins(struct nf_conn *ct, u32 call,
+			       struct sipalg_pin_info *out, unsigned int max)
+{
+	struct sipalg_calls *c = sipalg_calls_find(ct);
+	struct nf_conn_help *help = nfct_help(ct);
+	struct nf_conntrack_expect *exp;
+	unsigned int i, n = 0, kdir;
+	u16 kport;
+
+	if (!c || !help || !call)
+		return 0;
+	for (i = 0; i < c->n && n < max; i++) {
+		const struct sipalg_pin *pin = &c->pin[i];
+
+		if (pin->call != call)
+			continue;
+		out[n].port = pin->port;
+		out[n].dir = pin->dir & ~SIPALG_PIN_OUT;
+		out[n].out = pin->dir & SIPALG_PIN_OUT;
+		out[n].rtcp = pin->mark & SIPALG_PIN_RTCP;
+		out[n].used = true;
+		n++;
+	}
+	if (!n)
+		return 0;
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &help->expectations, lnode) {
+		if (!sipalg_exp_media(exp))
+			continue;
+		sipalg_exp_key(exp, &kdir, &kport);
+		for (i = 0; i < n; i++)
+			if (out[i].port == kport &&
+			    (out[i].dir | (out[i].out ? SIPALG_PIN_OUT : 0)) == kdir)
+				out[i].used = false;
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	return n;
 }

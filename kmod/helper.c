@@ -153,6 +153,9 @@ void sipalg_msg_decide(struct sipalg_pkt *p, struct sipalg_scratch *s,
 	u16 listen;
 
 	memset(dec, 0, sizeof(*dec));
+	p->msg = msg;
+	p->msg_len = len;
+	sipalg_mon_start(p, s);
 	dec->r = sa_parse(msg, len, tr, m);
 	if (dec->r != SA_R_OK) {
 		dec->drop = sipalg_policy_drops(p->policy, p->l4proto, dec->r);
@@ -240,7 +243,7 @@ void sipalg_msg_commit(struct sipalg_pkt *p, struct sipalg_scratch *s,
 					     sipalg_reason_name(dec->r));
 	}
 	if (!dec->parsed)
-		return;
+		goto out;
 	if (dec->set_via)
 		d->via_port[p->dir] = dec->via_port;
 	if (dec->self_pub == SIPALG_SELF_PUBLIC)
@@ -248,8 +251,12 @@ void sipalg_msg_commit(struct sipalg_pkt *p, struct sipalg_scratch *s,
 	else if (dec->self_pub == SIPALG_SELF_PRIVATE)
 		d->flags &= ~SIPALG_F_SELF_PUB(p->dir);
 	sipalg_signalling(p, &s->msg, &s->ctx);
+	sipalg_dlg_commit(p, &s->msg, rewritten ? &s->plan : NULL);
 	if (dec->fwd_port)
 		sipalg_nat_set_dport(p, dec->fwd_port);
+out:
+	sipalg_mon_msg(p, s, dec, rewritten ? SIPALG_VERDICT_REWRITTEN :
+					      SIPALG_VERDICT_UNCHANGED);
 }
 
 /* the packet and its connection, without the policy */
@@ -259,6 +266,9 @@ void sipalg_pkt_fill(struct sipalg_pkt *p, struct sk_buff *skb,
 {
 	p->skb = skb;
 	p->replay = false;
+	p->mon = NULL;
+	p->msg = NULL;
+	p->msg_len = 0;
 	p->ct = ct;
 	p->ctinfo = ctinfo;
 	p->dir = CTINFO2DIR(ctinfo);

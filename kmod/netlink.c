@@ -13,8 +13,8 @@
 #include <net/netlink.h>
 
 #include "policy.h"
+#include "monitor.h"
 
-static struct genl_family sipalg_genl_family;
 
 static const struct nla_policy sipalg_nl_policy[SIPALG_A_MAX + 1] = {
 	[SIPALG_A_PAD]		= { .type = NLA_REJECT,
@@ -33,6 +33,12 @@ static const struct nla_policy sipalg_nl_policy[SIPALG_A_MAX + 1] = {
 				    .reject_message = "the bytes held are read-only" },
 	[SIPALG_A_TCP_BUDGET]	= { .type = NLA_REJECT,
 				    .reject_message = "the budget is a module parameter (tcp_hold_budget)" },
+	[SIPALG_A_EVENT]	= { .type = NLA_REJECT,
+				    .reject_message = "events are sent by the module only" },
+	[SIPALG_A_CALL]		= { .type = NLA_REJECT,
+				    .reject_message = "calls are read-only" },
+	[SIPALG_A_REG]		= { .type = NLA_REJECT,
+				    .reject_message = "registrations are read-only" },
 };
 
 /* the values the policy ranges above cannot express */
@@ -120,6 +126,7 @@ static const u16 sipalg_stat_attr[SIPALG_CTR_MAX] = {
 	[SIPALG_CTR_PINHOLE_ANY_SOURCE]	= SIPALG_STAT_PINHOLE_ANY_SOURCE,
 	[SIPALG_CTR_MEDIA_PORT_FALLBACK]	= SIPALG_STAT_MEDIA_PORT_FALLBACK,
 	[SIPALG_CTR_PINHOLE_REFUSED]	= SIPALG_STAT_PINHOLE_REFUSED,
+	[SIPALG_CTR_MON_LOST]		= SIPALG_STAT_MONITOR_LOST,
 };
 
 static int sipalg_put_stats(struct sk_buff *skb, const struct sipalg_ctrs *c)
@@ -402,9 +409,22 @@ static const struct genl_small_ops sipalg_nl_ops[] = {
 		.doit	= sipalg_nl_stats_reset,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
+	/* version 4: the tables of calls.c */
+	{
+		.cmd	= SIPALG_CMD_CALL_GET,
+		.dumpit	= sipalg_nl_call_dump,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= SIPALG_CMD_REG_GET,
+		.dumpit	= sipalg_nl_reg_dump,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
 };
 
-static struct genl_family sipalg_genl_family __ro_after_init = {
+MODULE_ALIAS_GENL_FAMILY(SIPALG_GENL_NAME);
+
+struct genl_family sipalg_genl_family __ro_after_init = {
 	.name		= SIPALG_GENL_NAME,
 	.version	= SIPALG_GENL_VERSION,
 	.maxattr	= SIPALG_A_MAX,
@@ -413,12 +433,15 @@ static struct genl_family sipalg_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.small_ops	= sipalg_nl_ops,
 	.n_small_ops	= ARRAY_SIZE(sipalg_nl_ops),
+	.mcgrps		= sipalg_mcgrps,
+	.n_mcgrps	= SIPALG_N_MCGRPS,
 	/* every command is strictly validated and rejects reserved bits */
 	.resv_start_op	= SIPALG_CMD_POLICY_SET,
 };
 
 int __init sipalg_nl_init(void)
 {
+	sipalg_mon_init();
 	return genl_register_family(&sipalg_genl_family);
 }
 

@@ -33,6 +33,7 @@ enum sipalg_ctr {
 	SIPALG_CTR_PINHOLE_ANY_SOURCE,	/* media-any: pinhole pairs from any source */
 	SIPALG_CTR_MEDIA_PORT_FALLBACK,	/* outbound media: public port taken, NAT's choice */
 	SIPALG_CTR_PINHOLE_REFUSED,	/* pinholes not opened: a bound (reason) */
+	SIPALG_CTR_MON_LOST,		/* monitor events not sent (monitor.c) */
 	SIPALG_CTR_MAX
 };
 

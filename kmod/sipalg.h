@@ -15,6 +15,7 @@
 
 #include "sipcore.h"
 #include "policy.h"
+#include "monitor.h"
 
 #define SIPALG_NAME		"sipalg"
 
@@ -39,6 +40,7 @@ extern unsigned int sipalg_sig_timeout;
 
 struct sipalg_tcp;
 struct sipalg_calls;
+struct sipalg_dlgs;
 
 /*
  * What the helper keeps for one conntrack beyond the helper area, in one
@@ -51,6 +53,9 @@ struct sipalg_conn {
 	struct list_head node;
 	struct sipalg_tcp *tcp;
 	struct sipalg_calls *calls;
+	struct sipalg_dlgs *dlgs;	/* calls.c: what sipalgctl calls shows */
+	struct nf_conn *ct;		/* its conntrack, once confirmed (dumps) */
+	unsigned long id;		/* creation order (dumps resume by it) */
 };
 
 /*
@@ -106,6 +111,10 @@ static inline struct sipalg_conn *sipalg_conn(const struct nf_conn *ct)
 	return sipalg_ct_data(ct)->conn;
 }
 
+/* the dumps' walk (conn.c): a referenced conntrack of net, id <= bound */
+struct nf_conn *sipalg_conn_next(const struct net *net, unsigned long bound,
+				 unsigned long *id);
+
 /* module unload, after the helpers are unregistered: every object goes */
 void sipalg_conn_free_all(void);
 
@@ -131,6 +140,9 @@ struct sipalg_pkt {
 	u32 call;			/* its Call-ID's keyed hash, 0 = none */
 	u8 sdp;				/* what its SDP did (expect.c) */
 	bool replay;			/* TCP: produced again, counts nothing */
+	const u8 *msg;			/* the message as it came (decide) */
+	unsigned int msg_len;
+	struct sipalg_mon_rec *mon;	/* a monitor listens: its record */
 };
 
 /* what a message will do (sipalg_msg_decide) */
@@ -154,6 +166,7 @@ struct sipalg_scratch {
 	struct sa_msg msg;
 	struct sa_plan plan;
 	struct sa_ctx ctx;
+	struct sipalg_mon_rec mon;
 	u8 buf[SA_MAX_MSG + 1];
 };
 
@@ -238,6 +251,40 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 		    struct nf_conn *ct, enum ip_conntrack_info ctinfo);
 int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		    struct nf_conn *ct, enum ip_conntrack_info ctinfo);
+
+/*
+ * monitor.c: a message's event. sipalg_mon_start (decide) checks for a
+ * listener, the one cost when there is none; sipalg_mon_pin records a
+ * pinhole opened or closed; sipalg_mon_msg sends the event of a decided
+ * message (verdict SIPALG_VERDICT_*), sipalg_mon_unparsed that of a
+ * datagram framing refused (reason).
+ */
+void sipalg_mon_start(struct sipalg_pkt *p, struct sipalg_scratch *s);
+void sipalg_mon_pin(struct sipalg_pkt *p, const struct nf_conntrack_expect *exp,
+		    bool opened);
+void sipalg_mon_msg(const struct sipalg_pkt *p, const struct sipalg_scratch *s,
+		    const struct sipalg_decision *dec, unsigned int verdict);
+void sipalg_mon_unparsed(struct sipalg_pkt *p, struct sipalg_scratch *s,
+			 unsigned int len, unsigned int reason);
+
+/* expect.c: a call's media pinholes, for sipalgctl calls */
+struct sipalg_pin_info {
+	u16 port;
+	u8 dir;
+	bool out, rtcp, used;
+};
+
+unsigned int sipalg_calls_pins(struct nf_conn *ct, u32 call,
+			       struct sipalg_pin_info *out, unsigned int max);
+
+/*
+ * calls.c: the calls and registration of a connection as sipalgctl shows
+ * them, kept up at commit (sipalg_dlg_commit, under the connection's
+ * lock), and their netlink dumps.
+ */
+void sipalg_dlg_commit(struct sipalg_pkt *p, const struct sa_msg *m,
+		       const struct sa_plan *plan);
+void sipalg_dlgs_release(struct sipalg_dlgs *g);
 
 /* tcp.c */
 void sipalg_tcp_release(struct sipalg_tcp *t);

@@ -31,6 +31,7 @@ static enum sipalg_verdict sipalg_udp_msg(struct sipalg_pkt *p,
 		sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
 		sipalg_policy_drop(p->net, p->l4proto, p->port, p->policy,
 				   dec.r);
+		sipalg_mon_msg(p, s, &dec, SIPALG_VERDICT_DROPPED);
 		return SIPALG_DROP;
 	}
 	if (dec.rewrite) {
@@ -45,6 +46,8 @@ static enum sipalg_verdict sipalg_udp_msg(struct sipalg_pkt *p,
 			sipalg_count_p(p, SIPALG_CTR_DROPPED,
 				       SIPALG_R_MANGLE_FAILED);
 			net_warn_ratelimited("rewrite failed midway, packet dropped\n");
+			dec.r = SIPALG_R_MANGLE_FAILED;
+			sipalg_mon_msg(p, s, &dec, SIPALG_VERDICT_DROPPED);
 			return SIPALG_DROP;
 		}
 	}
@@ -77,6 +80,7 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 	if (len > SA_MAX_MSG) {
 		sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
 		sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, SA_R_TOO_BIG);
+		sipalg_mon_unparsed(&p, s, len, SA_R_TOO_BIG);
 		goto out;
 	}
 	if (skb_copy_bits(skb, p.dataoff, s->buf, len)) {
@@ -99,6 +103,7 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 	default:
 		sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
 		sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, why);
+		sipalg_mon_unparsed(&p, s, len, why);
 		break;
 	}
 out:

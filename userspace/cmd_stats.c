@@ -51,6 +51,7 @@ static const struct {
 	{ SIPALG_STAT_MEDIA_PORT_FALLBACK, "media_port_fallback",
 	  "media-port-fallback" },
 	{ SIPALG_STAT_PINHOLE_REFUSED, "pinholes_refused", "pinholes-refused" },
+	{ SIPALG_STAT_MONITOR_LOST, "monitor_lost", "monitor-lost" },
 };
 
 static void stats_usage(FILE *f)
@@ -77,6 +78,8 @@ static void stats_usage(FILE *f)
 "  pinholes-refused      pinholes a limit refused, with the reasons: call-limit,\n"
 "                        table-full, share, low-port, reg-contacts, kernel-full\n"
 "                        (README, \"Limits\")\n"
+"  monitor-lost          monitor events not sent (no memory, a listener's\n"
+"                        socket full, over the monitor_rate parameter)\n"
 "reset zeroes every counter (needs CAP_NET_ADMIN).\n");
 }
 

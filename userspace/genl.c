@@ -27,6 +27,28 @@ int genl_errno;
 static int genl_raw_talk(struct genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 			 void *data, char *ext, size_t extlen);
 
+/* the id of the family's multicast group "monitor" (version 4 on) */
+static void family_groups(struct genl *g, const struct nlattr *list)
+{
+	const struct nlattr *grp, *a;
+
+	mnl_attr_for_each_nested(grp, list) {
+		const char *name = NULL;
+		uint32_t id = 0;
+
+		mnl_attr_for_each_nested(a, grp) {
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+				name = mnl_attr_get_str(a);
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+			    mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+				id = mnl_attr_get_u32(a);
+		}
+		if (name && !strcmp(name, SIPALG_MCGRP_MONITOR))
+			g->mon_group = id;
+	}
+}
+
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct genl *g = data;
@@ -39,6 +61,8 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 		if (mnl_attr_get_type(a) == CTRL_ATTR_VERSION &&
 		    mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
 			g->version = mnl_attr_get_u32(a);
+		if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GROUPS)
+			family_groups(g, a);
 	}
 	return MNL_CB_OK;
 }

@@ -10,6 +10,7 @@ struct genl {
 	struct mnl_socket *nl;
 	uint16_t family_id;
 	uint32_t version;	/* of the kernel's family */
+	uint32_t mon_group;	/* multicast group "monitor", 0 = none */
 	unsigned int portid;
 	unsigned int seq;
 	char *buf;		/* MNL_SOCKET_BUFFER_SIZE bytes */

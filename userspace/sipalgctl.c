@@ -109,10 +109,14 @@ static void usage(FILE *f)
 "  stats [show|reset]          counters, per network namespace and per port\n"
 "  flows                       SIP connections and pinholes (helper sipalg)\n"
 "  rewrite                     show how the ALG would rewrite one message\n"
+"  monitor                     the messages the ALG handles, live\n"
+"  calls                       the calls the ALG tracks\n"
+"  registrations               the registrations the ALG tracks\n"
 "  help                        this text\n"
 "\n"
 "Options:\n"
-"  -j, --json     JSON output (policy show, stats, flows)\n"
+"  -j, --json     JSON output (policy show, stats, flows, calls,\n"
+"                 registrations; monitor: one object a line)\n"
 "  -p, --pretty   indent JSON output\n"
 "  -4, -6         policy: only IPv4 / IPv6 flows; flows: only that family\n"
 "  -h, --help     help (also after a command: sipalgctl policy --help)\n"
@@ -171,10 +175,16 @@ int main(int argc, char **argv)
 		return cmd_flows(argc, argv);
 	if (!strcmp(cmd, "rewrite"))
 		return cmd_rewrite(argc, argv);
+	if (!strcmp(cmd, "monitor") || !strcmp(cmd, "mon"))
+		return cmd_monitor(argc, argv);
+	if (!strcmp(cmd, "calls") || !strcmp(cmd, "call"))
+		return cmd_calls(argc, argv);
+	if (!strcmp(cmd, "registrations") || !strcmp(cmd, "reg"))
+		return cmd_registrations(argc, argv);
 	if (is_help(cmd)) {
 		usage(stdout);
 		return EX_OK;
 	}
-	return usage_err(NULL, "unknown command \"%s\": expected policy, stats, flows or rewrite",
+	return usage_err(NULL, "unknown command \"%s\": expected policy, stats, flows, rewrite, monitor, calls or registrations",
 			 cmd);
 }

@@ -82,5 +82,8 @@ int cmd_policy(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_rewrite(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_calls(int argc, char **argv);
+int cmd_registrations(int argc, char **argv);
 
 #endif

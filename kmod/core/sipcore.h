@@ -441,4 +441,46 @@ enum sa_reason sa_plan(const uint8_t *msg, const struct sa_msg *m,
 size_t sa_apply(const uint8_t *msg, size_t len, const struct sa_plan *plan,
 		uint8_t *out, size_t cap);
 
+/* ------------------------------------------------- edits, line by line */
+
+/* a request method's name ("INVITE"), NULL for SA_M_UNKNOWN */
+const char *sa_method_name(uint8_t method);
+
+enum sa_where {
+	SA_WHERE_START = 0,	/* the start line (Request-URI, status) */
+	SA_WHERE_HEADER,	/* a header line: name is the header's name */
+	SA_WHERE_BODY,		/* a body line: name is "c=", "m=", ... */
+};
+
+/*
+ * One line of a message that a plan changes: msg[off..off+len), without
+ * its line end (a line an edit runs past widens to the next line end),
+ * and the edits plan->e[first..first+n) that fall in it.
+ */
+struct sa_line_edit {
+	uint32_t off, len;
+	uint32_t new_len;	/* the line's length after its edits */
+	uint16_t first, n;
+	uint8_t where;		/* enum sa_where */
+	struct sa_span name;	/* header name or "x=" of an SDP line */
+};
+
+/*
+ * The line of edit i and the edits in it: returns the index of the first
+ * edit of the next line (plan->n after the last): walk a plan with
+ * i = 0; while (i < plan->n) { i = sa_line_next(..., i, &le); ... }.
+ * Bounded by the line's length; edits are sorted, so each line is
+ * visited once.
+ */
+uint16_t sa_line_next(const uint8_t *msg, size_t len, const struct sa_msg *m,
+		      const struct sa_plan *plan, uint16_t i,
+		      struct sa_line_edit *le);
+
+/*
+ * Write the line le with its edits applied into out, at most cap bytes
+ * (the rest is cut); returns the bytes written.
+ */
+size_t sa_line_apply(const uint8_t *msg, const struct sa_plan *plan,
+		     const struct sa_line_edit *le, uint8_t *out, size_t cap);
+
 #endif /* SIPALG_SIPCORE_H */

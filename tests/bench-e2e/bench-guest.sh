@@ -38,7 +38,8 @@ KO=${SIPALG_KO:?SIPALG_KO must name sipalg.ko for $(uname -r)}
 GEN=${SIPALG_BENCH_GEN:?SIPALG_BENCH_GEN must name the siploadgen binary}
 MSGS=${SIPALG_BENCH_MSGS:-10000}
 RUNS=${SIPALG_BENCH_RUNS:-5}
-HELPERS=${SIPALG_BENCH_HELPERS:-none sip sipalg}
+# sipalg-mon: sipalg with `sipalgctl -j monitor` listening on the router
+HELPERS=${SIPALG_BENCH_HELPERS:-none sip sipalg sipalg-mon}
 PROTOS=${SIPALG_BENCH_PROTOS:-udp tcp}
 SCALE_HELPERS=${SIPALG_BENCH_SCALE_HELPERS:-sip sipalg}
 CALL_HELPERS=${SIPALG_BENCH_CALL_HELPERS:-none sip sipalg}
@@ -74,7 +75,7 @@ use_module() {
 		[ ! -d /sys/module/sipalg ] || rmmod sipalg
 		modprobe -a nf_conntrack_sip nf_nat_sip
 		;;
-	sipalg)
+	sipalg | sipalg-mon)
 		[ ! -d /sys/module/nf_nat_sip ] || rmmod nf_nat_sip
 		[ ! -d /sys/module/nf_conntrack_sip ] || rmmod nf_conntrack_sip
 		[ -d /sys/module/sipalg ] || insmod "$KO"
@@ -102,8 +103,14 @@ topo_up --helper none --nat fully-random
 
 # attach helper TYPE (none, sip, sipalg) on the router, for UDP and TCP 5060,
 # and start from empty tables
+MON_PID=
 set_helper() {
-	local t=$1
+	local t=${1%-mon}
+	if [ -n "$MON_PID" ]; then
+		kill -INT "$MON_PID" 2>/dev/null || true
+		wait "$MON_PID" 2>/dev/null || true
+		MON_PID=
+	fi
 	rtr nft delete table inet bench_helper 2>/dev/null || true
 	flush_ct
 	use_module "$t"
@@ -121,6 +128,13 @@ set_helper() {
 		EOF
 	fi
 	flush_ct
+	if [ "$1" = sipalg-mon ] && [ -n "$CTL" ]; then
+		# every event formatted and thrown away: the listener's whole cost
+		(exec ip netns exec "$TOPO_NS_RTR" "$CTL" -j monitor >/dev/null \
+			2>>"$res/monitor.err") &
+		MON_PID=$!
+		sleep 1
+	fi
 }
 
 flush_ct() {
@@ -236,11 +250,11 @@ netem_stop() {
 }
 # sipalg's counters over one run (sipalgctl, when bench.sh could build it)
 ctl_reset() {
-	[ "$1" = sipalg ] && [ -n "$CTL" ] || return 0
+	[[ $1 == sipalg* ]] && [ -n "$CTL" ] || return 0
 	rtr "$CTL" stats reset >/dev/null 2>&1 || true
 }
 ctl_stats() {
-	[ "$1" = sipalg ] && [ -n "$CTL" ] || return 0
+	[[ $1 == sipalg* ]] && [ -n "$CTL" ] || return 0
 	rtr "$CTL" stats >"$res/stats-$2.txt" 2>&1 || true
 }
 

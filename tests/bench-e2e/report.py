@@ -103,6 +103,18 @@ def permsg(res):
             ratio(c[1] - a[1], b[1] - a[1]) if (b[1] - a[1]) > 0 else '-',
             ratio(c[0], b[0]), ratio(c[0], a[0])))
     print()
+    # a monitor listening (sipalg-mon: `sipalgctl -j monitor` on the
+    # router), against sipalg with nobody listening
+    mon = [p for p in protos if summ.get((p, 'sipalg-mon')) and summ.get((p, 'sipalg'))]
+    if mon:
+        print('With `sipalgctl monitor` listening (m = sipalg-mon, c = sipalg):')
+        print()
+        print('| proto | CPU/msg m/c | msgs/s m/c |')
+        print('|---|---|---|')
+        for p in mon:
+            m, c = summ[(p, 'sipalg-mon')], summ[(p, 'sipalg')]
+            print('| %s | %s | %s |' % (p, ratio(m[1], c[1]), ratio(m[0], c[0])))
+        print()
 
 
 def scale(res):

@@ -66,6 +66,21 @@ t_run usage-flush-extra-arg expect_rc 2 'unexpected argument "all"' "$CTL" polic
 t_run usage-stats-proto-without-port expect_rc 2 "a protocol needs a port" "$CTL" stats udp
 t_run usage-stats-family expect_rc 2 "counters are per port for both address families" "$CTL" -4 stats
 t_run usage-flows-extra-arg expect_rc 2 'unexpected argument "x"' "$CTL" flows x
+t_run usage-monitor-extra-arg expect_rc 2 'monitor: unexpected argument "x"' "$CTL" monitor x
+t_run usage-monitor-port-missing expect_rc 2 'monitor: --port needs a value' "$CTL" monitor --port
+t_run usage-monitor-port-zero expect_rc 2 'port out of range: 0 \(expected 1 to 65535\)' "$CTL" monitor --port 0
+t_run usage-monitor-port-bad expect_rc 2 'bad port "sip"' "$CTL" monitor --port sip
+t_run usage-monitor-count-zero expect_rc 2 'bad count "0": expected a number of events, 1 or more' "$CTL" monitor --count 0
+t_run usage-monitor-count-negative expect_rc 2 'bad count "-3"' "$CTL" -j monitor --count -3
+t_run usage-monitor-count-junk expect_rc 2 'bad count "5x"' "$CTL" monitor --count 5x
+t_run usage-monitor-call-id-missing expect_rc 2 'monitor: --call-id needs a value' "$CTL" monitor --port 5060 --call-id
+t_run usage-monitor-call-id-empty expect_rc 2 'monitor: --call-id needs a non-empty Call-ID' "$CTL" monitor --call-id ""
+t_run usage-monitor-family expect_rc 2 'monitor: -4/-6 do not apply' "$CTL" -6 monitor
+t_run usage-calls-extra-arg expect_rc 2 'calls: unexpected argument "x"' "$CTL" calls x
+t_run usage-calls-family expect_rc 2 'calls: -4/-6 do not apply' "$CTL" -4 calls
+t_run usage-registrations-extra-arg expect_rc 2 'registrations: unexpected argument "all"' "$CTL" -j registrations all
+t_run usage-registrations-family expect_rc 2 'registrations: -4/-6 do not apply' "$CTL" -6 registrations
+t_run usage-monitor-hint expect_rc 2 "Try 'sipalgctl monitor --help'" "$CTL" monitor --count x
 # usage errors are caught before talking to the kernel: same answer with
 # or without the module, and a hint to the command's help
 t_run usage-hint-to-help expect_rc 2 "Try 'sipalgctl policy set --help'" "$CTL" policy set udp 0 disable
@@ -79,6 +94,9 @@ else
 	t_run module-not-loaded-set-strict expect_rc 4 "sipalg kernel module is not loaded" "$CTL" policy set udp 5060 force-rport,strict
 	t_run module-not-loaded-set-media-any expect_rc 4 "sipalg kernel module is not loaded" "$CTL" policy set udp 5060 media-any,force-rport
 	t_run module-not-loaded-stats expect_rc 4 "sipalg kernel module is not loaded" "$CTL" -j stats
+	t_run module-not-loaded-calls expect_rc 4 "sipalg kernel module is not loaded" "$CTL" -j calls
+	t_run module-not-loaded-registrations expect_rc 4 "sipalg kernel module is not loaded" "$CTL" registrations
+	t_run module-not-loaded-monitor expect_rc 4 "sipalg kernel module is not loaded" "$CTL" -j monitor --count 1
 fi
 
 # ------------------------------------------------------------------- --help
@@ -97,6 +115,9 @@ t_run help-stats help_ok "$CTL" stats --help
 t_run help-stats-reset help_ok "$CTL" stats reset --help
 t_run help-flows help_ok "$CTL" flows --help
 t_run help-rewrite help_ok "$CTL" rewrite --help
+t_run help-monitor help_ok "$CTL" monitor --help
+t_run help-calls help_ok "$CTL" calls --help
+t_run help-registrations help_ok "$CTL" registrations --help
 help_lists_exit_codes() {
 	"$CTL" --help | grep -q "4 the sipalg module is not" &&
 		"$CTL" --help | grep -q "5 permission denied" &&
@@ -749,7 +770,9 @@ man_ok() {
 	for w in "policy set" "policy del" "policy show" "policy flush" "stats" \
 		"policy save" "policy restore" "POLICY FILES" /etc/sipalg/policies.conf \
 		"flows" "rewrite" force-rport static-port strict disable default \
-		--snat --dnat --peer --reply --tcp --explain; do
+		--snat --dnat --peer --reply --tcp --explain \
+		monitor --call-id --count monitor-lost monitor_rate \
+		calls registrations on-hold calls_max untracked_calls; do
 		grep -q -- "$w" "$W/man.txt" || { echo "man page lacks $w"; return 1; }
 	done
 }
@@ -794,7 +817,15 @@ completion_ok() {
 		_sipalgctl
 		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
 	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "flows help policy rewrite stats " ] || { cat "$W/comp"; return 1; }
+	[ "$(cat "$W/comp")" = "calls flows help monitor policy registrations rewrite stats " ] || { cat "$W/comp"; return 1; }
+	bash -c '
+		. "$1"
+		COMP_WORDS=(sipalgctl -j monitor --port 5060 "")
+		COMP_CWORD=5
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$f" >"$W/comp"
+	[ "$(cat "$W/comp")" = "--call-id --count --help --port " ] || { cat "$W/comp"; return 1; }
 }
 t_run bash-completion completion_ok
 

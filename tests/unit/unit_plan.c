@@ -664,8 +664,79 @@ static void plan_apply_bounds(void)
 	}
 }
 
+/*
+ * The same plan line by line (sa_line_next, sa_line_apply): the lines that
+ * differ between invite_in and invite_out above, in order, by hand.
+ */
+static void plan_lines(void)
+{
+	static const struct {
+		unsigned int where;
+		const char *name, *before, *after;
+	} want[] = {
+		{ SA_WHERE_HEADER, "Via",
+		  "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK776asdhds",
+		  "Via: SIP/2.0/UDP 198.51.100.1:40000;branch=z9hG4bK776asdhds;rport" },
+		{ SA_WHERE_HEADER, "From",
+		  "From: \"Alice\" <sip:alice@10.0.0.2>;tag=1928301774",
+		  "From: \"Alice\" <sip:alice@198.51.100.1:40000>;tag=1928301774" },
+		{ SA_WHERE_HEADER, "Contact",
+		  "Contact: <sip:alice@10.0.0.2:5060>",
+		  "Contact: <sip:alice@198.51.100.1:40000>" },
+		{ SA_WHERE_HEADER, "Content-Length",
+		  "Content-Length: 162", "Content-Length: 174" },
+		{ SA_WHERE_BODY, "o=",
+		  "o=alice 2890844526 2890844526 IN IP4 10.0.0.2",
+		  "o=alice 2890844526 2890844526 IN IP4 198.51.100.1" },
+		{ SA_WHERE_BODY, "c=", "c=IN IP4 10.0.0.2",
+		  "c=IN IP4 198.51.100.1" },
+		{ SA_WHERE_BODY, "m=", "m=audio 49170 RTP/AVP 0 8",
+		  "m=audio 40002 RTP/AVP 0 8" },
+		{ SA_WHERE_BODY, "a=", "a=rtcp:49171 IN IP4 10.0.0.2",
+		  "a=rtcp:40003 IN IP4 198.51.100.1" },
+	};
+	const uint8_t *in = (const uint8_t *)invite_in;
+	struct sa_line_edit le;
+	unsigned int k = 0;
+	uint8_t out[128];
+	uint16_t i = 0;
+	size_t n;
+	struct sa_ctx c;
+
+	t_snat_orig(&c);
+	c.policy = SA_POL_FORCE_RPORT;
+	c.media_port[0] = 40002;
+	c.media_port[1] = 40004;
+	T_REWRITE(invite_in, &c, invite_out);
+	while (i < t_plan.n) {
+		i = sa_line_next(in, sizeof(invite_in) - 1, &t_msg, &t_plan, i,
+				 &le);
+		T_OK(k < sizeof(want) / sizeof(want[0]));
+		if (k >= sizeof(want) / sizeof(want[0]))
+			return;
+		T_EQ(le.where, want[k].where);
+		T_EQ(le.name.len, strlen(want[k].name));
+		T_BYTES(in + le.name.off, le.name.len, want[k].name);
+		T_BYTES(in + le.off, le.len, want[k].before);
+		T_EQ(le.new_len, strlen(want[k].after));
+		n = sa_line_apply(in, &t_plan, &le, out, sizeof(out));
+		T_BYTES(out, n, want[k].after);
+		/* cut at cap, never past it */
+		memset(out, '#', sizeof(out));
+		n = sa_line_apply(in, &t_plan, &le, out, 5);
+		T_EQ(n, 5);
+		T_OK(!memcmp(out, want[k].after, 5) && out[5] == '#');
+		k++;
+	}
+	T_EQ(k, sizeof(want) / sizeof(want[0]));
+	T_OK(sa_method_name(SA_M_INVITE) && !strcmp(sa_method_name(SA_M_INVITE), "INVITE"));
+	T_OK(!sa_method_name(SA_M_UNKNOWN));
+}
+
 void units_plan(void)
 {
+	t_run("plan: edits line by line: header or SDP line, before and after",
+	      plan_lines);
 	t_run("plan: INVITE from a phone behind SNAT (Via, From, Contact, SDP, rport, Content-Length)",
 	      plan_invite_snat);
 	t_run("plan: the same INVITE over TCP", plan_invite_tcp);

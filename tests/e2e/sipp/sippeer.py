@@ -414,6 +414,7 @@ def phone_call(a, t, dst, via, contact, proto, sip, sport):
         if not invite("sendonly"):
             return False
         log("on hold")
+        time.sleep(a.hold_secs)
         media.rx = media.rx_rtcp = 0
         peer = invite("sendrecv")
         if not peer:
@@ -583,6 +584,7 @@ def main():
     ph.add_argument("--hold", action="store_true")
     ph.add_argument("--unregister", action="store_true")
     ph.add_argument("--rtcp-attr", action="store_true")
+    ph.add_argument("--hold-secs", type=float, default=0)
     ph.add_argument("--media-port", type=int, default=16000)
     ph.add_argument("--timeout", type=float, default=15)
     sv = sub.add_parser("server")

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sipcore: a plan's edits described per line, as a person reads them: the
+ * header (or SDP line) each edit falls in, and that line before and after
+ * the edits. What the kernel's monitor events carry (kmod/monitor.c).
+ */
+#include "sa_util.h"
+
+static const char *const sa_method_names[SA_M_PUBLISH + 1] = {
+	[SA_M_INVITE] = "INVITE",	[SA_M_ACK] = "ACK",
+	[SA_M_BYE] = "BYE",		[SA_M_CANCEL] = "CANCEL",
+	[SA_M_REGISTER] = "REGISTER",	[SA_M_OPTIONS] = "OPTIONS",
+	[SA_M_UPDATE] = "UPDATE",	[SA_M_PRACK] = "PRACK",
+	[SA_M_INFO] = "INFO",		[SA_M_SUBSCRIBE] = "SUBSCRIBE",
+	[SA_M_NOTIFY] = "NOTIFY",	[SA_M_REFER] = "REFER",
+	[SA_M_MESSAGE] = "MESSAGE",	[SA_M_PUBLISH] = "PUBLISH",
+};
+
+const char *sa_method_name(uint8_t method)
+{
+	if (method > SA_M_PUBLISH || !sa_method_names[method])
+		return NULL;
+	return sa_method_names[method];
+}
+
+/* the end of the line holding off: its CR or LF, or len */
+static uint32_t sa_eol(const uint8_t *msg, uint32_t len, uint32_t off)
+{
+	while (off < len && msg[off] != '\r' && msg[off] != '\n')
+		off++;
+	return off;
+}
+
+uint16_t sa_line_next(const uint8_t *msg, size_t len, const struct sa_msg *m,
+		      const struct sa_plan *plan, uint16_t i,
+		      struct sa_line_edit *le)
+{
+	uint32_t n = len > SA_MAX_MSG ? SA_MAX_MSG : (uint32_t)len;
+	uint32_t s, e, k;
+	int32_t grow = 0;
+
+	memset(le, 0, sizeof(*le));
+	if (i >= plan->n || plan->e[i].off > n)
+		return plan->n;
+	/* the line's start: back from the first edit to a line end */
+	s = plan->e[i].off;
+	while (s > 0 && msg[s - 1] != '\n' && msg[s - 1] != '\r')
+		s--;
+	e = sa_eol(msg, n, s);
+	le->first = i;
+	/* every edit that starts in the line; one that runs past it widens it */
+	while (i < plan->n && plan->e[i].off <= e) {
+		const struct sa_edit *x = &plan->e[i];
+
+		if (x->off + x->len > e)
+			e = sa_eol(msg, n, x->off + x->len > n ? n :
+				   x->off + x->len);
+		grow += (int32_t)x->text_len - (int32_t)x->len;
+		i++;
+	}
+	le->n = i - le->first;
+	le->off = s;
+	le->len = e - s;
+	le->new_len = (uint32_t)((int32_t)le->len + grow);
+	if (s == 0) {
+		le->where = SA_WHERE_START;
+	} else if (s >= m->hdr_len) {
+		/* a body line: "c=" and the like; a part header by its name */
+		le->where = SA_WHERE_BODY;
+		le->name.off = s;
+		le->name.len = e - s >= 2 && msg[s + 1] == '=' ? 2 : 0;
+	} else {
+		le->where = SA_WHERE_HEADER;
+		le->name.off = s;
+	}
+	if (le->where != SA_WHERE_START && !le->name.len) {
+		/* a header's name: up to the colon, at most 64 bytes */
+		for (k = s; k < e && k - s < 64 && msg[k] != ':'; k++)
+			;
+		while (k > s && (msg[k - 1] == ' ' || msg[k - 1] == '\t'))
+			k--;
+		le->name.len = k - s;
+	}
+	return i;
+}
+
+size_t sa_line_apply(const uint8_t *msg, const struct sa_plan *plan,
+		     const struct sa_line_edit *le, uint8_t *out, size_t cap)
+{
+	uint32_t pos = le->off, end = le->off + le->len;
+	size_t w = 0;
+	uint16_t i;
+
+#define SA_PUT(src, cnt) do {					\
+		size_t c_ = (cnt);				\
+		if (c_ > cap - w)				\
+			c_ = cap - w;				\
+		memcpy(out + w, (src), c_);			\
+		w += c_;					\
+	} while (0)
+
+	for (i = le->first; i < le->first + le->n && i < plan->n; i++) {
+		const struct sa_edit *x = &plan->e[i];
+
+		if (x->off > pos)
+			SA_PUT(msg + pos, x->off - pos);
+		SA_PUT(plan->text + x->text_off, x->text_len);
+		pos = x->off + x->len;
+	}
+	if (end > pos)
+		SA_PUT(msg + pos, end - pos);
+#undef SA_PUT
+	return w;
+}

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sipalgctl calls | sipalgctl registrations: the module's tables of calls
+ * and registrations (uapi/sipalg_nl.h, SIPALG_CMD_CALL_GET and
+ * SIPALG_CMD_REG_GET dumps). Call-IDs, AORs and Contacts are packet
+ * bytes: printed escaped.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "sipalgctl.h"
+#include "genl.h"
+#include "sipalg_nl.h"
+
+#define TABLES_VERSION	4
+
+static void calls_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: sipalgctl [-j [-p]] calls\n"
+"\n"
+"The calls the sipalg ALG tracks in this network namespace: Call-ID,\n"
+"state (early, confirmed, on-hold, ending), transport, each party's own\n"
+"(private) address and the address the other side sees (public), age,\n"
+"the last message and how long ago, and the media pinholes (address and\n"
+"port, RTP or RTCP, and whether used: the media came, or it expired).\n"
+"Needs CAP_NET_ADMIN in the network namespace.\n");
+}
+
+static void regs_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: sipalgctl [-j [-p]] registrations\n"
+"\n"
+"The registrations the sipalg ALG tracks in this network namespace (a\n"
+"REGISTER the registrar accepted, whose lifetime has not run out): AOR,\n"
+"Contact as the phone wrote it, the phone's private address and its\n"
+"public mapping, the registrar, seconds left, transport.\n"
+"Needs CAP_NET_ADMIN in the network namespace.\n");
+}
+
+struct party {
+	int alen;
+	uint8_t priv[16], pub[16];
+	uint16_t priv_port, pub_port;
+};
+
+/* printable ASCII as it is, the rest \xNN (text); '?' for JSON */
+static void esc_text(const char *s, char *out, size_t len, bool json)
+{
+	size_t w = 0;
+
+	for (; *s && w + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f && (json || c != '\\'))
+			out[w++] = (char)c;
+		else if (json)
+			out[w++] = c < 0x20 ? ' ' : '?';
+		else
+			w += (size_t)snprintf(out + w, len - w, "\\x%02x", c);
+	}
+	out[w] = 0;
+}
+
+static void attr_text(const struct nlattr *a, char *buf, size_t len)
+{
+	size_t n = mnl_attr_get_payload_len(a);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, mnl_attr_get_payload(a), n);
+	buf[n] = 0;
+}
+
+static void ep(int alen, const uint8_t *a, uint16_t port, char *buf,
+	       size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(alen == 16 ? AF_INET6 : AF_INET, a, ip, sizeof(ip));
+	if (alen == 16)
+		snprintf(buf, len, "[%s]:%u", ip, port);
+	else
+		snprintf(buf, len, "%s:%u", ip, port);
+}
+
+static int addr_of(const struct nlattr *a, uint8_t *out)
+{
+	size_t n = mnl_attr_get_payload_len(a);
+
+	if (n != 4 && n != 16)
+		return 0;
+	memcpy(out, mnl_attr_get_payload(a), n);
+	return (int)n;
+}
+
+static void parse_party(const struct nlattr *nest, struct party *p)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case SIPALG_PT_PRIV:
+			p->alen = addr_of(a, p->priv);
+			break;
+		case SIPALG_PT_PUB:
+			addr_of(a, p->pub);
+			break;
+		case SIPALG_PT_PRIV_PORT:
+			p->priv_port = mnl_attr_get_u16(a);
+			break;
+		case SIPALG_PT_PUB_PORT:
+			p->pub_port = mnl_attr_get_u16(a);
+			break;
+		}
+	}
+}
+
+static void js_party(const char *key, const struct party *p)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	js_begin_obj(key);
+	inet_ntop(p->alen == 16 ? AF_INET6 : AF_INET, p->priv, ip, sizeof(ip));
+	js_str("private", ip);
+	js_u64("private_port", p->priv_port);
+	inet_ntop(p->alen == 16 ? AF_INET6 : AF_INET, p->pub, ip, sizeof(ip));
+	js_str("public", ip);
+	js_u64("public_port", p->pub_port);
+	js_end_obj();
+}
+
+static void text_party(const char *what, const struct party *p)
+{
+	char a[64], b[64];
+
+	ep(p->alen, p->priv, p->priv_port, a, sizeof(a));
+	ep(p->alen, p->pub, p->pub_port, b, sizeof(b));
+	printf("  %-7s %s (public %s)\n", what, a, b);
+}
+
+static const char *state_name(unsigned int s)
+{
+	static const char *const n[] = { "early", "confirmed", "on-hold",
+					 "ending" };
+
+	return s < 4 ? n[s] : "?";
+}
+
+struct pin {
+	int alen;
+	uint8_t addr[16];
+	uint16_t port;
+	bool rtcp, used, out;
+};
+
+static int call_cb(const struct nlmsghdr *nlh, void *data)
+{
+	char id[256], last[40] = "", buf[64];
+	struct party caller = { 0 }, callee = { 0 };
+	uint32_t age = 0, ago = 0;
+	uint8_t state = 0, l4 = 0;
+	struct pin pins[32];
+	unsigned int np = 0, i;
+	const struct nlattr *top, *a, *b;
+	char raw[SIPALG_EV_CALLID_MAX + 1] = "";
+	bool found = false;
+
+	(void)data;
+	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(top) != SIPALG_A_CALL)
+			continue;
+		found = true;
+		mnl_attr_for_each_nested(a, top) {
+			switch (mnl_attr_get_type(a)) {
+			case SIPALG_CL_CALL_ID:
+				attr_text(a, raw, sizeof(raw));
+				break;
+			case SIPALG_CL_L4:
+				l4 = mnl_attr_get_u8(a);
+				break;
+			case SIPALG_CL_STATE:
+				state = mnl_attr_get_u8(a);
+				break;
+			case SIPALG_CL_CALLER:
+				parse_party(a, &caller);
+				break;
+			case SIPALG_CL_CALLEE:
+				parse_party(a, &callee);
+				break;
+			case SIPALG_CL_AGE:
+				age = mnl_attr_get_u32(a);
+				break;
+			case SIPALG_CL_LAST:
+				attr_text(a, last, sizeof(last));
+				break;
+			case SIPALG_CL_LAST_AGO:
+				ago = mnl_attr_get_u32(a);
+				break;
+			case SIPALG_CL_PINHOLE:
+				if (np >= sizeof(pins) / sizeof(pins[0]))
+					break;
+				memset(&pins[np], 0, sizeof(pins[np]));
+				mnl_attr_for_each_nested(b, a) {
+					switch (mnl_attr_get_type(b)) {
+					case SIPALG_PH_DST:
+						pins[np].alen = addr_of(b, pins[np].addr);
+						break;
+					case SIPALG_PH_DPORT:
+						pins[np].port = mnl_attr_get_u16(b);
+						break;
+					case SIPALG_PH_RTCP:
+						pins[np].rtcp = true;
+						break;
+					case SIPALG_PH_USED:
+						pins[np].used = mnl_attr_get_u8(b);
+						break;
+					case SIPALG_PH_OUTBOUND:
+						pins[np].out = true;
+						break;
+					}
+				}
+				np++;
+				break;
+			}
+		}
+	}
+	if (!found)
+		return MNL_CB_OK;
+	esc_text(raw, id, sizeof(id), g_opts.json);
+	esc_text(last, buf, sizeof(buf), g_opts.json);
+	if (g_opts.json) {
+		js_begin_obj(NULL);
+		js_str("call_id", id);
+		js_str("state", state_name(state));
+		js_str("transport", proto_name(l4));
+		js_party("caller", &caller);
+		js_party("callee", &callee);
+		js_u64("age", age);
+		js_str("last", buf);
+		js_u64("last_ago", ago);
+		js_begin_arr("pinholes");
+		for (i = 0; i < np; i++) {
+			char ip[INET6_ADDRSTRLEN] = "?";
+
+			inet_ntop(pins[i].alen == 16 ? AF_INET6 : AF_INET,
+				  pins[i].addr, ip, sizeof(ip));
+			js_begin_obj(NULL);
+			js_str("addr", ip);
+			js_u64("port", pins[i].port);
+			js_str("kind", pins[i].rtcp ? "rtcp" : "rtp");
+			js_str("direction", pins[i].out ? "out" : "in");
+			js_bool("used", pins[i].used);
+			js_end_obj();
+		}
+		js_end_arr();
+		js_end_obj();
+		return MNL_CB_OK;
+	}
+	printf("call %s  %s  %s  age %us  last %s %us ago\n", id,
+	       state_name(state), proto_name(l4), age, buf, ago);
+	text_party("caller", &caller);
+	text_party("callee", &callee);
+	for (i = 0; i < np; i++) {
+		char e[64];
+
+		ep(pins[i].alen, pins[i].addr, pins[i].port, e, sizeof(e));
+		printf("  media   %s %s%s %s\n", e, pins[i].rtcp ? "rtcp" : "rtp",
+		       pins[i].out ? " out" : "",
+		       pins[i].used ? "used" : "waiting");
+	}
+	return MNL_CB_OK;
+}
+
+static int reg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	char raor[SIPALG_EV_CALLID_MAX + 1] = "", rcon[SIPALG_EV_CALLID_MAX + 1] = "";
+	char aor[512], con[512], reg[64], a[64], b[64];
+	const struct nlattr *top, *x;
+	struct party phone = { 0 };
+	uint8_t regaddr[16] = { 0 }, l4 = 0;
+	uint16_t regport = 0;
+	uint32_t left = 0;
+	int ralen = 4;
+	bool found = false;
+
+	(void)data;
+	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(top) != SIPALG_A_REG)
+			continue;
+		found = true;
+		mnl_attr_for_each_nested(x, top) {
+			switch (mnl_attr_get_type(x)) {
+			case SIPALG_RG_AOR:
+				attr_text(x, raor, sizeof(raor));
+				break;
+			case SIPALG_RG_CONTACT:
+				attr_text(x, rcon, sizeof(rcon));
+				break;
+			case SIPALG_RG_L4:
+				l4 = mnl_attr_get_u8(x);
+				break;
+			case SIPALG_RG_PHONE:
+				parse_party(x, &phone);
+				break;
+			case SIPALG_RG_REGISTRAR:
+				ralen = addr_of(x, regaddr);
+				break;
+			case SIPALG_RG_REGISTRAR_PORT:
+				regport = mnl_attr_get_u16(x);
+				break;
+			case SIPALG_RG_EXPIRES:
+				left = mnl_attr_get_u32(x);
+				break;
+			}
+		}
+	}
+	if (!found)
+		return MNL_CB_OK;
+	esc_text(raor, aor, sizeof(aor), g_opts.json);
+	esc_text(rcon, con, sizeof(con), g_opts.json);
+	if (g_opts.json) {
+		char ip[INET6_ADDRSTRLEN] = "?";
+
+		js_begin_obj(NULL);
+		js_str("aor", aor);
+		js_str("contact", con);
+		js_str("transport", proto_name(l4));
+		js_party("phone", &phone);
+		inet_ntop(ralen == 16 ? AF_INET6 : AF_INET, regaddr, ip,
+			  sizeof(ip));
+		js_str("registrar", ip);
+		js_u64("registrar_port", regport);
+		js_u64("expires", left);
+		js_end_obj();
+		return MNL_CB_OK;
+	}
+	ep(phone.alen, phone.priv, phone.priv_port, a, sizeof(a));
+	ep(phone.alen, phone.pub, phone.pub_port, b, sizeof(b));
+	ep(ralen, regaddr, regport, reg, sizeof(reg));
+	printf("%s  contact %s  %s  %s -> %s  registrar %s  expires %us\n",
+	       aor, con, proto_name(l4), a, b, reg, left);
+	return MNL_CB_OK;
+}
+
+static int table_dump(const char *cmd, uint8_t nlcmd, const char *key,
+		      mnl_cb_t cb)
+{
+	struct genl g;
+	int rc;
+
+	rc = genl_open(&g);
+	if (rc)
+		return rc;
+	if (g.version < TABLES_VERSION) {
+		err_msg("%s: the loaded sipalg module speaks netlink version %u, %s needs version %u: update the module",
+			cmd, g.version, cmd, TABLES_VERSION);
+		genl_close(&g);
+		return EX_FAIL;
+	}
+	if (g_opts.json) {
+		js_begin_obj(NULL);
+		js_begin_arr(key);
+	}
+	rc = genl_talk(&g, genl_req(&g, nlcmd, NLM_F_DUMP), cb, NULL, cmd);
+	if (g_opts.json) {
+		js_end_arr();
+		js_end_obj();
+		js_finish();
+	}
+	genl_close(&g);
+	return rc;
+}
+
+/* the arguments: an exit status, or -1 to go on */
+static int table_cmd(int argc, char **argv, const char *cmd,
+		     void (*usage)(FILE *))
+{
+	if (argc && is_help(argv[0])) {
+		usage(stdout);
+		return EX_OK;
+	}
+	if (argc)
+		return usage_err(cmd, "unexpected argument \"%s\"", argv[0]);
+	if (g_opts.family)
+		return usage_err(cmd, "-4/-6 do not apply: it lists both address families");
+	return -1;	/* go on */
+}
+
+int cmd_calls(int argc, char **argv)
+{
+	int rc = table_cmd(argc, argv, "calls", calls_usage);
+
+	if (rc >= 0)
+		return rc;
+	return table_dump("calls", SIPALG_CMD_CALL_GET, "calls", call_cb);
+}
+
+int cmd_registrations(int argc, char **argv)
+{
+	int rc = table_cmd(argc, argv, "registrations", regs_usage);
+
+	if (rc >= 0)
+		return rc;
+	return table_dump("registrations", SIPALG_CMD_REG_GET, "registrations",
+			  reg_cb);
+}
