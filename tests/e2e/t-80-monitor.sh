@@ -174,11 +174,13 @@ EOF
 # without CAP_NET_ADMIN: refused, exit 5, the reason on stderr
 unprivileged_refused() {
 	local rc=0 err
+	topo_up
 	err=$(rtr setpriv --reuid 65534 --regid 65534 --clear-groups \
 		--inh-caps=-all --bounding-set=-all "$CTL" monitor 2>&1) || rc=$?
 	echo "exit $rc: $err"
 	[ "$rc" = 5 ]
 	[[ $err == *"permission denied"*"CAP_NET_ADMIN in this network namespace"* ]]
+	topo_down
 }
 
 # a stopped monitor: text output, --count stops it by itself

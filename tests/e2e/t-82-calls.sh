@@ -96,6 +96,8 @@ EOF
 # 1,000 concurrent calls, one UDP socket (connection) each
 thousand_calls() {
 	local m=1000 rate=50 hold uac rc=0 n
+	# SIPp wants more open files than its -max_socket
+	ulimit -n 65536
 	topo_up
 	{ echo SEQUENTIAL; for ((i = 0; i < m; i++)); do echo "$((20000 + 2 * i))"; done; } >"$E2E_OUT/uas.csv"
 	{ echo SEQUENTIAL; for ((i = 0; i < m; i++)); do echo "$((30000 + 2 * i))"; done; } >"$E2E_OUT/uac.csv"
