@@ -2065,9 +2065,10 @@ static void limits_share(struct kunit *test)
 	g.phone_port = 5062;
 	g.pub_port = 61002;
 	ct2 = sk_ct_confirmed(test, &g);
-	sk_phone_req(test, &g, ct2, "INVITE", "e", 1, SK_AUDIO("49170"));
+	/* its own ports: both connections share the public address and server */
+	sk_phone_req(test, &g, ct2, "INVITE", "e", 1, SK_AUDIO("49500"));
 	KUNIT_EXPECT_STREQ(test, sk_media_ports(test, ct2, IP_CT_DIR_REPLY),
-			   "49170 49171");
+			   "49500 49501");
 	KUNIT_EXPECT_EQ(test, sk_refused(SIPALG_R_SHARE), before + 1);
 
 	/* a raised share takes effect on the next pinhole */
