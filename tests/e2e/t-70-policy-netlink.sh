@@ -297,7 +297,7 @@ bad_values_refused() {
 # ports by sipalgctl and by the module
 strict_set_show() {
 	"$CTL" policy flush
-	[ "$(nlraw version)" = 3 ]
+	[ "$(nlraw version)" = 4 ]
 	"$CTL" policy set udp 5060 strict
 	"$CTL" policy set udp 5080 force-rport strict
 	"$CTL" -4 policy set udp 5090 static-port,strict
