@@ -11,7 +11,8 @@
 #
 # One event per message: as many events as SIP messages crossed the router
 # (the server's capture sees every one of them, either way), and exactly one
-# for the INVITE that the router held over two TCP segments. A monitor in
+# for the INVITE that the router held over two TCP segments; a UDP
+# datagram sent twice gives two. A monitor in
 # the client's namespace sees none of them, and one without CAP_NET_ADMIN
 # is refused with exit status 5.
 . "$(dirname "$0")/lib.sh"
@@ -171,6 +172,66 @@ EOF
 	MON_PIDS=()
 }
 
+# A UDP retransmission is a message of its own that leaves the router: the
+# same OPTIONS datagram sent twice gives exactly two events, each with the
+# same Via edit, and the server receives two rewritten copies
+udp_retransmission_events() {
+	local n sink
+	topo_up
+	mon_start "$TOPO_NS_RTR" retrans
+	topo_cap_start retrans
+	srv timeout 20 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 5060))
+for _ in range(2):
+    s.recvfrom(65535)
+' "$SRV4" &
+	sink=$!
+	sleep 1
+	cli python3 -c '
+import socket, sys, time
+cli, srv = sys.argv[1], sys.argv[2]
+msg = ("OPTIONS sip:ping@%s SIP/2.0\r\n"
+       "Via: SIP/2.0/UDP %s:5060;branch=z9hG4bK-retrans-1\r\n"
+       "Max-Forwards: 70\r\n"
+       "From: <sip:phone@%s>;tag=r1\r\n"
+       "To: <sip:ping@%s>\r\n"
+       "Call-ID: retrans-1@%s\r\n"
+       "CSeq: 7 OPTIONS\r\n"
+       "Contact: <sip:phone@%s:5060>\r\n"
+       "Content-Length: 0\r\n\r\n") % (srv, cli, cli, srv, cli, cli)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((cli, 5060))
+for _ in range(2):
+    s.sendto(msg.encode(), (srv, 5060))
+    time.sleep(0.5)
+' "$CLI4" "$SRV4"
+	wait "$sink"
+	topo_cap_stop
+	mon_stop "$MON_PID" retrans
+	n=$(sip_count "$CAP_SRV" '^OPTIONS ')
+	echo "the server received $n OPTIONS"
+	[ "$n" = 2 ]
+	python3 - "$E2E_OUT/retrans.json" "Via: SIP/2.0/UDP $CLI4:5060;branch=z9hG4bK-retrans-1" \
+		"$RTR_WAN4" "retrans-1@$CLI4" <<'EOF'
+import json, sys
+path, before, wan, cid = sys.argv[1:]
+ev = [json.loads(l) for l in open(path)]
+print("%d events: %s" % (len(ev), [(e["method"], e["cseq"], e["verdict"]) for e in ev]))
+assert len(ev) == 2, ev
+for e in ev:
+    assert e["method"] == "OPTIONS" and e["cseq"] == 7 and e["call_id"] == cid, e
+    assert e["verdict"] == "rewritten", e
+    vias = [x for x in e["edits"] if x["name"] == "Via"]
+    assert len(vias) == 1 and vias[0]["before"] == before, e["edits"]
+    assert vias[0]["after"].startswith("Via: SIP/2.0/UDP %s:" % wan), vias
+assert ev[0]["edits"] == ev[1]["edits"], (ev[0]["edits"], ev[1]["edits"])
+EOF
+	topo_down
+	MON_PIDS=()
+}
+
 # without CAP_NET_ADMIN: refused, exit 5, the reason on stderr
 unprivileged_refused() {
 	local rc=0 err
@@ -207,6 +268,7 @@ text_and_count() {
 peer_module_load
 e2e_test monitor-udp-call-events udp_call_events
 e2e_test monitor-tcp-split-one-event tcp_split_events
+e2e_test monitor-udp-retransmission-two-events udp_retransmission_events
 e2e_test monitor-unprivileged-refused unprivileged_refused
 e2e_test monitor-text-and-count text_and_count
 e2e_test kernel-log-clean e2e_kernel_log_clean
