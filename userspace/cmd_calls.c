@@ -67,38 +67,6 @@ static void esc_text(const char *s, char *out, size_t len, bool json)
 	out[w] = 0;
 }
 
-static void attr_text(const struct nlattr *a, char *buf, size_t len)
-{
-	size_t n = mnl_attr_get_payload_len(a);
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, mnl_attr_get_payload(a), n);
-	buf[n] = 0;
-}
-
-static void ep(int alen, const uint8_t *a, uint16_t port, char *buf,
-	       size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	inet_ntop(alen == 16 ? AF_INET6 : AF_INET, a, ip, sizeof(ip));
-	if (alen == 16)
-		snprintf(buf, len, "[%s]:%u", ip, port);
-	else
-		snprintf(buf, len, "%s:%u", ip, port);
-}
-
-static int addr_of(const struct nlattr *a, uint8_t *out)
-{
-	size_t n = mnl_attr_get_payload_len(a);
-
-	if (n != 4 && n != 16)
-		return 0;
-	memcpy(out, mnl_attr_get_payload(a), n);
-	return (int)n;
-}
-
 static void parse_party(const struct nlattr *nest, struct party *p)
 {
 	const struct nlattr *a;
@@ -106,10 +74,10 @@ static void parse_party(const struct nlattr *nest, struct party *p)
 	mnl_attr_for_each_nested(a, nest) {
 		switch (mnl_attr_get_type(a)) {
 		case SIPALG_PT_PRIV:
-			p->alen = addr_of(a, p->priv);
+			p->alen = genl_attr_addr(a, p->priv);
 			break;
 		case SIPALG_PT_PUB:
-			addr_of(a, p->pub);
+			genl_attr_addr(a, p->pub);
 			break;
 		case SIPALG_PT_PRIV_PORT:
 			p->priv_port = mnl_attr_get_u16(a);
@@ -139,8 +107,8 @@ static void text_party(const char *what, const struct party *p)
 {
 	char a[64], b[64];
 
-	ep(p->alen, p->priv, p->priv_port, a, sizeof(a));
-	ep(p->alen, p->pub, p->pub_port, b, sizeof(b));
+	fmt_endpoint(p->alen, p->priv, p->priv_port, a, sizeof(a));
+	fmt_endpoint(p->alen, p->pub, p->pub_port, b, sizeof(b));
 	printf("  %-7s %s (public %s)\n", what, a, b);
 }
 
@@ -179,7 +147,7 @@ static int call_cb(const struct nlmsghdr *nlh, void *data)
 		mnl_attr_for_each_nested(a, top) {
 			switch (mnl_attr_get_type(a)) {
 			case SIPALG_CL_CALL_ID:
-				attr_text(a, raw, sizeof(raw));
+				genl_attr_str(a, raw, sizeof(raw));
 				break;
 			case SIPALG_CL_L4:
 				l4 = mnl_attr_get_u8(a);
@@ -197,7 +165,7 @@ static int call_cb(const struct nlmsghdr *nlh, void *data)
 				age = mnl_attr_get_u32(a);
 				break;
 			case SIPALG_CL_LAST:
-				attr_text(a, last, sizeof(last));
+				genl_attr_str(a, last, sizeof(last));
 				break;
 			case SIPALG_CL_LAST_AGO:
 				ago = mnl_attr_get_u32(a);
@@ -209,7 +177,7 @@ static int call_cb(const struct nlmsghdr *nlh, void *data)
 				mnl_attr_for_each_nested(b, a) {
 					switch (mnl_attr_get_type(b)) {
 					case SIPALG_PH_DST:
-						pins[np].alen = addr_of(b, pins[np].addr);
+						pins[np].alen = genl_attr_addr(b, pins[np].addr);
 						break;
 					case SIPALG_PH_DPORT:
 						pins[np].port = mnl_attr_get_u16(b);
@@ -269,7 +237,8 @@ static int call_cb(const struct nlmsghdr *nlh, void *data)
 	for (i = 0; i < np; i++) {
 		char e[64];
 
-		ep(pins[i].alen, pins[i].addr, pins[i].port, e, sizeof(e));
+		fmt_endpoint(pins[i].alen, pins[i].addr, pins[i].port, e,
+			     sizeof(e));
 		printf("  media   %s %s%s %s\n", e, pins[i].rtcp ? "rtcp" : "rtp",
 		       pins[i].out ? " out" : "",
 		       pins[i].used ? "used" : "waiting");
@@ -297,10 +266,10 @@ static int reg_cb(const struct nlmsghdr *nlh, void *data)
 		mnl_attr_for_each_nested(x, top) {
 			switch (mnl_attr_get_type(x)) {
 			case SIPALG_RG_AOR:
-				attr_text(x, raor, sizeof(raor));
+				genl_attr_str(x, raor, sizeof(raor));
 				break;
 			case SIPALG_RG_CONTACT:
-				attr_text(x, rcon, sizeof(rcon));
+				genl_attr_str(x, rcon, sizeof(rcon));
 				break;
 			case SIPALG_RG_L4:
 				l4 = mnl_attr_get_u8(x);
@@ -309,7 +278,7 @@ static int reg_cb(const struct nlmsghdr *nlh, void *data)
 				parse_party(x, &phone);
 				break;
 			case SIPALG_RG_REGISTRAR:
-				ralen = addr_of(x, regaddr);
+				ralen = genl_attr_addr(x, regaddr);
 				break;
 			case SIPALG_RG_REGISTRAR_PORT:
 				regport = mnl_attr_get_u16(x);
@@ -340,9 +309,9 @@ static int reg_cb(const struct nlmsghdr *nlh, void *data)
 		js_end_obj();
 		return MNL_CB_OK;
 	}
-	ep(phone.alen, phone.priv, phone.priv_port, a, sizeof(a));
-	ep(phone.alen, phone.pub, phone.pub_port, b, sizeof(b));
-	ep(ralen, regaddr, regport, reg, sizeof(reg));
+	fmt_endpoint(phone.alen, phone.priv, phone.priv_port, a, sizeof(a));
+	fmt_endpoint(phone.alen, phone.pub, phone.pub_port, b, sizeof(b));
+	fmt_endpoint(ralen, regaddr, regport, reg, sizeof(reg));
 	printf("%s  contact %s  %s  %s -> %s  registrar %s  expires %us\n",
 	       aor, con, proto_name(l4), a, b, reg, left);
 	return MNL_CB_OK;

@@ -102,32 +102,6 @@ static void mon_signal(int sig)
 	mon_stop = 1;
 }
 
-/* a string attribute into buf (NUL-terminated, cut at the buffer) */
-static void attr_str(const struct nlattr *a, char *buf, size_t len)
-{
-	size_t n = mnl_attr_get_payload_len(a);
-	const char *p = mnl_attr_get_payload(a);
-
-	if (n && !p[n - 1])
-		n--;
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, p, n);
-	buf[n] = 0;
-	/* a NUL inside ends the string */
-	buf[strnlen(buf, n)] = 0;
-}
-
-static int attr_addr(const struct nlattr *a, uint8_t *out)
-{
-	size_t n = mnl_attr_get_payload_len(a);
-
-	if (n != 4 && n != 16)
-		return 0;
-	memcpy(out, mnl_attr_get_payload(a), n);
-	return (int)n;
-}
-
 static void parse_tuple(const struct nlattr *nest, struct mon_tuple *t)
 {
 	const struct nlattr *a;
@@ -136,10 +110,10 @@ static void parse_tuple(const struct nlattr *nest, struct mon_tuple *t)
 	mnl_attr_for_each_nested(a, nest) {
 		switch (mnl_attr_get_type(a)) {
 		case SIPALG_TUP_SRC:
-			t->alen = attr_addr(a, t->src);
+			t->alen = genl_attr_addr(a, t->src);
 			break;
 		case SIPALG_TUP_DST:
-			attr_addr(a, t->dst);
+			genl_attr_addr(a, t->dst);
 			break;
 		case SIPALG_TUP_SPORT:
 			t->sport = mnl_attr_get_u16(a);
@@ -164,13 +138,13 @@ static void parse_edit(const struct nlattr *nest, struct mon_edit *e)
 			e->n = mnl_attr_get_u32(a);
 			break;
 		case SIPALG_EDIT_NAME:
-			attr_str(a, e->name, sizeof(e->name));
+			genl_attr_str(a, e->name, sizeof(e->name));
 			break;
 		case SIPALG_EDIT_BEFORE:
-			attr_str(a, e->before, sizeof(e->before));
+			genl_attr_str(a, e->before, sizeof(e->before));
 			break;
 		case SIPALG_EDIT_AFTER:
-			attr_str(a, e->after, sizeof(e->after));
+			genl_attr_str(a, e->after, sizeof(e->after));
 			break;
 		case SIPALG_EDIT_CUT:
 			e->cut = true;
@@ -195,10 +169,10 @@ static void parse_pin(const struct nlattr *nest, struct mon_pin *p)
 			p->l4 = mnl_attr_get_u8(a);
 			break;
 		case SIPALG_PH_SRC:
-			p->has_src = attr_addr(a, p->src) != 0;
+			p->has_src = genl_attr_addr(a, p->src) != 0;
 			break;
 		case SIPALG_PH_DST:
-			p->alen = attr_addr(a, p->dst);
+			p->alen = genl_attr_addr(a, p->dst);
 			break;
 		case SIPALG_PH_DPORT:
 			p->dport = mnl_attr_get_u16(a);
@@ -235,7 +209,7 @@ static void parse_event(const struct nlattr *nest, struct mon_event *ev)
 			parse_tuple(a, &ev->after);
 			break;
 		case SIPALG_EV_METHOD:
-			attr_str(a, ev->method, sizeof(ev->method));
+			genl_attr_str(a, ev->method, sizeof(ev->method));
 			break;
 		case SIPALG_EV_STATUS:
 			ev->status = mnl_attr_get_u16(a);
@@ -246,7 +220,7 @@ static void parse_event(const struct nlattr *nest, struct mon_event *ev)
 			ev->has_cseq = true;
 			break;
 		case SIPALG_EV_CALL_ID:
-			attr_str(a, ev->call_id, sizeof(ev->call_id));
+			genl_attr_str(a, ev->call_id, sizeof(ev->call_id));
 			ev->has_call_id = true;
 			break;
 		case SIPALG_EV_VERDICT:
@@ -256,7 +230,7 @@ static void parse_event(const struct nlattr *nest, struct mon_event *ev)
 			ev->reason = mnl_attr_get_u32(a);
 			break;
 		case SIPALG_EV_REASON_NAME:
-			attr_str(a, ev->reason_name, sizeof(ev->reason_name));
+			genl_attr_str(a, ev->reason_name, sizeof(ev->reason_name));
 			break;
 		case SIPALG_EV_LEN:
 			ev->len = mnl_attr_get_u32(a);
@@ -311,24 +285,6 @@ static const char *where_name(uint8_t w)
 {
 	return w == 0 ? "start-line" : w == 1 ? "header" : w == 2 ? "body" :
 	       "?";
-}
-
-static void fmt_addr(int alen, const uint8_t *a, char *buf, size_t len)
-{
-	if (!inet_ntop(alen == 16 ? AF_INET6 : AF_INET, a, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
-}
-
-static void fmt_ep(int alen, const uint8_t *a, uint16_t port, char *buf,
-		   size_t len)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	fmt_addr(alen, a, ip, sizeof(ip));
-	if (alen == 16)
-		snprintf(buf, len, "[%s]:%u", ip, port);
-	else
-		snprintf(buf, len, "%s:%u", ip, port);
 }
 
 /* packet text for a terminal: printable ASCII as it is, the rest \xNN */
@@ -394,10 +350,10 @@ static void js_tuple(const char *key, const struct mon_tuple *t)
 	char ip[INET6_ADDRSTRLEN];
 
 	js_begin_obj(key);
-	fmt_addr(t->alen, t->src, ip, sizeof(ip));
+	fmt_address(t->alen, t->src, ip, sizeof(ip));
 	js_str("src", ip);
 	js_u64("sport", t->sport);
-	fmt_addr(t->alen, t->dst, ip, sizeof(ip));
+	fmt_address(t->alen, t->dst, ip, sizeof(ip));
 	js_str("dst", ip);
 	js_u64("dport", t->dport);
 	js_end_obj();
@@ -479,11 +435,11 @@ static void print_json(const struct mon_event *ev)
 		js_str("action", p->opened ? "opened" : "closed");
 		js_str("class", class_name(p->class));
 		js_str("transport", proto_name(p->l4));
-		fmt_addr(p->alen, p->dst, ip, sizeof(ip));
+		fmt_address(p->alen, p->dst, ip, sizeof(ip));
 		js_str("addr", ip);
 		js_u64("port", p->dport);
 		if (p->has_src) {
-			fmt_addr(p->alen, p->src, ip, sizeof(ip));
+			fmt_address(p->alen, p->src, ip, sizeof(ip));
 			js_str("from", ip);
 		} else {
 			js_null("from");
@@ -523,11 +479,11 @@ static void print_text(const struct mon_event *ev)
 		printf(" (%s)", ev->reason_name[0] ? ev->reason_name : "?");
 	}
 	putchar('\n');
-	fmt_ep(ev->before.alen, ev->before.src, ev->before.sport, a, sizeof(a));
-	fmt_ep(ev->before.alen, ev->before.dst, ev->before.dport, b, sizeof(b));
+	fmt_endpoint(ev->before.alen, ev->before.src, ev->before.sport, a, sizeof(a));
+	fmt_endpoint(ev->before.alen, ev->before.dst, ev->before.dport, b, sizeof(b));
 	printf("  came in   %s -> %s\n", a, b);
-	fmt_ep(ev->after.alen, ev->after.src, ev->after.sport, a, sizeof(a));
-	fmt_ep(ev->after.alen, ev->after.dst, ev->after.dport, b, sizeof(b));
+	fmt_endpoint(ev->after.alen, ev->after.src, ev->after.sport, a, sizeof(a));
+	fmt_endpoint(ev->after.alen, ev->after.dst, ev->after.dport, b, sizeof(b));
 	printf("  left      %s -> %s\n", a, b);
 	if (ev->has_call_id) {
 		printf("  Call-ID   ");
@@ -549,9 +505,9 @@ static void print_text(const struct mon_event *ev)
 	for (i = 0; i < ev->n_pins; i++) {
 		const struct mon_pin *p = &ev->pin[i];
 
-		fmt_ep(p->alen, p->dst, p->dport, a, sizeof(a));
+		fmt_endpoint(p->alen, p->dst, p->dport, a, sizeof(a));
 		if (p->has_src)
-			fmt_addr(p->alen, p->src, b, sizeof(b));
+			fmt_address(p->alen, p->src, b, sizeof(b));
 		else
 			snprintf(b, sizeof(b), "any source");
 		printf("  pinhole %s  %s %s from %s (%s)\n",

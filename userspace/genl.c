@@ -4,7 +4,9 @@
  * request, collect replies, and turn errors (with the kernel's extended ACK
  * message) into words an admin can act on.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -253,4 +255,48 @@ int genl_talk(struct genl *g, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 	else
 		err_msg("%s: %s", what, strerror(-rc));
 	return EX_FAIL;
+}
+
+int genl_attr_addr(const struct nlattr *a, uint8_t *out)
+{
+	size_t n = mnl_attr_get_payload_len(a);
+
+	if (n != 4 && n != 16)
+		return 0;
+	memcpy(out, mnl_attr_get_payload(a), n);
+	return (int)n;
+}
+
+void fmt_address(int alen, const uint8_t *a, char *buf, size_t len)
+{
+	if (!inet_ntop(alen == 16 ? AF_INET6 : AF_INET, a, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+void fmt_endpoint(int alen, const uint8_t *a, uint16_t port, char *buf,
+		  size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	fmt_address(alen, a, ip, sizeof(ip));
+	if (alen == 16)
+		snprintf(buf, len, "[%s]:%u", ip, port);
+	else
+		snprintf(buf, len, "%s:%u", ip, port);
+}
+
+/* a string attribute into buf (NUL-terminated, cut at the buffer) */
+void genl_attr_str(const struct nlattr *a, char *buf, size_t len)
+{
+	size_t n = mnl_attr_get_payload_len(a);
+	const char *p = mnl_attr_get_payload(a);
+
+	if (n && !p[n - 1])
+		n--;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	/* a NUL inside ends the string */
+	buf[strnlen(buf, n)] = 0;
 }

@@ -34,4 +34,14 @@ int genl_talk(struct genl *g, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 /* the errno of the last genl_talk failure (0 when none) */
 extern int genl_errno;
 
+/* a string attribute into buf: NUL-terminated, cut at the buffer or a NUL */
+void genl_attr_str(const struct nlattr *a, char *buf, size_t len);
+/* an address attribute (4 or 16 bytes) into out; its length, 0 if neither */
+int genl_attr_addr(const struct nlattr *a, uint8_t *out);
+/* "192.0.2.1:5060" or "[2001:db8::1]:5060" for an address of alen bytes */
+void fmt_endpoint(int alen, const uint8_t *a, uint16_t port, char *buf,
+		  size_t len);
+/* the address alone, "?" when it cannot be written */
+void fmt_address(int alen, const uint8_t *a, char *buf, size_t len);
+
 #endif
