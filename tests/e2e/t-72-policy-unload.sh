@@ -72,9 +72,14 @@ unload_under_traffic() {
 	sleep 1
 	topo_bg "$TOPO_NS_CLI" bash -c "$(declare -f traffic); traffic 4 $CLI4 $SRV4"
 	topo_bg "$TOPO_NS_CLI" bash -c "$(declare -f traffic); traffic 6 $CLI6 $SRV6"
-	sleep 4
-	# the ALG and the static-port hook are busy
-	n=$(ctl -j stats udp 5060 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ports"][0]["seen"])')
+	# the ALG and the static-port hook are busy: within 30 s (the
+	# generators start slowly in a guest that shares its CPU)
+	for _ in $(seq 1 30); do
+		sleep 1
+		n=$(ctl -j stats udp 5060 2>/dev/null |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["ports"][0]["seen"])' 2>/dev/null) || n=0
+		[ "${n:-0}" -ge 20 ] && break
+	done
 	echo "messages seen so far: $n"
 	[ "$n" -ge 20 ]
 	[ "$(ctl -j stats udp 5060 | python3 -c 'import json,sys; print(json.load(sys.stdin)["ports"][0]["static_port_kept"])')" -ge 10 ]
