@@ -119,31 +119,28 @@ times_in=$times_file
 [ -s "$times_in" ] || times_in=$top/tests/e2e/file-times
 declare -A shard_of=()
 split_files() {
-	local -a load=() order=()
-	local f i best t
+	local -A secs=()
+	local -a load=()
+	local f i best name t
 	for ((i = 0; i < shards; i++)); do load[i]=0; done
 	if [ -s "$times_in" ]; then
-		mapfile -t order < <(for f in "${files[@]}"; do
-			t=$(awk -v f="$f" '$1 == f { t = $2 } END { print t + 0 }' "$times_in")
-			echo "$t $f"
-		done | sort -k1,1nr -k2 | awk '{ print $2 }')
-		for f in "${order[@]}"; do
-			t=$(awk -v f="$f" '$1 == f { t = $2 } END { print t + 0 }' "$times_in")
-			[ "$t" -gt 0 ] || t=60
-			best=0
-			for ((i = 1; i < shards; i++)); do
-				[ "${load[i]}" -lt "${load[best]}" ] && best=$i
-			done
-			shard_of[$f]=$best
-			load[best]=$((load[best] + t))
-		done
-	else
-		i=0
-		for f in "${files[@]}"; do
-			shard_of[$f]=$((i % shards))
-			i=$((i + 1))
-		done
+		while read -r name t; do
+			[[ $name == t-* && $t =~ ^[0-9]+$ ]] && secs[$name]=$t
+		done <"$times_in"
 	fi
+	# longest first, each onto the shard with the least so far
+	while read -r t f; do
+		best=0
+		for ((i = 1; i < shards; i++)); do
+			[ "${load[i]}" -lt "${load[best]}" ] && best=$i
+		done
+		shard_of[$f]=$best
+		load[best]=$((load[best] + t))
+	done < <(for f in "${files[@]}"; do
+		t=${secs[$f]:-0}
+		[ "$t" -gt 0 ] || t=60
+		echo "$t $f"
+	done | sort -k1,1nr -k2)
 }
 split_files
 shard_files() { # N: the files of shard N, as run.sh WORDs
