@@ -100,11 +100,6 @@ out:
 	return flags;
 }
 
-u32 sipalg_policy_get(const struct net *net, u8 l4proto, u16 port)
-{
-	return sipalg_policy_get_af(net, SIPALG_FAMILY_ANY, l4proto, port);
-}
-
 static void ctrs_add(struct sipalg_ctrs *c, enum sipalg_ctr ctr,
 		     unsigned int reason)
 {

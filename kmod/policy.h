@@ -64,13 +64,9 @@ enum sipalg_reason {
 
 /*
  * Packet path (any context; takes rcu_read_lock itself): the policy flags
- * for a port, any address family (0 = default).
- */
-u32 sipalg_policy_get(const struct net *net, u8 l4proto, u16 port);
-
-/*
- * Same, for one address family (NFPROTO_IPV4 / NFPROTO_IPV6, which equal
- * AF_INET / AF_INET6): a family-specific policy wins over a policy set for
+ * for a port (0 = default), for one address family (NFPROTO_IPV4 /
+ * NFPROTO_IPV6, which equal AF_INET / AF_INET6; SIPALG_FAMILY_ANY for the
+ * policy set for both): a family-specific policy wins over a policy set for
  * both families.
  */
 u32 sipalg_policy_get_af(const struct net *net, u8 family, u8 l4proto,

@@ -97,10 +97,8 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 		break;
 	case SA_FRAME_KEEPALIVE:
 		break;
-	case SA_FRAME_NEED_MORE:
-		why = SA_R_TRUNCATED;
-		fallthrough;
 	default:
+		/* SA_FRAME_ERROR: UDP never yields SA_FRAME_NEED_MORE */
 		sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
 		sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, why);
 		sipalg_mon_unparsed(&p, s, len, why);

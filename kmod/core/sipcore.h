@@ -15,8 +15,9 @@
  *   3. the caller decides media ports (expectations) and fills the context.
  *   4. sa_plan()   - the list of edits that makes the message match the NAT
  *                    mapping, Content-Length included; or no edit and a reason.
- *   5. sa_apply()  - write the rewritten message (userspace); the kernel
- *                    applies the same edits with its mangling helpers.
+ *   5. sa_apply()  - write the rewritten message into a new buffer (userspace,
+ *                    and the kernel's TCP path); the kernel's UDP path applies
+ *                    the same edits with its mangling helpers.
  *
  * A message that is malformed or ambiguous gets no edit at all: never a
  * partial rewrite.

@@ -55,11 +55,7 @@ bool sa_parse_uint(const uint8_t *p, size_t n, uint32_t max, uint32_t *out)
 			return false;
 		v = v * 10 + d;
 	}
-	/*
-	 * Values from 4294967290 up have always been refused, as if they
-	 * overflowed (the digit loop used to stop before the last digit
-	 * could make them): kept so.
-	 */
+	/* 4294967290 and up are refused as out of range, whatever max is */
 	if (v > max || v > 4294967289ULL)
 		return false;
 	*out = v;

@@ -38,13 +38,19 @@ static void policy_exit(struct kunit *test)
 
 /* ---------------------------------------------------------- the table */
 
+/* the packet path's lookup, for the policy set for both families */
+static u32 pol_any(u8 l4proto, u16 port)
+{
+	return sipalg_policy_get_af(&init_net, SIPALG_FAMILY_ANY, l4proto, port);
+}
+
 static void policy_set_lookup_del(struct kunit *test)
 {
 	struct sipalg_pol_key k4 = key_udp_any;
 	struct sipalg_pol_view v;
 
 	k4.family = SIPALG_FAMILY_INET;
-	KUNIT_EXPECT_EQ(test, sipalg_policy_get(&init_net, IPPROTO_UDP, 5070), 0U);
+	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_UDP, 5070), 0U);
 	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &key_udp_any,
 					     SIPALG_POL_FORCE_RPORT), 0);
 	KUNIT_EXPECT_EQ(test, sipalg_pol_count(&init_net), 1U);
@@ -54,13 +60,13 @@ static void policy_set_lookup_del(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.key.port, 5070);
 
 	/* the policy for both families answers for each, not for TCP */
-	KUNIT_EXPECT_EQ(test, sipalg_policy_get(&init_net, IPPROTO_UDP, 5070),
+	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_UDP, 5070),
 			(u32)SIPALG_POL_FORCE_RPORT);
 	KUNIT_EXPECT_EQ(test, sipalg_policy_get_af(&init_net, NFPROTO_IPV4,
 						   IPPROTO_UDP, 5070),
 			(u32)SIPALG_POL_FORCE_RPORT);
-	KUNIT_EXPECT_EQ(test, sipalg_policy_get(&init_net, IPPROTO_TCP, 5070), 0U);
-	KUNIT_EXPECT_EQ(test, sipalg_policy_get(&init_net, IPPROTO_UDP, 5071), 0U);
+	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_TCP, 5070), 0U);
+	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_UDP, 5071), 0U);
 
 	/* a family-specific policy wins for that family only */
 	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &k4,
@@ -89,7 +95,7 @@ static void policy_set_lookup_del(struct kunit *test)
 
 	sipalg_pol_flush(&init_net);
 	KUNIT_EXPECT_EQ(test, sipalg_pol_count(&init_net), 0U);
-	KUNIT_EXPECT_EQ(test, sipalg_policy_get(&init_net, IPPROTO_UDP, 5070), 0U);
+	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_UDP, 5070), 0U);
 }
 
 /* SIPALG_MAX_POLICIES entries, then -ENOSPC; replacing still works */
@@ -109,7 +115,7 @@ static void policy_table_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sipalg_pol_set(&init_net, &k, 0), -ENOSPC);
 	k.port = 10000;
 	KUNIT_EXPECT_EQ(test, sipalg_pol_set(&init_net, &k, SIPALG_POL_DISABLE), 0);
-	KUNIT_EXPECT_EQ(test, sipalg_policy_get(&init_net, IPPROTO_UDP, 10000),
+	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_UDP, 10000),
 			(u32)SIPALG_POL_DISABLE);
 	KUNIT_EXPECT_EQ(test, sipalg_pol_del(&init_net, &k), 0);
 	k.port = 9999;
@@ -467,7 +473,7 @@ static void nl_policy_roundtrip(struct kunit *test)
 	nl_key(&r, IPPROTO_UDP, 5080);
 	nl_put_u32(&r, SIPALG_A_POLICY, SIPALG_POLICY_FORCE_RPORT);
 	KUNIT_EXPECT_EQ(test, nl_do(test, &s, s.family, &r, NULL, NULL), 0);
-	KUNIT_EXPECT_EQ(test, sipalg_policy_get(&init_net, IPPROTO_UDP, 5080),
+	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_UDP, 5080),
 			(u32)SIPALG_POL_FORCE_RPORT);
 
 	nl_start(&r, SIPALG_CMD_POLICY_GET);
