@@ -1406,6 +1406,11 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 }
 
 #define SIPALG_PORT_TRIES	128
+/* the farthest RTCP may sit above RTP and still be followed */
+#define SIPALG_RTCP_GAP_MAX	64
+/* public media ports: unprivileged, with room for RTCP above */
+#define SIPALG_MEDIA_PORT_MIN	1024
+#define SIPALG_MEDIA_PORT_MAX	(U16_MAX - SIPALG_RTCP_GAP_MAX)
 
 /*
  * The pinholes an SDP asks for, remembered as its call's (marked FRESH
@@ -1431,14 +1436,15 @@ void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 		if (!rtp || md->dir == SA_MD_INACTIVE)
 			continue;
 		/* RTCP elsewhere than just above RTP: too odd to follow */
-		if (rtcp && (rtcp < rtp || rtcp - rtp > 64))
+		if (rtcp && (rtcp < rtp || rtcp - rtp > SIPALG_RTCP_GAP_MAX))
 			rtcp = 0;
 		if (sa_ip_eq(&md->addr, &ctx->src_from.ip)) {
 			/* the sender's own address: try its port, then up */
 			pub = rtp;
 			for (tries = 0; tries < (natted ? SIPALG_PORT_TRIES : 1);
 			     tries++, pub += 2) {
-				if (pub < 1024 || pub > 65535 - 64)
+				if (pub < SIPALG_MEDIA_PORT_MIN ||
+				    pub > SIPALG_MEDIA_PORT_MAX)
 					break;
 				ret = sipalg_media_pair(p, &c, class, i, pub,
 							rtp, rtcp, &left, &why);

@@ -43,7 +43,7 @@ int sipalg_nat_prepare(struct sipalg_pkt *p, int grow)
 	struct sk_buff *skb = p->skb;
 	int room;
 
-	if (skb->len + grow > 65535)
+	if (skb->len + grow > U16_MAX)	/* an IP packet's length field */
 		return -E2BIG;
 	if (skb_ensure_writable(skb, skb->len))
 		return -ENOMEM;

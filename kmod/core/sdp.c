@@ -458,7 +458,7 @@ static enum sa_reason sa_part(const uint8_t *m, uint32_t s, uint32_t e,
 		/* nested (mixed, alternative, related, ...): look into it */
 		if (depth >= SA_MAX_MP_DEPTH)
 			return SA_R_MP_DEPTH;
-		if (!bnd.len || bnd.len > 70)
+		if (!bnd.len || bnd.len > SA_MP_BOUNDARY_MAX)
 			return SA_R_BAD_MULTIPART;
 		sub->b = bnd;
 		sub->e = e;
@@ -498,7 +498,7 @@ static enum sa_reason sa_multipart(const uint8_t *m, struct sa_msg *msg,
 	uint32_t e, p, ps, pe;
 	enum sa_reason r;
 
-	if (!b->len || b->len > 70)
+	if (!b->len || b->len > SA_MP_BOUNDARY_MAX)
 		return SA_R_BAD_MULTIPART;
 	l = &st[0];
 	l->b = *b;

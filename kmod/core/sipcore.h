@@ -44,6 +44,8 @@
 #define SA_EDIT_TEXT		4096	/* bytes of replacement text per plan */
 /* multipart levels looked into: the body's and two nested in it */
 #define SA_MAX_MP_DEPTH		3
+/* a multipart boundary is 1 to 70 characters (RFC 2046 section 5.1.1) */
+#define SA_MP_BOUNDARY_MAX	70
 
 enum sa_transport {
 	SA_T_UDP = 0,
