@@ -362,8 +362,7 @@ void sipalg_dlg_commit(struct sipalg_pkt *p, const struct sa_msg *m,
 	} else if (method == SA_M_BYE && m->status >= 200) {
 		sipalg_dlg_del(g, i);
 		return;
-	} else if (method == SA_M_INVITE && m->status >= 300 &&
-		   m->status != 401 && m->status != 407 && m->status != 491 &&
+	} else if (method == SA_M_INVITE && m->status >= 300 && !sa_status_retried(m->status) &&
 		   (d->state == SIPALG_CALL_EARLY ||
 		    d->state == SIPALG_CALL_ENDING)) {
 		sipalg_dlg_del(g, i);

@@ -1664,7 +1664,7 @@ void sipalg_expect_register_reply(struct sipalg_pkt *p, const struct sa_msg *m,
 		return;
 	if (m->status >= 300) {
 		/* a challenge leaves the pinhole waiting for the retry */
-		if (m->status == 401 || m->status == 407)
+		if (sa_status_challenge(m->status))
 			return;
 		if (!(d->flags & SIPALG_F_REGISTERED))
 			sipalg_expect_flush(p, false, true);

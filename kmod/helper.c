@@ -117,8 +117,7 @@ static void sipalg_signalling(struct sipalg_pkt *p, const struct sa_msg *m,
 		break;
 	case SA_M_INVITE:
 		/* a failed call; 401/407 and 491 are retried in the dialog */
-		if (m->status >= 300 && m->status != 401 && m->status != 407 &&
-		    m->status != 491)
+		if (m->status >= 300 && !sa_status_retried(m->status))
 			sipalg_expect_call_end(p);
 		break;
 	default:

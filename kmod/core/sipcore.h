@@ -486,4 +486,21 @@ uint16_t sa_line_next(const uint8_t *msg, size_t len, const struct sa_msg *m,
 size_t sa_line_apply(const uint8_t *msg, const struct sa_plan *plan,
 		     const struct sa_line_edit *le, uint8_t *out, size_t cap);
 
+/* SIP status codes the state code acts on (RFC 3261 21.4) */
+#define SA_ST_UNAUTHORIZED	401
+#define SA_ST_PROXY_AUTH	407
+#define SA_ST_REQUEST_PENDING	491
+
+/* an authentication challenge: the request is sent again, authenticated */
+static inline bool sa_status_challenge(uint16_t status)
+{
+	return status == SA_ST_UNAUTHORIZED || status == SA_ST_PROXY_AUTH;
+}
+
+/* a failure after which the dialog retries the INVITE (challenge or 491) */
+static inline bool sa_status_retried(uint16_t status)
+{
+	return sa_status_challenge(status) || status == SA_ST_REQUEST_PENDING;
+}
+
 #endif /* SIPALG_SIPCORE_H */
