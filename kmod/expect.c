@@ -1619,6 +1619,7 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 		nf_ct_expect_put(exp);
 	}
 	d->req_expires = expires < 0 ? -1 : (s32)sipalg_reg_secs(expires);
+	d->flags |= SIPALG_F_ASKED;
 }
 
 /* the registration's lifetime as the registrar's response grants it */
@@ -1670,7 +1671,8 @@ void sipalg_expect_register_reply(struct sipalg_pkt *p, const struct sa_msg *m,
 			sipalg_expect_flush(p, false, true);
 		return;
 	}
-	secs = sipalg_reg_granted(m, ctx, d->req_expires);
+	secs = sipalg_reg_granted(m, ctx, (d->flags & SIPALG_F_ASKED) ?
+				  d->req_expires : -1);
 	if (secs < 0)
 		secs = SIPALG_REG_DEFAULT_SECS;
 	if (secs == 0) {

@@ -65,7 +65,7 @@ struct sipalg_conn {
 struct sipalg_ct {
 	struct sipalg_conn *conn;	/* made on first need (conn.c) */
 	u32 reg_until;		/* nfct_time_stamp when the registration ends */
-	s32 req_expires;	/* lifetime the last REGISTER asked, -1 = none */
+	s32 req_expires;	/* lifetime the last REGISTER asked, if F_ASKED */
 	u16 via_port[IP_CT_DIR_MAX];	/* forced response port per request dir */
 	u8 flags;		/* SIPALG_F_* */
 	u8 tcp_flags;		/* SIPALG_TCP_* per direction */
@@ -80,6 +80,15 @@ struct sipalg_ct {
  * with static NAT that knows it): messages to it keep that address.
  */
 #define SIPALG_F_SELF_PUB(dir)	(0x08 << (dir))
+/*
+ * req_expires holds what a REGISTER asked. A flag, not a -1 in the field,
+ * because all-zero must mean "nothing known": the helper data of a
+ * conntrack made through ctnetlink (conntrackd on an HA backup) is zeroed
+ * (conntrackd does not carry CTA_HELP_INFO, and sipalg has no
+ * from_nlattr), and a registrar's 2xx without a lifetime must not read as
+ * "expires 0" and drop the phone's pinholes.
+ */
+#define SIPALG_F_ASKED		0x20
 
 #define SIPALG_TCP_SYNCED(dir)	(0x01 << (dir))	/* next_seq[dir]: from a SYN */
 

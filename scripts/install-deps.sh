@@ -68,7 +68,8 @@ pkgs=(build-essential kmod cpio xz-utils iproute2 procps nftables iptables connt
 [ "$sid" = 1 ] && pkgs+=(debootstrap)
 if [ "$minimal" = 0 ]; then
 	pkgs+=(clang libclang-rt-14-dev llvm libosip2-dev linux-source-6.1 linux-source-6.12 bc flex bison
-	       libelf-dev libssl-dev python3 valgrind)
+	       libelf-dev libssl-dev python3 valgrind
+	       conntrackd keepalived)
 fi
 
 missing=()
