@@ -696,6 +696,22 @@ SIPALGCTL_FAKE=empty t_run out-policy-show-json-empty out polje -j policy show
 printf '[]\n' >"$W/polpe.want"
 SIPALGCTL_FAKE=empty t_run out-policy-show-json-pretty-empty out polpe -j -p policy show
 
+# policy save writes the words of policy show as policy set arguments, and
+# refuses (printing nothing) a policy with a bit it has no name for
+pol_save_unknown() {
+	expect_rc 1 "^sipalgctl: cannot save udp 5080: its policy static-port,media-any,0x100 holds flags this sipalgctl has no name for" "$FAKE" policy save &&
+		[ ! -s "$W/o" ]
+}
+t_run out-policy-save-refuses-unknown pol_save_unknown
+cat >"$W/psave.want" <<'E'
+# sipalg policies (sipalgctl policy save): [-4|-6] PROTO PORT POLICY
+udp 5060 default
+-6 udp 5060 force-rport,strict
+tcp 5061 disable
+-4 tcp 5061 force-rport
+E
+SIPALGCTL_FAKE=named t_run out-policy-save out psave policy save
+
 cat >"$W/st.want" <<'E'
 namespace total (3 policies):
     seen 12 rewritten 7 unchanged 4 dropped 1 tcp-reassembled 2 pinholes-opened 6 pinholes-expired 5 static-port-kept 3 static-port-fallback 1 pinholes-any-source 2 media-port-fallback 1 pinholes-refused 1 monitor-lost 9
