@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include "sipalgctl.h"
@@ -89,27 +88,19 @@ static void parse_party(const struct nlattr *nest, struct party *p)
 	}
 }
 
-static void js_party(const char *key, const struct party *p)
+/*
+ * one side: JSON {"private", "private_port", "public", "public_port"}
+ * under key; text priv_fmt with its own endpoint, pub_fmt with the public
+ */
+static void pr_party(const char *key, const char *priv_fmt,
+		     const char *pub_fmt, const struct party *p)
 {
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	js_begin_obj(key);
-	inet_ntop(p->alen == 16 ? AF_INET6 : AF_INET, p->priv, ip, sizeof(ip));
-	js_str("private", ip);
-	js_u64("private_port", p->priv_port);
-	inet_ntop(p->alen == 16 ? AF_INET6 : AF_INET, p->pub, ip, sizeof(ip));
-	js_str("public", ip);
-	js_u64("public_port", p->pub_port);
-	js_end_obj();
-}
-
-static void text_party(const char *what, const struct party *p)
-{
-	char a[64], b[64];
-
-	fmt_endpoint(p->alen, p->priv, p->priv_port, a, sizeof(a));
-	fmt_endpoint(p->alen, p->pub, p->pub_port, b, sizeof(b));
-	printf("  %-7s %s (public %s)\n", what, a, b);
+	pr_obj_open(key);
+	pr_endpoint(PR_ANY, "private", "private_port", priv_fmt, p->alen,
+		    p->priv, p->priv_port);
+	pr_endpoint(PR_ANY, "public", "public_port", pub_fmt, p->alen, p->pub,
+		    p->pub_port);
+	pr_obj_close();
 }
 
 static const char *state_name(unsigned int s)
@@ -202,54 +193,42 @@ static int call_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	esc_text(raw, id, sizeof(id), g_opts.json);
 	esc_text(last, buf, sizeof(buf), g_opts.json);
-	if (g_opts.json) {
-		js_begin_obj(NULL);
-		js_str("call_id", id);
-		js_str("state", state_name(state));
-		js_str("transport", proto_name(l4));
-		js_party("caller", &caller);
-		js_party("callee", &callee);
-		js_u64("age", age);
-		js_str("last", buf);
-		js_u64("last_ago", ago);
-		js_begin_arr("pinholes");
-		for (i = 0; i < np; i++) {
-			char ip[INET6_ADDRSTRLEN] = "?";
-
-			inet_ntop(pins[i].alen == 16 ? AF_INET6 : AF_INET,
-				  pins[i].addr, ip, sizeof(ip));
-			js_begin_obj(NULL);
-			js_str("addr", ip);
-			js_u64("port", pins[i].port);
-			js_str("kind", pins[i].rtcp ? "rtcp" : "rtp");
-			js_str("direction", pins[i].out ? "out" : "in");
-			js_bool("used", pins[i].used);
-			js_end_obj();
-		}
-		js_end_arr();
-		js_end_obj();
-		return MNL_CB_OK;
-	}
-	printf("call %s  %s  %s  age %us  last %s %us ago\n", id,
-	       state_name(state), proto_name(l4), age, buf, ago);
-	text_party("caller", &caller);
-	text_party("callee", &callee);
+	pr_obj_open(NULL);
+	pr_str(PR_ANY, "call_id", "call %s", id);
+	pr_str(PR_ANY, "state", "  %s", state_name(state));
+	pr_str(PR_ANY, "transport", "  %s", proto_name(l4));
+	/* the text has age and the last message on its first line */
+	pr_uint(PR_TEXT, NULL, "  age %us", age);
+	pr_str(PR_TEXT, NULL, "  last %s", buf);
+	pr_uint(PR_TEXT, NULL, " %us ago\n", ago);
+	pr_party("caller", "  caller  %s", " (public %s)\n", &caller);
+	pr_party("callee", "  callee  %s", " (public %s)\n", &callee);
+	/* ... JSON after the parties */
+	pr_uint(PR_JSON, "age", NULL, age);
+	pr_str(PR_JSON, "last", NULL, buf);
+	pr_uint(PR_JSON, "last_ago", NULL, ago);
+	pr_arr_open("pinholes");
 	for (i = 0; i < np; i++) {
-		char e[64];
-
-		fmt_endpoint(pins[i].alen, pins[i].addr, pins[i].port, e,
-			     sizeof(e));
-		printf("  media   %s %s%s %s\n", e, pins[i].rtcp ? "rtcp" : "rtp",
-		       pins[i].out ? " out" : "",
-		       pins[i].used ? "used" : "waiting");
+		pr_obj_open(NULL);
+		pr_endpoint(PR_ANY, "addr", "port", "  media   %s", pins[i].alen,
+			    pins[i].addr, pins[i].port);
+		pr_str(PR_ANY, "kind", " %s", pins[i].rtcp ? "rtcp" : "rtp");
+		/* text: a mark on the outbound ones */
+		pr_str(pins[i].out ? PR_ANY : PR_JSON, "direction", " %s",
+		       pins[i].out ? "out" : "in");
+		pr_bool(PR_JSON, "used", NULL, pins[i].used);
+		pr_str(PR_TEXT, NULL, " %s\n", pins[i].used ? "used" : "waiting");
+		pr_obj_close();
 	}
+	pr_arr_close();
+	pr_obj_close();
 	return MNL_CB_OK;
 }
 
 static int reg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	char raor[SIPALG_EV_CALLID_MAX + 1] = "", rcon[SIPALG_EV_CALLID_MAX + 1] = "";
-	char aor[512], con[512], reg[64], a[64], b[64];
+	char aor[512], con[512];
 	const struct nlattr *top, *x;
 	struct party phone = { 0 };
 	uint8_t regaddr[16] = { 0 }, l4 = 0;
@@ -293,27 +272,15 @@ static int reg_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	esc_text(raor, aor, sizeof(aor), g_opts.json);
 	esc_text(rcon, con, sizeof(con), g_opts.json);
-	if (g_opts.json) {
-		char ip[INET6_ADDRSTRLEN] = "?";
-
-		js_begin_obj(NULL);
-		js_str("aor", aor);
-		js_str("contact", con);
-		js_str("transport", proto_name(l4));
-		js_party("phone", &phone);
-		inet_ntop(ralen == 16 ? AF_INET6 : AF_INET, regaddr, ip,
-			  sizeof(ip));
-		js_str("registrar", ip);
-		js_u64("registrar_port", regport);
-		js_u64("expires", left);
-		js_end_obj();
-		return MNL_CB_OK;
-	}
-	fmt_endpoint(phone.alen, phone.priv, phone.priv_port, a, sizeof(a));
-	fmt_endpoint(phone.alen, phone.pub, phone.pub_port, b, sizeof(b));
-	fmt_endpoint(ralen, regaddr, regport, reg, sizeof(reg));
-	printf("%s  contact %s  %s  %s -> %s  registrar %s  expires %us\n",
-	       aor, con, proto_name(l4), a, b, reg, left);
+	pr_obj_open(NULL);
+	pr_str(PR_ANY, "aor", "%s", aor);
+	pr_str(PR_ANY, "contact", "  contact %s", con);
+	pr_str(PR_ANY, "transport", "  %s", proto_name(l4));
+	pr_party("phone", "  %s", " -> %s", &phone);
+	pr_endpoint(PR_ANY, "registrar", "registrar_port", "  registrar %s",
+		    ralen, regaddr, regport);
+	pr_uint(PR_ANY, "expires", "  expires %us\n", left);
+	pr_obj_close();
 	return MNL_CB_OK;
 }
 
@@ -332,16 +299,12 @@ static int table_dump(const char *cmd, uint8_t nlcmd, const char *key,
 		genl_close(&g);
 		return EX_FAIL;
 	}
-	if (g_opts.json) {
-		js_begin_obj(NULL);
-		js_begin_arr(key);
-	}
+	pr_obj_open(NULL);
+	pr_arr_open(key);
 	rc = genl_talk(&g, genl_req(&g, nlcmd, NLM_F_DUMP), cb, NULL, cmd);
-	if (g_opts.json) {
-		js_end_arr();
-		js_end_obj();
-		js_finish();
-	}
+	pr_arr_close();
+	pr_obj_close();
+	pr_end();
 	genl_close(&g);
 	return rc;
 }

@@ -88,6 +88,21 @@ static bool family_ok(const struct nf_conntrack *ct)
 	       (g_opts.family == 6 && l3 == AF_INET6);
 }
 
+/*
+ * a flow's two ends: JSON {"src": ..., "dst": ...} under key (in the object
+ * open now when key is NULL); text src_fmt with src, then " -> dst"
+ */
+static void pr_flow(const char *key, const char *src_fmt, const char *src,
+		    const char *dst)
+{
+	if (key)
+		pr_obj_open(key);
+	pr_str(PR_ANY, "src", src_fmt, src);
+	pr_str(PR_ANY, "dst", " -> %s", dst);
+	if (key)
+		pr_obj_close();
+}
+
 static int ct_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 		 void *data)
 {
@@ -106,27 +121,18 @@ static int ct_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 	tuple_fmt(ct, &repl_attrs, rs, rd, sizeof(rs));
 	timeout = nfct_get_attr_u32(ct, ATTR_TIMEOUT);
 	status = nfct_get_attr_u32(ct, ATTR_STATUS);
-	if (g_opts.json) {
-		js_begin_obj(NULL);
-		js_str("proto", l4name(ct));
-		js_str("family", nfct_get_attr_u8(ct, ATTR_L3PROTO) == AF_INET6 ?
-		       "inet6" : "inet");
-		js_begin_obj("orig");
-		js_str("src", os);
-		js_str("dst", od);
-		js_end_obj();
-		js_begin_obj("reply");
-		js_str("src", rs);
-		js_str("dst", rd);
-		js_end_obj();
-		js_u64("timeout", timeout);
-		js_bool("assured", status & IPS_ASSURED);
-		js_end_obj();
-	} else {
-		printf("%-4s %s -> %s  reply %s -> %s  %us%s\n", l4name(ct),
-		       os, od, rs, rd, timeout,
-		       status & IPS_ASSURED ? " [assured]" : "");
-	}
+	pr_obj_open(NULL);
+	pr_str(PR_ANY, "proto", "%-4s ", l4name(ct));
+	pr_str(PR_JSON, "family", NULL,
+	       nfct_get_attr_u8(ct, ATTR_L3PROTO) == AF_INET6 ? "inet6" : "inet");
+	pr_flow("orig", "%s", os, od);
+	pr_flow("reply", "  reply %s", rs, rd);
+	pr_uint(PR_ANY, "timeout", "  %us", timeout);
+	/* text: a mark when set */
+	pr_bool(status & IPS_ASSURED ? PR_ANY : PR_JSON, "assured",
+		" [assured]", status & IPS_ASSURED);
+	pr_obj_close();
+	pr_text("\n");
 	c->n++;
 	return NFCT_CB_CONTINUE;
 }
@@ -153,23 +159,17 @@ static int exp_cb(enum nf_conntrack_msg_type type, struct nf_expect *exp,
 	tuple_fmt(expected, &orig_attrs, es, ed, sizeof(es));
 	tuple_fmt(master, &orig_attrs, ms, md, sizeof(ms));
 	timeout = nfexp_get_attr_u32(exp, ATTR_EXP_TIMEOUT);
-	if (g_opts.json) {
-		js_begin_obj(NULL);
-		js_str("proto", l4name(expected));
-		js_str("src", es);
-		js_str("dst", ed);
-		js_begin_obj("master");
-		js_str("proto", l4name(master));
-		js_str("src", ms);
-		js_str("dst", md);
-		js_end_obj();
-		js_u64("timeout", timeout);
-		js_end_obj();
-	} else {
-		printf("%-4s %s -> %s  for %s %s -> %s  %us\n",
-		       l4name(expected), es, ed, l4name(master), ms, md,
-		       timeout);
-	}
+	pr_obj_open(NULL);
+	pr_str(PR_ANY, "proto", "%-4s ", l4name(expected));
+	pr_str(PR_ANY, "src", "%s", es);
+	pr_str(PR_ANY, "dst", " -> %s", ed);
+	pr_obj_open("master");
+	pr_str(PR_ANY, "proto", "  for %s", l4name(master));
+	pr_flow(NULL, " %s", ms, md);
+	pr_obj_close();
+	pr_uint(PR_ANY, "timeout", "  %us", timeout);
+	pr_obj_close();
+	pr_text("\n");
 	c->n++;
 	return NFCT_CB_CONTINUE;
 }
@@ -183,6 +183,13 @@ static int dump_err(const char *what)
 	}
 	err_msg("flows: cannot read %s: %s", what, strerror(errno));
 	return EX_FAIL;
+}
+
+/* a list: JSON "name": [, text a "name:" heading */
+static void pr_list(const char *name)
+{
+	pr_arr_open(name);
+	pr_text("%s:\n", name);
 }
 
 int cmd_flows(int argc, char **argv)
@@ -207,18 +214,13 @@ int cmd_flows(int argc, char **argv)
 			strerror(errno));
 		return EX_FAIL;
 	}
-	if (g_opts.json) {
-		js_begin_obj(NULL);
-		js_begin_arr("connections");
-	} else {
-		printf("connections:\n");
-	}
+	pr_obj_open(NULL);
+	pr_list("connections");
 	nfct_callback_register(h, NFCT_T_ALL, ct_cb, &cc);
 	if (nfct_query(h, NFCT_Q_DUMP, &fam) < 0)
 		rc = dump_err("the conntrack table");
 	nfct_close(h);
-	if (g_opts.json)
-		js_end_arr();
+	pr_arr_close();
 	if (rc)
 		goto out;
 
@@ -229,20 +231,14 @@ int cmd_flows(int argc, char **argv)
 		rc = EX_FAIL;
 		goto out;
 	}
-	if (g_opts.json)
-		js_begin_arr("pinholes");
-	else
-		printf("pinholes:\n");
+	pr_list("pinholes");
 	nfexp_callback_register(h, NFCT_T_ALL, exp_cb, &ec);
 	if (nfexp_query(h, NFCT_Q_DUMP, &fam) < 0)
 		rc = dump_err("the expectation table");
 	nfct_close(h);
-	if (g_opts.json)
-		js_end_arr();
+	pr_arr_close();
 out:
-	if (g_opts.json) {
-		js_end_obj();
-		js_finish();
-	}
+	pr_obj_close();
+	pr_end();
 	return rc;
 }

@@ -81,22 +81,40 @@ static uint32_t unknown_flags(uint32_t flags)
 	return flags;
 }
 
-void fmt_policy(uint32_t flags, char *buf, size_t len)
+/*
+ * The words of a policy, in pol_names order: "default" for none, bits this
+ * tool has no name for as one "0x..." (in hex, hexlen bytes); returns how
+ * many, at most N_POL_NAMES + 1.
+ */
+static size_t policy_words(uint32_t flags, const char **w, char *hex,
+			   size_t hexlen)
 {
 	size_t i, n = 0;
 
-	buf[0] = 0;
 	if (!flags) {
-		snprintf(buf, len, "default");
-		return;
+		w[n++] = "default";
+		return n;
 	}
-	for (i = 0; i < N_POL_NAMES && n < len; i++)
+	for (i = 0; i < N_POL_NAMES; i++)
 		if (flags & pol_names[i].flag)
-			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "",
-				      pol_names[i].name);
-	if (unknown_flags(flags) && n < len)
-		snprintf(buf + n, len - n, "%s0x%x", n ? "," : "",
-			 unknown_flags(flags));
+			w[n++] = pol_names[i].name;
+	if (unknown_flags(flags)) {
+		snprintf(hex, hexlen, "0x%x", unknown_flags(flags));
+		w[n++] = hex;
+	}
+	return n;
+}
+
+void fmt_policy(uint32_t flags, char *buf, size_t len)
+{
+	const char *w[N_POL_NAMES + 1];
+	size_t i, nw, n = 0;
+	char hex[16];
+
+	buf[0] = 0;
+	nw = policy_words(flags, w, hex, sizeof(hex));
+	for (i = 0; i < nw && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", n ? "," : "", w[i]);
 }
 
 bool policy_parse(const char *cmd, const char *w, uint32_t *flags,
@@ -369,49 +387,32 @@ static int policy_show(int argc, char **argv)
 	if (rc)
 		return rc;
 
-	if (g_opts.json)
-		js_begin_arr(NULL);
-	else
-		printf("%-5s %-5s %-6s %s\n", "proto", "port", "family",
-		       "policy");
+	pr_text("%-5s %-5s %-6s %s\n", "proto", "port", "family", "policy");
+	pr_arr_open(NULL);
 	for (i = 0; i < c.n; i++) {
 		struct pol_row *r = &c.rows[i];
-		char pol[64];
-		size_t k;
+		const char *w[N_POL_NAMES + 1];
+		size_t k, nw;
+		char hex[16];
 
 		if ((proto && r->proto != proto) || (port && r->port != port) ||
 		    (g_opts.family && r->family != family_attr()))
 			continue;
-		fmt_policy(r->flags, pol, sizeof(pol));
-		if (!g_opts.json) {
-			printf("%-5s %-5u %-6s %s\n", proto_name(r->proto),
-			       r->port, family_name(r->family), pol);
-			continue;
-		}
-		js_begin_obj(NULL);
-		js_str("proto", proto_name(r->proto));
-		js_u64("port", r->port);
-		js_str("family", family_name(r->family));
-		js_begin_arr("policy");
-		if (!r->flags)
-			js_str(NULL, "default");
-		for (k = 0; k < N_POL_NAMES; k++)
-			if (r->flags & pol_names[k].flag)
-				js_str(NULL, pol_names[k].name);
-		if (unknown_flags(r->flags)) {
-			char hex[16];
-
-			snprintf(hex, sizeof(hex), "0x%x",
-				 unknown_flags(r->flags));
-			js_str(NULL, hex);
-		}
-		js_end_arr();
-		js_end_obj();
+		pr_obj_open(NULL);
+		pr_str(PR_ANY, "proto", "%-5s ", proto_name(r->proto));
+		pr_uint(PR_ANY, "port", "%-5u ", r->port);
+		pr_str(PR_ANY, "family", "%-6s ", family_name(r->family));
+		/* text: the words joined with commas; JSON: a list */
+		nw = policy_words(r->flags, w, hex, sizeof(hex));
+		pr_arr_open("policy");
+		for (k = 0; k < nw; k++)
+			pr_str(PR_ANY, NULL, k ? ",%s" : "%s", w[k]);
+		pr_arr_close();
+		pr_obj_close();
+		pr_text("\n");
 	}
-	if (g_opts.json) {
-		js_end_arr();
-		js_finish();
-	}
+	pr_arr_close();
+	pr_end();
 	free(c.rows);
 	return EX_OK;
 }

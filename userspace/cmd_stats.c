@@ -31,27 +31,27 @@ struct stats {
 	struct reason unch[MAX_REASONS], drop[MAX_REASONS], ref[MAX_REASONS];
 };
 
+/*
+ * The counters in the order they are printed, by their JSON key; the text
+ * names them with '-' for '_' (tcp_reassembled: tcp-reassembled).
+ */
 static const struct {
 	int attr;
-	const char *json;
-	const char *text;
+	const char *key;
 } stat_names[] = {
-	{ SIPALG_STAT_SEEN, "seen", "seen" },
-	{ SIPALG_STAT_REWRITTEN, "rewritten", "rewritten" },
-	{ SIPALG_STAT_UNCHANGED, "unchanged", "unchanged" },
-	{ SIPALG_STAT_DROPPED, "dropped", "dropped" },
-	{ SIPALG_STAT_TCP_REASM, "tcp_reassembled", "tcp-reassembled" },
-	{ SIPALG_STAT_PINHOLE_OPENED, "pinholes_opened", "pinholes-opened" },
-	{ SIPALG_STAT_PINHOLE_EXPIRED, "pinholes_expired", "pinholes-expired" },
-	{ SIPALG_STAT_STATIC_KEPT, "static_port_kept", "static-port-kept" },
-	{ SIPALG_STAT_STATIC_FALLBACK, "static_port_fallback",
-	  "static-port-fallback" },
-	{ SIPALG_STAT_PINHOLE_ANY_SOURCE, "pinholes_any_source",
-	  "pinholes-any-source" },
-	{ SIPALG_STAT_MEDIA_PORT_FALLBACK, "media_port_fallback",
-	  "media-port-fallback" },
-	{ SIPALG_STAT_PINHOLE_REFUSED, "pinholes_refused", "pinholes-refused" },
-	{ SIPALG_STAT_MONITOR_LOST, "monitor_lost", "monitor-lost" },
+	{ SIPALG_STAT_SEEN, "seen" },
+	{ SIPALG_STAT_REWRITTEN, "rewritten" },
+	{ SIPALG_STAT_UNCHANGED, "unchanged" },
+	{ SIPALG_STAT_DROPPED, "dropped" },
+	{ SIPALG_STAT_TCP_REASM, "tcp_reassembled" },
+	{ SIPALG_STAT_PINHOLE_OPENED, "pinholes_opened" },
+	{ SIPALG_STAT_PINHOLE_EXPIRED, "pinholes_expired" },
+	{ SIPALG_STAT_STATIC_KEPT, "static_port_kept" },
+	{ SIPALG_STAT_STATIC_FALLBACK, "static_port_fallback" },
+	{ SIPALG_STAT_PINHOLE_ANY_SOURCE, "pinholes_any_source" },
+	{ SIPALG_STAT_MEDIA_PORT_FALLBACK, "media_port_fallback" },
+	{ SIPALG_STAT_PINHOLE_REFUSED, "pinholes_refused" },
+	{ SIPALG_STAT_MONITOR_LOST, "monitor_lost" },
 };
 
 static void stats_usage(FILE *f)
@@ -183,72 +183,63 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static void print_reasons_text(const char *what, const struct reason *r,
-			       unsigned int n)
+/* one count: JSON "key": n, text " label n" */
+static void pr_count(const char *key, const char *label, uint64_t n)
+{
+	pr_text(" %s", label);
+	pr_u64(PR_ANY, key, " %" PRIu64, n);
+}
+
+/* JSON: an object, empty or not; text: a line when there are any */
+static void print_reasons(const char *key, const char *what,
+			  const struct reason *r, unsigned int n)
 {
 	unsigned int i;
 
-	if (!n)
-		return;
-	printf("    %s:", what);
+	pr_obj_open(key);
+	if (n)
+		pr_text("    %s:", what);
 	for (i = 0; i < n; i++)
-		printf(" %s %" PRIu64, r[i].name, r[i].count);
-	putchar('\n');
+		pr_count(r[i].name, r[i].name, r[i].count);
+	if (n)
+		pr_text("\n");
+	pr_obj_close();
 }
 
-static void print_text(const struct stats *s)
+static void print_stats(const char *key, const struct stats *s)
 {
 	size_t i;
 
-	if (s->has_port)
-		printf("%s %u:\n", proto_name(s->proto), s->port);
-	else
-		printf("namespace total (%u policies):\n", s->npol);
-	printf("   ");
-	for (i = 0; i < sizeof(stat_names) / sizeof(stat_names[0]); i++)
-		printf(" %s %" PRIu64, stat_names[i].text,
-		       s->v[stat_names[i].attr]);
-	putchar('\n');
-	print_reasons_text("unchanged", s->unch, s->n_unch);
-	print_reasons_text("dropped", s->drop, s->n_drop);
-	print_reasons_text("pinholes refused", s->ref, s->n_ref);
-	if (s->has_tcp)
-		printf("    tcp held: %" PRIu64 " of %" PRIu64
-		       " bytes (all namespaces)\n", s->tcp_held, s->tcp_budget);
-}
-
-static void print_reasons_json(const char *key, const struct reason *r,
-			       unsigned int n)
-{
-	unsigned int i;
-
-	js_begin_obj(key);
-	for (i = 0; i < n; i++)
-		js_u64(r[i].name, r[i].count);
-	js_end_obj();
-}
-
-static void print_json(const char *key, const struct stats *s)
-{
-	size_t i;
-
-	js_begin_obj(key);
+	pr_obj_open(key);
 	if (s->has_port) {
-		js_str("proto", proto_name(s->proto));
-		js_u64("port", s->port);
+		pr_str(PR_ANY, "proto", "%s ", proto_name(s->proto));
+		pr_uint(PR_ANY, "port", "%u:\n", s->port);
 	}
-	if (s->has_npol)
-		js_u64("policies", s->npol);
-	for (i = 0; i < sizeof(stat_names) / sizeof(stat_names[0]); i++)
-		js_u64(stat_names[i].json, s->v[stat_names[i].attr]);
-	print_reasons_json("unchanged_reasons", s->unch, s->n_unch);
-	print_reasons_json("dropped_reasons", s->drop, s->n_drop);
-	print_reasons_json("pinholes_refused_reasons", s->ref, s->n_ref);
+	/* text heads the total with it; JSON has it when the kernel sent it */
+	pr_uint((s->has_port ? 0 : PR_TEXT) | (s->has_npol ? PR_JSON : 0),
+		"policies", "namespace total (%u policies):\n", s->npol);
+	pr_text("   ");
+	for (i = 0; i < sizeof(stat_names) / sizeof(stat_names[0]); i++) {
+		char label[32];
+		size_t k;
+
+		snprintf(label, sizeof(label), "%s", stat_names[i].key);
+		for (k = 0; label[k]; k++)
+			if (label[k] == '_')
+				label[k] = '-';
+		pr_count(stat_names[i].key, label, s->v[stat_names[i].attr]);
+	}
+	pr_text("\n");
+	print_reasons("unchanged_reasons", "unchanged", s->unch, s->n_unch);
+	print_reasons("dropped_reasons", "dropped", s->drop, s->n_drop);
+	print_reasons("pinholes_refused_reasons", "pinholes refused", s->ref,
+		      s->n_ref);
 	if (s->has_tcp) {
-		js_u64("tcp_held", s->tcp_held);
-		js_u64("tcp_hold_budget", s->tcp_budget);
+		pr_u64(PR_ANY, "tcp_held", "    tcp held: %" PRIu64, s->tcp_held);
+		pr_u64(PR_ANY, "tcp_hold_budget",
+		       " of %" PRIu64 " bytes (all namespaces)\n", s->tcp_budget);
 	}
-	js_end_obj();
+	pr_obj_close();
 }
 
 static int stats_cmp(const void *a, const void *b)
@@ -306,22 +297,15 @@ static int stats_show(int argc, char **argv)
 	if (ports.n)
 		qsort(ports.v, ports.n, sizeof(*ports.v), stats_cmp);
 
-	if (g_opts.json) {
-		js_begin_obj(NULL);
-		if (total.n)
-			print_json("total", &total.v[0]);
-		js_begin_arr("ports");
-		for (i = 0; i < ports.n; i++)
-			print_json(NULL, &ports.v[i]);
-		js_end_arr();
-		js_end_obj();
-		js_finish();
-	} else {
-		if (total.n)
-			print_text(&total.v[0]);
-		for (i = 0; i < ports.n; i++)
-			print_text(&ports.v[i]);
-	}
+	pr_obj_open(NULL);
+	if (total.n)
+		print_stats("total", &total.v[0]);
+	pr_arr_open("ports");
+	for (i = 0; i < ports.n; i++)
+		print_stats(NULL, &ports.v[i]);
+	pr_arr_close();
+	pr_obj_close();
+	pr_end();
 out:
 	free(total.v);
 	free(ports.v);

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A streaming JSON writer: enough for sipalgctl's reports. Keeps a stack of
- * "first element written" flags to place commas; -p indents.
+ * sipalgctl's output: one print path for text and JSON. A report is written
+ * once, as a sequence of pr_* calls; each field names its JSON key and its
+ * text format, and goes out in whichever form -j chose. Below them, a
+ * streaming JSON writer that keeps a stack of "first element written" flags
+ * to place commas; -p indents.
  */
 #include <stdio.h>
 #include <string.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <netinet/in.h>
 
 #include "sipalgctl.h"
+#include "genl.h"
 
 #define JS_DEPTH 16
 
@@ -141,4 +147,111 @@ void js_null(const char *key)
 void js_finish(void)
 {
 	putchar('\n');
+}
+
+/* ------------------------------------------------------ the print layer */
+
+/* does a field printed in modes m go out now, and in which form */
+static bool pr_json(int m)
+{
+	return g_opts.json && (m & PR_JSON);
+}
+
+static bool pr_fp(int m, const char *fmt)
+{
+	return !g_opts.json && (m & PR_TEXT) && fmt;
+}
+
+void pr_obj_open(const char *key)
+{
+	if (g_opts.json)
+		js_begin_obj(key);
+}
+
+void pr_obj_close(void)
+{
+	if (g_opts.json)
+		js_end_obj();
+}
+
+void pr_arr_open(const char *key)
+{
+	if (g_opts.json)
+		js_begin_arr(key);
+}
+
+void pr_arr_close(void)
+{
+	if (g_opts.json)
+		js_end_arr();
+}
+
+void pr_end(void)
+{
+	if (g_opts.json)
+		js_finish();
+}
+
+void pr_text(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (g_opts.json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+void pr_str(int m, const char *key, const char *fmt, const char *val)
+{
+	if (pr_json(m))
+		js_str(key, val);
+	else if (pr_fp(m, fmt))
+		printf(fmt, val);
+}
+
+void pr_uint(int m, const char *key, const char *fmt, unsigned int val)
+{
+	if (pr_json(m))
+		js_u64(key, val);
+	else if (pr_fp(m, fmt))
+		printf(fmt, val);
+}
+
+void pr_u64(int m, const char *key, const char *fmt, uint64_t val)
+{
+	if (pr_json(m))
+		js_u64(key, val);
+	else if (pr_fp(m, fmt))
+		printf(fmt, val);
+}
+
+void pr_bool(int m, const char *key, const char *fmt, bool val)
+{
+	if (pr_json(m))
+		js_bool(key, val);
+	else if (pr_fp(m, fmt))
+		printf(fmt, val ? "true" : "false");
+}
+
+void pr_null(const char *key)
+{
+	if (g_opts.json)
+		js_null(key);
+}
+
+void pr_endpoint(int m, const char *addr_key, const char *port_key,
+		 const char *fmt, int alen, const uint8_t *addr, uint16_t port)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	if (pr_json(m)) {
+		fmt_address(alen, addr, buf, sizeof(buf));
+		js_str(addr_key, buf);
+		js_u64(port_key, port);
+	} else if (pr_fp(m, fmt)) {
+		fmt_endpoint(alen, addr, port, buf, sizeof(buf));
+		printf(fmt, buf);
+	}
 }

@@ -65,7 +65,39 @@ void fmt_policy(uint32_t flags, char *buf, size_t len);
 int policy_save(int argc, char **argv);
 int policy_restore(int argc, char **argv);
 
-/* json.c: a small streaming JSON writer on stdout */
+/*
+ * json.c: the one print path for text and JSON (-j, -p), on stdout. Every
+ * field is one call: in JSON it is "key": value, in text printf(fmt, value)
+ * (nothing when fmt is NULL). m says in which forms it appears: PR_ANY,
+ * PR_JSON only, PR_TEXT only (then key is unused), where the two forms do
+ * not hold the same fields in the same order.
+ */
+#define PR_JSON		1
+#define PR_TEXT		2
+#define PR_ANY		(PR_JSON | PR_TEXT)
+/* objects and arrays: JSON structure, nothing in text */
+void pr_obj_open(const char *key);	/* key NULL inside an array */
+void pr_obj_close(void);
+void pr_arr_open(const char *key);
+void pr_arr_close(void);
+void pr_end(void);		/* the end of the JSON document (a newline) */
+/* text only */
+void pr_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_str(int m, const char *key, const char *fmt, const char *val);
+void pr_uint(int m, const char *key, const char *fmt, unsigned int val);
+void pr_u64(int m, const char *key, const char *fmt, uint64_t val);
+/* JSON true or false; text: fmt with "true" or "false" for a %s */
+void pr_bool(int m, const char *key, const char *fmt, bool val);
+void pr_null(const char *key);	/* JSON null; nothing in text */
+/*
+ * an address and port: JSON "addr_key": "192.0.2.1", "port_key": 5060;
+ * text fmt with "192.0.2.1:5060" or "[2001:db8::1]:5060" for a %s
+ */
+void pr_endpoint(int m, const char *addr_key, const char *port_key,
+		 const char *fmt, int alen, const uint8_t *addr, uint16_t port);
+/* a JSON string of len bytes, escaped, on f (rewrite --explain) */
+void js_escape(FILE *f, const char *s, size_t len);
+/* the JSON writer under the print layer */
 void js_begin_obj(const char *key);
 void js_end_obj(void);
 void js_begin_arr(const char *key);
@@ -74,8 +106,7 @@ void js_str(const char *key, const char *val);
 void js_u64(const char *key, uint64_t val);
 void js_bool(const char *key, bool val);
 void js_null(const char *key);
-void js_finish(void);		/* newline at the end of the document */
-void js_escape(FILE *f, const char *s, size_t len);
+void js_finish(void);
 
 /* commands */
 int cmd_policy(int argc, char **argv);

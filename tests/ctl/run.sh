@@ -635,6 +635,279 @@ else
 	t_skip json-flows-wellformed "cannot read conntrack here: $(head -n 1 "$W/flows.err")"
 fi
 
+# ------------------------------------- output against a pretend kernel
+# build/sipalgctl-fake is sipalgctl linked with fake.c, which answers the
+# genl requests and the conntrack dumps from fixed tables. The outputs below
+# are written by hand from those tables and the formats in sipalgctl.8:
+# text and JSON (compact and -p), byte for byte.
+FAKE=$here/build/sipalgctl-fake
+# out NAME ARGS...: stdout of sipalgctl-fake ARGS must be $W/NAME.want
+# exactly, with exit 0 and nothing on stderr; JSON must also parse
+out() {
+	local name=$1 rc
+	shift
+	"$FAKE" "$@" >"$W/$name.got" 2>"$W/$name.err"
+	rc=$?
+	cat "$W/$name.err"
+	[ "$rc" = 0 ] || { echo "exit $rc"; return 1; }
+	[ ! -s "$W/$name.err" ] || { echo "stderr not empty"; return 1; }
+	if ! cmp -s "$W/$name.want" "$W/$name.got"; then
+		diff -u "$W/$name.want" "$W/$name.got"
+		return 1
+	fi
+	case " $* " in
+	*" -j "*) python3 -m json.tool "$W/$name.got" >/dev/null || return 1 ;;
+	esac
+}
+if [ -x "$FAKE" ]; then
+cat >"$W/pol.want" <<'E'
+proto port  family policy
+udp   5060  any    default
+udp   5060  inet6  force-rport,strict
+udp   5080  any    static-port,media-any,0x100
+tcp   5061  any    disable
+tcp   5061  inet   force-rport
+E
+t_run out-policy-show-text out pol policy show
+printf '%s\n' '[{"proto":"udp","port":5060,"family":"any","policy":["default"]},{"proto":"udp","port":5060,"family":"inet6","policy":["force-rport","strict"]},{"proto":"udp","port":5080,"family":"any","policy":["static-port","media-any","0x100"]},{"proto":"tcp","port":5061,"family":"any","policy":["disable"]},{"proto":"tcp","port":5061,"family":"inet","policy":["force-rport"]}]' >"$W/polj.want"
+t_run out-policy-show-json out polj -j policy show
+cat >"$W/polp.want" <<'E'
+[
+  {
+    "proto": "tcp",
+    "port": 5061,
+    "family": "inet",
+    "policy": [
+      "force-rport"
+    ]
+  }
+]
+E
+t_run out-policy-show-json-pretty-filtered out polp -j -p -4 policy show tcp 5061
+cat >"$W/polf.want" <<'E'
+proto port  family policy
+udp   5060  inet6  force-rport,strict
+E
+t_run out-policy-show-text-filtered out polf -6 policy show udp
+printf 'proto port  family policy\n' >"$W/pole.want"
+SIPALGCTL_FAKE=empty t_run out-policy-show-text-empty out pole policy show
+printf '[]\n' >"$W/polje.want"
+SIPALGCTL_FAKE=empty t_run out-policy-show-json-empty out polje -j policy show
+printf '[]\n' >"$W/polpe.want"
+SIPALGCTL_FAKE=empty t_run out-policy-show-json-pretty-empty out polpe -j -p policy show
+
+# policy save writes the words of policy show as policy set arguments, and
+# refuses (printing nothing) a policy with a bit it has no name for
+pol_save_unknown() {
+	expect_rc 1 "^sipalgctl: cannot save udp 5080: its policy static-port,media-any,0x100 holds flags this sipalgctl has no name for" "$FAKE" policy save &&
+		[ ! -s "$W/o" ]
+}
+t_run out-policy-save-refuses-unknown pol_save_unknown
+cat >"$W/psave.want" <<'E'
+# sipalg policies (sipalgctl policy save): [-4|-6] PROTO PORT POLICY
+udp 5060 default
+-6 udp 5060 force-rport,strict
+tcp 5061 disable
+-4 tcp 5061 force-rport
+E
+SIPALGCTL_FAKE=named t_run out-policy-save out psave policy save
+
+cat >"$W/st.want" <<'E'
+namespace total (3 policies):
+    seen 12 rewritten 7 unchanged 4 dropped 1 tcp-reassembled 2 pinholes-opened 6 pinholes-expired 5 static-port-kept 3 static-port-fallback 1 pinholes-any-source 2 media-port-fallback 1 pinholes-refused 1 monitor-lost 9
+    unchanged: not-sip 3 bad-via 1
+    dropped: bad-content-length 1
+    pinholes refused: call-limit 1
+    tcp held: 1200 of 4194304 bytes (all namespaces)
+udp 5060:
+    seen 9 rewritten 6 unchanged 3 dropped 0 tcp-reassembled 0 pinholes-opened 6 pinholes-expired 5 static-port-kept 0 static-port-fallback 0 pinholes-any-source 0 media-port-fallback 0 pinholes-refused 1 monitor-lost 0
+    unchanged: not-sip 3
+    pinholes refused: call-limit 1
+tcp 5061:
+    seen 3 rewritten 1 unchanged 1 dropped 1 tcp-reassembled 2 pinholes-opened 0 pinholes-expired 0 static-port-kept 0 static-port-fallback 0 pinholes-any-source 0 media-port-fallback 0 pinholes-refused 0 monitor-lost 0
+    unchanged: bad-via 1
+    dropped: bad-content-length 1
+E
+t_run out-stats-text out st stats
+t_run out-stats-show-text out st stats show
+sed -n '/^tcp 5061:/,$p' "$W/st.want" >"$W/stp.want"
+t_run out-stats-port-text out stp stats tcp 5061
+cat >"$W/stj.want" <<'E'
+{
+  "total": {
+    "policies": 3,
+    "seen": 12,
+    "rewritten": 7,
+    "unchanged": 4,
+    "dropped": 1,
+    "tcp_reassembled": 2,
+    "pinholes_opened": 6,
+    "pinholes_expired": 5,
+    "static_port_kept": 3,
+    "static_port_fallback": 1,
+    "pinholes_any_source": 2,
+    "media_port_fallback": 1,
+    "pinholes_refused": 1,
+    "monitor_lost": 9,
+    "unchanged_reasons": {
+      "not-sip": 3,
+      "bad-via": 1
+    },
+    "dropped_reasons": {
+      "bad-content-length": 1
+    },
+    "pinholes_refused_reasons": {
+      "call-limit": 1
+    },
+    "tcp_held": 1200,
+    "tcp_hold_budget": 4194304
+  },
+  "ports": [
+    {
+      "proto": "udp",
+      "port": 5060,
+      "seen": 9,
+      "rewritten": 6,
+      "unchanged": 3,
+      "dropped": 0,
+      "tcp_reassembled": 0,
+      "pinholes_opened": 6,
+      "pinholes_expired": 5,
+      "static_port_kept": 0,
+      "static_port_fallback": 0,
+      "pinholes_any_source": 0,
+      "media_port_fallback": 0,
+      "pinholes_refused": 1,
+      "monitor_lost": 0,
+      "unchanged_reasons": {
+        "not-sip": 3
+      },
+      "dropped_reasons": {},
+      "pinholes_refused_reasons": {
+        "call-limit": 1
+      }
+    },
+    {
+      "proto": "tcp",
+      "port": 5061,
+      "seen": 3,
+      "rewritten": 1,
+      "unchanged": 1,
+      "dropped": 1,
+      "tcp_reassembled": 2,
+      "pinholes_opened": 0,
+      "pinholes_expired": 0,
+      "static_port_kept": 0,
+      "static_port_fallback": 0,
+      "pinholes_any_source": 0,
+      "media_port_fallback": 0,
+      "pinholes_refused": 0,
+      "monitor_lost": 0,
+      "unchanged_reasons": {
+        "bad-via": 1
+      },
+      "dropped_reasons": {
+        "bad-content-length": 1
+      },
+      "pinholes_refused_reasons": {}
+    }
+  ]
+}
+E
+t_run out-stats-json-pretty out stj -j -p stats
+printf '%s\n' '{"ports":[{"proto":"udp","port":5060,"seen":9,"rewritten":6,"unchanged":3,"dropped":0,"tcp_reassembled":0,"pinholes_opened":6,"pinholes_expired":5,"static_port_kept":0,"static_port_fallback":0,"pinholes_any_source":0,"media_port_fallback":0,"pinholes_refused":1,"monitor_lost":0,"unchanged_reasons":{"not-sip":3},"dropped_reasons":{},"pinholes_refused_reasons":{"call-limit":1}}]}' >"$W/stpj.want"
+t_run out-stats-port-json out stpj -j stats udp 5060
+printf '%s\n' '{"total":{"policies":3,"seen":12,"rewritten":7,"unchanged":4,"dropped":1,"tcp_reassembled":2,"pinholes_opened":6,"pinholes_expired":5,"static_port_kept":3,"static_port_fallback":1,"pinholes_any_source":2,"media_port_fallback":1,"pinholes_refused":1,"monitor_lost":9,"unchanged_reasons":{"not-sip":3,"bad-via":1},"dropped_reasons":{"bad-content-length":1},"pinholes_refused_reasons":{"call-limit":1},"tcp_held":1200,"tcp_hold_budget":4194304},"ports":[]}' >"$W/stje.want"
+SIPALGCTL_FAKE=empty t_run out-stats-json-no-ports out stje -j stats
+sed -n '1,6p' "$W/st.want" >"$W/ste.want"
+SIPALGCTL_FAKE=empty t_run out-stats-text-no-ports out ste stats
+
+cat >"$W/calls.want" <<'E'
+call c2@10.0.0.2  confirmed  udp  age 42s  last 200 INVITE 40s ago
+  caller  10.0.0.2:5060 (public 198.51.100.1:40000)
+  callee  203.0.113.10:5060 (public 203.0.113.10:5060)
+  media   198.51.100.1:4000 rtp used
+  media   198.51.100.1:4001 rtcp waiting
+  media   10.0.0.2:4000 rtp out waiting
+call x\x5cy\x01z\xe9  on-hold  tcp  age 300s  last INVITE 7s ago
+  caller  [fd00::2]:5061 (public [2001:db8::1]:40001)
+  callee  [2001:db8::10]:5061 (public [2001:db8::10]:5061)
+E
+t_run out-calls-text out calls calls
+printf '%s\n' '{"calls":[{"call_id":"c2@10.0.0.2","state":"confirmed","transport":"udp","caller":{"private":"10.0.0.2","private_port":5060,"public":"198.51.100.1","public_port":40000},"callee":{"private":"203.0.113.10","private_port":5060,"public":"203.0.113.10","public_port":5060},"age":42,"last":"200 INVITE","last_ago":40,"pinholes":[{"addr":"198.51.100.1","port":4000,"kind":"rtp","direction":"in","used":true},{"addr":"198.51.100.1","port":4001,"kind":"rtcp","direction":"in","used":false},{"addr":"10.0.0.2","port":4000,"kind":"rtp","direction":"out","used":false}]},{"call_id":"x\\y z?","state":"on-hold","transport":"tcp","caller":{"private":"fd00::2","private_port":5061,"public":"2001:db8::1","public_port":40001},"callee":{"private":"2001:db8::10","private_port":5061,"public":"2001:db8::10","public_port":5061},"age":300,"last":"INVITE","last_ago":7,"pinholes":[]}]}' >"$W/callsj.want"
+t_run out-calls-json out callsj -j calls
+python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), indent=2, separators=(",", ": ")))' "$W/callsj.want" >"$W/callsp.want"
+t_run out-calls-json-pretty out callsp -j -p calls
+: >"$W/callse.want"
+SIPALGCTL_FAKE=empty t_run out-calls-text-empty out callse calls
+printf '{"calls":[]}\n' >"$W/callsje.want"
+SIPALGCTL_FAKE=empty t_run out-calls-json-empty out callsje -j calls
+
+cat >"$W/regs.want" <<'E'
+sip:100@203.0.113.10  contact <sip:100@10.0.0.2:5060>  udp  10.0.0.2:5060 -> 198.51.100.1:40000  registrar 203.0.113.10:5060  expires 3541s
+sip:b\x5cob@[2001:db8::10]  contact <sip:bob@[fd00::3]:5062;ob>  tcp  [fd00::3]:5062 -> [2001:db8::1]:40002  registrar [2001:db8::10]:5061  expires 60s
+E
+t_run out-registrations-text out regs registrations
+printf '%s\n' '{"registrations":[{"aor":"sip:100@203.0.113.10","contact":"<sip:100@10.0.0.2:5060>","transport":"udp","phone":{"private":"10.0.0.2","private_port":5060,"public":"198.51.100.1","public_port":40000},"registrar":"203.0.113.10","registrar_port":5060,"expires":3541},{"aor":"sip:b\\ob@[2001:db8::10]","contact":"<sip:bob@[fd00::3]:5062;ob>","transport":"tcp","phone":{"private":"fd00::3","private_port":5062,"public":"2001:db8::1","public_port":40002},"registrar":"2001:db8::10","registrar_port":5061,"expires":60}]}' >"$W/regsj.want"
+t_run out-registrations-json out regsj -j registrations
+printf '{\n  "registrations": []\n}\n' >"$W/regspe.want"
+SIPALGCTL_FAKE=empty t_run out-registrations-json-pretty-empty out regspe -j -p registrations
+
+cat >"$W/flows.want" <<'E'
+connections:
+udp  10.0.0.2:5060 -> 203.0.113.10:5060  reply 203.0.113.10:5060 -> 198.51.100.1:40000  172s [assured]
+tcp  [fd00::2]:40100 -> [2001:db8::10]:5061  reply [2001:db8::10]:5061 -> [2001:db8::1]:40100  431990s
+pinholes:
+udp  203.0.113.10:0 -> 198.51.100.1:4000  for udp 10.0.0.2:5060 -> 203.0.113.10:5060  179s
+udp  [2001:db8::10]:0 -> [2001:db8::1]:4002  for tcp [fd00::2]:40100 -> [2001:db8::10]:5061  58s
+E
+t_run out-flows-text out flows flows
+grep -v '^udp  10\.\|^udp  203\.' "$W/flows.want" >"$W/flows6.want"
+t_run out-flows-text-ipv6 out flows6 -6 flows
+printf '%s\n' '{"connections":[{"proto":"udp","family":"inet","orig":{"src":"10.0.0.2:5060","dst":"203.0.113.10:5060"},"reply":{"src":"203.0.113.10:5060","dst":"198.51.100.1:40000"},"timeout":172,"assured":true},{"proto":"tcp","family":"inet6","orig":{"src":"[fd00::2]:40100","dst":"[2001:db8::10]:5061"},"reply":{"src":"[2001:db8::10]:5061","dst":"[2001:db8::1]:40100"},"timeout":431990,"assured":false}],"pinholes":[{"proto":"udp","src":"203.0.113.10:0","dst":"198.51.100.1:4000","master":{"proto":"udp","src":"10.0.0.2:5060","dst":"203.0.113.10:5060"},"timeout":179},{"proto":"udp","src":"[2001:db8::10]:0","dst":"[2001:db8::1]:4002","master":{"proto":"tcp","src":"[fd00::2]:40100","dst":"[2001:db8::10]:5061"},"timeout":58}]}' >"$W/flowsj.want"
+t_run out-flows-json out flowsj -j flows
+cat >"$W/flowsp4.want" <<'E'
+{
+  "connections": [
+    {
+      "proto": "udp",
+      "family": "inet",
+      "orig": {
+        "src": "10.0.0.2:5060",
+        "dst": "203.0.113.10:5060"
+      },
+      "reply": {
+        "src": "203.0.113.10:5060",
+        "dst": "198.51.100.1:40000"
+      },
+      "timeout": 172,
+      "assured": true
+    }
+  ],
+  "pinholes": [
+    {
+      "proto": "udp",
+      "src": "203.0.113.10:0",
+      "dst": "198.51.100.1:4000",
+      "master": {
+        "proto": "udp",
+        "src": "10.0.0.2:5060",
+        "dst": "203.0.113.10:5060"
+      },
+      "timeout": 179
+    }
+  ]
+}
+E
+t_run out-flows-json-pretty-ipv4 out flowsp4 -j -p -4 flows
+printf 'connections:\npinholes:\n' >"$W/flowse.want"
+SIPALGCTL_FAKE=empty t_run out-flows-text-empty out flowse flows
+printf '{"connections":[],"pinholes":[]}\n' >"$W/flowsje.want"
+SIPALGCTL_FAKE=empty t_run out-flows-json-empty out flowsje -j flows
+else
+	t_skip out-pretend-kernel "no $FAKE (run through make -C tests/ctl check)"
+fi
+
 # ------------------------------------------ policy files (save / restore)
 # The file format of sipalgctl policy save / restore (sipalgctl.8, POLICY
 # FILES). Every file is checked whole before the kernel is asked anything,
