@@ -161,8 +161,7 @@ static int exp_cb(enum nf_conntrack_msg_type type, struct nf_expect *exp,
 	timeout = nfexp_get_attr_u32(exp, ATTR_EXP_TIMEOUT);
 	pr_obj_open(NULL);
 	pr_str(PR_ANY, "proto", "%-4s ", l4name(expected));
-	pr_str(PR_ANY, "src", "%s", es);
-	pr_str(PR_ANY, "dst", " -> %s", ed);
+	pr_flow(NULL, "%s", es, ed);
 	pr_obj_open("master");
 	pr_str(PR_ANY, "proto", "  for %s", l4name(master));
 	pr_flow(NULL, " %s", ms, md);

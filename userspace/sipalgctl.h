@@ -81,8 +81,9 @@ void pr_obj_close(void);
 void pr_arr_open(const char *key);
 void pr_arr_close(void);
 void pr_end(void);		/* the end of the JSON document (a newline) */
-/* text only */
+/* text only: printf(fmt, ...), nothing in JSON */
 void pr_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* one field each, in the forms m names */
 void pr_str(int m, const char *key, const char *fmt, const char *val);
 void pr_uint(int m, const char *key, const char *fmt, unsigned int val);
 void pr_u64(int m, const char *key, const char *fmt, uint64_t val);
