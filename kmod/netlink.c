@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/in.h>
+#include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/stringify.h>
 #include <net/genetlink.h>
@@ -86,7 +87,7 @@ static int sipalg_put_key(struct sk_buff *skb, const struct sipalg_pol_key *k)
 }
 
 static int sipalg_put_reasons(struct sk_buff *skb, int type,
-			      const atomic64_t *v)
+			      const u64 *v)
 {
 	struct nlattr *list, *r;
 	unsigned int i;
@@ -95,7 +96,7 @@ static int sipalg_put_reasons(struct sk_buff *skb, int type,
 	if (!list)
 		return -EMSGSIZE;
 	for (i = 0; i < SIPALG_R_MAX; i++) {
-		u64 n = atomic64_read(&v[i]);
+		u64 n = v[i];
 
 		if (!n)
 			continue;
@@ -129,6 +130,7 @@ static const u16 sipalg_stat_attr[SIPALG_CTR_MAX] = {
 	[SIPALG_CTR_MON_LOST]		= SIPALG_STAT_MONITOR_LOST,
 };
 
+/* c: the counters summed over all CPUs */
 static int sipalg_put_stats(struct sk_buff *skb, const struct sipalg_ctrs *c)
 {
 	struct nlattr *nest;
@@ -139,7 +141,7 @@ static int sipalg_put_stats(struct sk_buff *skb, const struct sipalg_ctrs *c)
 		return -EMSGSIZE;
 	for (i = 0; i < SIPALG_CTR_MAX; i++)
 		if (nla_put_u64_64bit(skb, sipalg_stat_attr[i],
-				      atomic64_read(&c->c[i]),
+				      c->c[i],
 				      SIPALG_STAT_PAD))
 			return -EMSGSIZE;
 	if (sipalg_put_reasons(skb, SIPALG_STAT_UNCHANGED_REASONS,
@@ -234,10 +236,11 @@ static int sipalg_nl_policy_get(struct sk_buff *skb, struct genl_info *info)
 struct sipalg_dump_arg {
 	struct sk_buff *skb;
 	struct netlink_callback *cb;
+	struct sipalg_ctrs *sum;	/* stats dumps: room for one sum */
 };
 
 static int sipalg_dump_policy_one(void *arg, const struct sipalg_pol_view *v,
-				  const struct sipalg_ctrs *c)
+				  const struct sipalg_ctrs __percpu *c)
 {
 	struct sipalg_dump_arg *d = arg;
 
@@ -250,7 +253,7 @@ static int sipalg_dump_policy_one(void *arg, const struct sipalg_pol_view *v,
 static int sipalg_nl_policy_dump(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
-	struct sipalg_dump_arg d = { skb, cb };
+	struct sipalg_dump_arg d = { skb, cb, NULL };
 
 	sipalg_pol_walk(sock_net(cb->skb->sk), &cb->args[0],
 			sipalg_dump_policy_one, &d);
@@ -308,7 +311,8 @@ static int sipalg_fill_stats(struct sk_buff *skb, u32 portid, u32 seq,
 static int sipalg_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
-	const struct sipalg_ctrs *c;
+	const struct sipalg_ctrs __percpu *c;
+	struct sipalg_ctrs *sum;
 	struct sipalg_pol_key k;
 	struct sk_buff *msg;
 	bool port;
@@ -326,21 +330,29 @@ static int sipalg_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 			return -EINVAL;
 		}
 	}
-	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
+	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
+	if (!sum)
 		return -ENOMEM;
+	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg) {
+		kfree(sum);
+		return -ENOMEM;
+	}
 
 	rcu_read_lock();
 	c = port ? sipalg_port_ctrs(net, k.l4proto, k.port) : sipalg_totals(net);
 	if (!c) {
 		rcu_read_unlock();
+		kfree(sum);
 		nlmsg_free(msg);
 		GENL_SET_ERR_MSG(info, "nothing counted for this port");
 		return -ENOENT;
 	}
-	ret = sipalg_fill_stats(msg, info->snd_portid, info->snd_seq, 0,
-				port ? &k : NULL, c, net);
+	sipalg_ctrs_sum(c, sum);
 	rcu_read_unlock();
+	ret = sipalg_fill_stats(msg, info->snd_portid, info->snd_seq, 0,
+				port ? &k : NULL, sum, net);
+	kfree(sum);
 	if (ret) {
 		nlmsg_free(msg);
 		return ret;
@@ -349,24 +361,29 @@ static int sipalg_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 }
 
 static int sipalg_dump_stats_one(void *arg, const struct sipalg_pol_view *v,
-				 const struct sipalg_ctrs *c)
+				 const struct sipalg_ctrs __percpu *c)
 {
 	struct sipalg_dump_arg *d = arg;
 
 	if (!c)
 		return 0;
+	sipalg_ctrs_sum(c, d->sum);
 	return sipalg_fill_stats(d->skb, NETLINK_CB(d->cb->skb).portid,
 				 d->cb->nlh->nlmsg_seq, NLM_F_MULTI, &v->key,
-				 c, NULL);
+				 d->sum, NULL);
 }
 
 static int sipalg_nl_stats_dump(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
-	struct sipalg_dump_arg d = { skb, cb };
+	struct sipalg_dump_arg d = { skb, cb, NULL };
 
+	d.sum = kmalloc(sizeof(*d.sum), GFP_KERNEL);
+	if (!d.sum)
+		return -ENOMEM;
 	sipalg_pol_walk(sock_net(cb->skb->sk), &cb->args[0],
 			sipalg_dump_stats_one, &d);
+	kfree(d.sum);
 	return skb->len;
 }
 

@@ -14,6 +14,7 @@
 #include <linux/hash.h>
 #include <linux/in.h>
 #include <linux/net.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/rculist.h>
@@ -31,7 +32,8 @@ struct sipalg_entry {
 	struct sipalg_pol_key key;
 	bool has_policy;
 	u32 flags;
-	struct sipalg_ctrs ctrs;	/* used in family-any entries only */
+	/* per-CPU, in family-any entries only (else NULL) */
+	struct sipalg_ctrs __percpu *ctrs;
 };
 
 struct sipalg_net {
@@ -39,7 +41,7 @@ struct sipalg_net {
 	unsigned int n_policies;
 	unsigned int n_counted;		/* entries holding counters only */
 	struct hlist_head hash[1 << SIPALG_HASH_BITS];
-	struct sipalg_ctrs total;
+	struct sipalg_ctrs __percpu *total;
 };
 
 static unsigned int sipalg_net_id __read_mostly;
@@ -100,31 +102,97 @@ out:
 	return flags;
 }
 
-static void ctrs_add(struct sipalg_ctrs *c, enum sipalg_ctr ctr,
+/* this CPU's copy; any context (this_cpu_inc is irq-safe) */
+static void ctrs_add(struct sipalg_ctrs __percpu *c, enum sipalg_ctr ctr,
 		     unsigned int reason)
 {
-	atomic64_inc(&c->c[ctr]);
+	this_cpu_inc(c->c[ctr]);
 	if (reason >= SIPALG_R_MAX)
 		return;
 	if (ctr == SIPALG_CTR_UNCHANGED)
-		atomic64_inc(&c->unchanged[reason]);
+		this_cpu_inc(c->unchanged[reason]);
 	else if (ctr == SIPALG_CTR_DROPPED)
-		atomic64_inc(&c->dropped[reason]);
+		this_cpu_inc(c->dropped[reason]);
 	else if (ctr == SIPALG_CTR_PINHOLE_REFUSED)
-		atomic64_inc(&c->refused[reason]);
+		this_cpu_inc(c->refused[reason]);
 }
 
-static void ctrs_zero(struct sipalg_ctrs *c)
+/* the per-reason list of counter ctr, NULL if it has none */
+static const u64 *ctrs_reasons(const struct sipalg_ctrs *c,
+			       enum sipalg_ctr ctr)
 {
-	unsigned int i;
+	if (ctr == SIPALG_CTR_UNCHANGED)
+		return c->unchanged;
+	if (ctr == SIPALG_CTR_DROPPED)
+		return c->dropped;
+	if (ctr == SIPALG_CTR_PINHOLE_REFUSED)
+		return c->refused;
+	return NULL;
+}
 
-	for (i = 0; i < SIPALG_CTR_MAX; i++)
-		atomic64_set(&c->c[i], 0);
-	for (i = 0; i < SIPALG_R_MAX; i++) {
-		atomic64_set(&c->unchanged[i], 0);
-		atomic64_set(&c->dropped[i], 0);
-		atomic64_set(&c->refused[i], 0);
+void sipalg_ctrs_sum(const struct sipalg_ctrs __percpu *pc,
+		     struct sipalg_ctrs *sum)
+{
+	unsigned int cpu, i;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct sipalg_ctrs *c = per_cpu_ptr(pc, cpu);
+
+		for (i = 0; i < SIPALG_CTR_MAX; i++)
+			sum->c[i] += READ_ONCE(c->c[i]);
+		for (i = 0; i < SIPALG_R_MAX; i++) {
+			sum->unchanged[i] += READ_ONCE(c->unchanged[i]);
+			sum->dropped[i] += READ_ONCE(c->dropped[i]);
+			sum->refused[i] += READ_ONCE(c->refused[i]);
+		}
 	}
+}
+
+u64 sipalg_ctr_read(const struct sipalg_ctrs __percpu *pc,
+		    enum sipalg_ctr ctr)
+{
+	unsigned int cpu;
+	u64 n = 0;
+
+	if (ctr >= SIPALG_CTR_MAX)
+		return 0;
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(pc, cpu)->c[ctr]);
+	return n;
+}
+
+u64 sipalg_ctr_reason_read(const struct sipalg_ctrs __percpu *pc,
+			   enum sipalg_ctr ctr, unsigned int reason)
+{
+	unsigned int cpu;
+	u64 n = 0;
+
+	if (reason >= SIPALG_R_MAX)
+		return 0;
+	for_each_possible_cpu(cpu) {
+		const u64 *v = ctrs_reasons(per_cpu_ptr(pc, cpu), ctr);
+
+		if (!v)
+			return 0;
+		n += READ_ONCE(v[reason]);
+	}
+	return n;
+}
+
+/* writers only: increments running on other CPUs meanwhile may be lost */
+static void ctrs_zero(struct sipalg_ctrs __percpu *pc)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(pc, cpu), 0, sizeof(struct sipalg_ctrs));
+}
+
+/* does an entry with this key hold counters? only family-any ones do */
+static bool key_counts(const struct sipalg_pol_key *k)
+{
+	return k->family == SIPALG_FAMILY_ANY;
 }
 
 static struct sipalg_entry *sipalg_entry_new(const struct sipalg_pol_key *k,
@@ -132,9 +200,30 @@ static struct sipalg_entry *sipalg_entry_new(const struct sipalg_pol_key *k,
 {
 	struct sipalg_entry *e = kzalloc(sizeof(*e), gfp);
 
-	if (e)
-		e->key = *k;
+	if (!e)
+		return NULL;
+	e->key = *k;
+	if (key_counts(k)) {
+		e->ctrs = alloc_percpu_gfp(struct sipalg_ctrs, gfp);
+		if (!e->ctrs) {
+			kfree(e);
+			return NULL;
+		}
+	}
 	return e;
+}
+
+static void sipalg_entry_free(struct sipalg_entry *e)
+{
+	if (!e)
+		return;
+	free_percpu(e->ctrs);
+	kfree(e);
+}
+
+static void sipalg_entry_free_rcu(struct rcu_head *head)
+{
+	sipalg_entry_free(container_of(head, struct sipalg_entry, rcu));
 }
 
 void sipalg_count(const struct net *net, u8 l4proto, u16 port,
@@ -146,12 +235,12 @@ void sipalg_count(const struct net *net, u8 l4proto, u16 port,
 
 	if (ctr >= SIPALG_CTR_MAX)
 		return;
-	ctrs_add(&sn->total, ctr, reason);
+	ctrs_add(sn->total, ctr, reason);
 
 	rcu_read_lock();
 	e = sipalg_find(sn, &k);
 	if (e) {
-		ctrs_add(&e->ctrs, ctr, reason);
+		ctrs_add(e->ctrs, ctr, reason);
 		rcu_read_unlock();
 		return;
 	}
@@ -172,9 +261,9 @@ void sipalg_count(const struct net *net, u8 l4proto, u16 port,
 		n = NULL;
 	}
 	if (e)
-		ctrs_add(&e->ctrs, ctr, reason);
+		ctrs_add(e->ctrs, ctr, reason);
 	spin_unlock_bh(&sn->lock);
-	kfree(n);
+	sipalg_entry_free(n);
 }
 
 bool sipalg_policy_drops(u32 policy, u8 l4proto, unsigned int reason)
@@ -229,7 +318,7 @@ const char *sipalg_reason_name(unsigned int reason)
 /* does an entry still serve a purpose without its policy? */
 static bool entry_counts(const struct sipalg_entry *e)
 {
-	return e->key.family == SIPALG_FAMILY_ANY;
+	return key_counts(&e->key);
 }
 
 int sipalg_pol_set(struct net *net, const struct sipalg_pol_key *k, u32 flags)
@@ -265,14 +354,14 @@ int sipalg_pol_set(struct net *net, const struct sipalg_pol_key *k, u32 flags)
 	sn->n_policies++;
 out:
 	spin_unlock_bh(&sn->lock);
-	kfree(n);
+	sipalg_entry_free(n);
 	return ret;
 }
 
 /* the port has counted at least one message */
 static bool entry_has_counted(const struct sipalg_entry *e)
 {
-	return atomic64_read(&e->ctrs.c[SIPALG_CTR_SEEN]) != 0;
+	return sipalg_ctr_read(e->ctrs, SIPALG_CTR_SEEN) != 0;
 }
 
 /*
@@ -292,7 +381,7 @@ static void sipalg_pol_drop(struct sipalg_net *sn, struct sipalg_entry *e)
 		return;
 	}
 	hlist_del_rcu(&e->node);
-	kfree_rcu(e, rcu);
+	call_rcu(&e->rcu, sipalg_entry_free_rcu);
 }
 
 int sipalg_pol_del(struct net *net, const struct sipalg_pol_key *k)
@@ -357,10 +446,11 @@ void sipalg_stats_reset(struct net *net)
 	unsigned int i;
 
 	spin_lock_bh(&sn->lock);
-	ctrs_zero(&sn->total);
+	ctrs_zero(sn->total);
 	for (i = 0; i < ARRAY_SIZE(sn->hash); i++)
 		hlist_for_each_entry(e, &sn->hash[i], node)
-			ctrs_zero(&e->ctrs);
+			if (e->ctrs)
+				ctrs_zero(e->ctrs);
 	spin_unlock_bh(&sn->lock);
 }
 
@@ -370,7 +460,7 @@ void sipalg_stats_reset(struct net *net)
  */
 int sipalg_pol_walk(struct net *net, unsigned long *pos,
 		    int (*fn)(void *arg, const struct sipalg_pol_view *v,
-			      const struct sipalg_ctrs *c),
+			      const struct sipalg_ctrs __percpu *c),
 		    void *arg)
 {
 	struct sipalg_net *sn = sipalg_pernet(net);
@@ -390,7 +480,7 @@ int sipalg_pol_walk(struct net *net, unsigned long *pos,
 			v.key = e->key;
 			v.has_policy = READ_ONCE(e->has_policy);
 			v.flags = READ_ONCE(e->flags);
-			ret = fn(arg, &v, entry_counts(e) ? &e->ctrs : NULL);
+			ret = fn(arg, &v, e->ctrs);
 			if (ret) {
 				*pos = (b << 16) | (i - 1);
 				goto out;
@@ -403,18 +493,18 @@ out:
 	return ret;
 }
 
-const struct sipalg_ctrs *sipalg_totals(struct net *net)
+const struct sipalg_ctrs __percpu *sipalg_totals(struct net *net)
 {
-	return &sipalg_pernet(net)->total;
+	return sipalg_pernet(net)->total;
 }
 
-const struct sipalg_ctrs *sipalg_port_ctrs(struct net *net, u8 l4proto,
-					   u16 port)
+const struct sipalg_ctrs __percpu *sipalg_port_ctrs(struct net *net,
+						    u8 l4proto, u16 port)
 {
 	struct sipalg_pol_key k = { SIPALG_FAMILY_ANY, l4proto, port };
 	struct sipalg_entry *e = sipalg_find(sipalg_pernet(net), &k);
 
-	return e ? &e->ctrs : NULL;
+	return e ? e->ctrs : NULL;
 }
 
 static int __net_init sipalg_net_init(struct net *net)
@@ -422,10 +512,20 @@ static int __net_init sipalg_net_init(struct net *net)
 	struct sipalg_net *sn = sipalg_pernet(net);
 	unsigned int i;
 
+	int ret;
+
 	spin_lock_init(&sn->lock);
 	for (i = 0; i < ARRAY_SIZE(sn->hash); i++)
 		INIT_HLIST_HEAD(&sn->hash[i]);
-	return sipalg_static_port_net_init(net);
+	sn->total = alloc_percpu(struct sipalg_ctrs);
+	if (!sn->total)
+		return -ENOMEM;
+	ret = sipalg_static_port_net_init(net);
+	if (ret) {
+		free_percpu(sn->total);
+		sn->total = NULL;
+	}
+	return ret;
 }
 
 static void __net_exit sipalg_net_exit(struct net *net)
@@ -440,11 +540,14 @@ static void __net_exit sipalg_net_exit(struct net *net)
 	for (i = 0; i < ARRAY_SIZE(sn->hash); i++)
 		hlist_for_each_entry_safe(e, tmp, &sn->hash[i], node) {
 			hlist_del_rcu(&e->node);
-			kfree_rcu(e, rcu);
+			call_rcu(&e->rcu, sipalg_entry_free_rcu);
 		}
 	sn->n_policies = 0;
 	sn->n_counted = 0;
 	spin_unlock_bh(&sn->lock);
+	/* the namespace is going: nothing counts in it any more */
+	free_percpu(sn->total);
+	sn->total = NULL;
 }
 
 static struct pernet_operations sipalg_net_ops = {
@@ -463,5 +566,5 @@ int __init sipalg_pernet_init(void)
 void sipalg_pernet_exit(void)
 {
 	unregister_pernet_subsys(&sipalg_net_ops);
-	rcu_barrier();	/* entries freed with kfree_rcu */
+	rcu_barrier();	/* entries freed by call_rcu callbacks in this module */
 }

@@ -101,12 +101,25 @@ void sipalg_pernet_exit(void);
 
 /* ---- inside the policy area only (policy.c, netlink.c, static_port.c) */
 
+/*
+ * Counters: one copy per CPU (alloc_percpu, this_cpu_inc in the packet
+ * path), summed when read. A plain struct sipalg_ctrs also holds such a sum.
+ */
 struct sipalg_ctrs {
-	atomic64_t c[SIPALG_CTR_MAX];
-	atomic64_t unchanged[SIPALG_R_MAX];
-	atomic64_t dropped[SIPALG_R_MAX];
-	atomic64_t refused[SIPALG_R_MAX];
+	u64 c[SIPALG_CTR_MAX];
+	u64 unchanged[SIPALG_R_MAX];
+	u64 dropped[SIPALG_R_MAX];
+	u64 refused[SIPALG_R_MAX];
 };
+
+/* the sum over all CPUs of per-CPU counters pc, into *sum */
+void sipalg_ctrs_sum(const struct sipalg_ctrs __percpu *pc,
+		     struct sipalg_ctrs *sum);
+/* one counter summed over all CPUs; reason only for the per-reason lists */
+u64 sipalg_ctr_read(const struct sipalg_ctrs __percpu *pc,
+		    enum sipalg_ctr ctr);
+u64 sipalg_ctr_reason_read(const struct sipalg_ctrs __percpu *pc,
+			   enum sipalg_ctr ctr, unsigned int reason);
 
 struct sipalg_pol_key {
 	u8 family;			/* SIPALG_FAMILY_* */
@@ -138,17 +151,17 @@ void sipalg_stats_reset(struct net *net);
 
 /*
  * Walk the table from position *pos (0 at first), calling fn under
- * rcu_read_lock for each entry, with its counters when it holds any (else
- * NULL); stops when fn returns non-zero and leaves *pos at that entry.
+ * rcu_read_lock for each entry, with its per-CPU counters when it holds any
+ * (else NULL); stops when fn returns non-zero and leaves *pos at that entry.
  */
 int sipalg_pol_walk(struct net *net, unsigned long *pos,
 		    int (*fn)(void *arg, const struct sipalg_pol_view *v,
-			      const struct sipalg_ctrs *c),
+			      const struct sipalg_ctrs __percpu *c),
 		    void *arg);
-const struct sipalg_ctrs *sipalg_totals(struct net *net);
+const struct sipalg_ctrs __percpu *sipalg_totals(struct net *net);
 /* counters of one port (rcu_read_lock held by the caller), NULL if none */
-const struct sipalg_ctrs *sipalg_port_ctrs(struct net *net, u8 l4proto,
-					   u16 port);
+const struct sipalg_ctrs __percpu *sipalg_port_ctrs(struct net *net,
+						    u8 l4proto, u16 port);
 
 int sipalg_nl_init(void);
 void sipalg_nl_exit(void);

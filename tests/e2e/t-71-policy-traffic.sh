@@ -326,10 +326,18 @@ strict_drops_malformed() {
 	# that earlier tests' messages cannot hide it
 	cost=$(sysctl -n net.core.message_cost)
 	sysctl -qw net.core.message_cost=0
+	# and to the netfilter log (nf_ct_helper_log), once a logger is bound
+	# for IPv4 in the router's namespace
+	modprobe nf_log_syslog
+	allns=$(sysctl -n net.netfilter.nf_log_all_netns)
+	sysctl -qw net.netfilter.nf_log_all_netns=1
+	rtr sysctl -qw net.netfilter.nf_log.2=nf_log_ipv4
 	topo_cap_start strict
 	udp_sink "$E2E_OUT/strict-sink.hex"
 	udp_send 5072 "$bad" "$good"
 	sysctl -qw net.core.message_cost="$cost"
+	rtr sysctl -qw net.netfilter.nf_log.2=NONE
+	sysctl -qw net.netfilter.nf_log_all_netns="$allns"
 	topo_cap_stop
 	# both left the phone, only the good one reached the registrar,
 	# rewritten to the router's public address
@@ -362,6 +370,7 @@ strict_drops_malformed() {
 	# and logged
 	klog=$(dmesg)
 	[[ $klog == *"udp port 5060: message dropped by policy strict: bad-via"* ]]
+	grep -q "nf_ct_sipalg: dropping packet: policy strict: bad-via IN=" <<<"$klog"
 
 	# without strict: the malformed one crosses as the phone sent it
 	ctl policy del udp 5060

@@ -127,7 +127,7 @@ static void policy_table_full(struct kunit *test)
 /* counters per port and reason; out-of-range reasons are not written */
 static void policy_counters(struct kunit *test)
 {
-	const struct sipalg_ctrs *c;
+	const struct sipalg_ctrs __percpu *c;
 	struct sipalg_pol_key k = key_udp_any;
 
 	k.port = 5099;
@@ -144,17 +144,20 @@ static void policy_counters(struct kunit *test)
 	c = sipalg_port_ctrs(&init_net, IPPROTO_UDP, 5099);
 	KUNIT_EXPECT_NOT_NULL(test, c);
 	if (c) {
-		KUNIT_EXPECT_EQ(test, atomic64_read(&c->c[SIPALG_CTR_SEEN]), 2LL);
-		KUNIT_EXPECT_EQ(test, atomic64_read(&c->unchanged[SA_R_BAD_VIA]), 1LL);
+		KUNIT_EXPECT_EQ(test, sipalg_ctr_read(c, SIPALG_CTR_SEEN), 2LL);
 		KUNIT_EXPECT_EQ(test,
-				atomic64_read(&c->dropped[SIPALG_R_MANGLE_FAILED]),
+				sipalg_ctr_reason_read(c, SIPALG_CTR_UNCHANGED,
+						       SA_R_BAD_VIA), 1LL);
+		KUNIT_EXPECT_EQ(test,
+				sipalg_ctr_reason_read(c, SIPALG_CTR_DROPPED,
+						       SIPALG_R_MANGLE_FAILED),
 				1LL);
 	}
 	KUNIT_EXPECT_NULL(test, sipalg_port_ctrs(&init_net, IPPROTO_TCP, 5099));
 	rcu_read_unlock();
 	c = sipalg_totals(&init_net);
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	KUNIT_EXPECT_GE(test, atomic64_read(&c->c[SIPALG_CTR_SEEN]), 2LL);
+	KUNIT_EXPECT_GE(test, sipalg_ctr_read(c, SIPALG_CTR_SEEN), 2LL);
 
 	/* a policy set and removed on a counted port keeps its counters */
 	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &k, SIPALG_POL_FORCE_RPORT), 0);
@@ -163,14 +166,14 @@ static void policy_counters(struct kunit *test)
 	c = sipalg_port_ctrs(&init_net, IPPROTO_UDP, 5099);
 	KUNIT_EXPECT_NOT_NULL(test, c);
 	if (c)
-		KUNIT_EXPECT_EQ(test, atomic64_read(&c->c[SIPALG_CTR_SEEN]), 2LL);
+		KUNIT_EXPECT_EQ(test, sipalg_ctr_read(c, SIPALG_CTR_SEEN), 2LL);
 	rcu_read_unlock();
 
 	sipalg_stats_reset(&init_net);
 	rcu_read_lock();
 	c = sipalg_port_ctrs(&init_net, IPPROTO_UDP, 5099);
 	if (c)
-		KUNIT_EXPECT_EQ(test, atomic64_read(&c->c[SIPALG_CTR_SEEN]), 0LL);
+		KUNIT_EXPECT_EQ(test, sipalg_ctr_read(c, SIPALG_CTR_SEEN), 0LL);
 	rcu_read_unlock();
 }
 
@@ -182,7 +185,7 @@ static void policy_counters(struct kunit *test)
 static void policy_counter_slots_kept(struct kunit *test)
 {
 	struct sipalg_pol_key k = key_udp_any;
-	const struct sipalg_ctrs *c;
+	const struct sipalg_ctrs __percpu *c;
 	unsigned int i;
 	s64 seen;
 
@@ -199,7 +202,7 @@ static void policy_counter_slots_kept(struct kunit *test)
 	sipalg_count(&init_net, IPPROTO_TCP, 5098, SIPALG_CTR_SEEN, 0);
 	rcu_read_lock();
 	c = sipalg_port_ctrs(&init_net, IPPROTO_TCP, 5098);
-	seen = c ? atomic64_read(&c->c[SIPALG_CTR_SEEN]) : -1;
+	seen = c ? sipalg_ctr_read(c, SIPALG_CTR_SEEN) : -1;
 	rcu_read_unlock();
 	KUNIT_EXPECT_EQ_MSG(test, seen, 1LL,
 			    "no counter slot left for a new port after policies came and went");
@@ -253,7 +256,7 @@ static void policy_strict_drops(struct kunit *test)
 /* a strict drop is counted as dropped with its reason, nothing else */
 static void policy_strict_drop_counts(struct kunit *test)
 {
-	const struct sipalg_ctrs *c;
+	const struct sipalg_ctrs __percpu *c;
 	s64 dropped = -1, via = -1, unchanged = -1;
 
 	sipalg_stats_reset(&init_net);
@@ -282,9 +285,10 @@ static void policy_strict_drop_counts(struct kunit *test)
 	c = sipalg_port_ctrs(&init_net, IPPROTO_UDP, 5097);
 	KUNIT_EXPECT_NOT_NULL(test, c);
 	if (c) {
-		dropped = atomic64_read(&c->c[SIPALG_CTR_DROPPED]);
-		via = atomic64_read(&c->dropped[SA_R_BAD_VIA]);
-		unchanged = atomic64_read(&c->c[SIPALG_CTR_UNCHANGED]);
+		dropped = sipalg_ctr_read(c, SIPALG_CTR_DROPPED);
+		via = sipalg_ctr_reason_read(c, SIPALG_CTR_DROPPED,
+					     SA_R_BAD_VIA);
+		unchanged = sipalg_ctr_read(c, SIPALG_CTR_UNCHANGED);
 	}
 	rcu_read_unlock();
 	KUNIT_EXPECT_EQ(test, dropped, 2LL);

@@ -648,10 +648,10 @@ static u32 sk_tcp_acked(struct kunit *test, struct sk_flow *f,
 /* a module-wide counter (all tests run one after the other) */
 static s64 sk_total(struct kunit *test, enum sipalg_ctr ctr)
 {
-	const struct sipalg_ctrs *c = sipalg_totals(&init_net);
+	const struct sipalg_ctrs __percpu *c = sipalg_totals(&init_net);
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	return atomic64_read(&c->c[ctr]);
+	return sipalg_ctr_read(c, ctr);
 }
 
 /* BYE, INVITE, OPTIONS as the phone sends them (in) and as they leave */
@@ -1981,7 +1981,8 @@ static int sk_suite_test_init(struct kunit *test)
 
 static s64 sk_refused(unsigned int reason)
 {
-	return atomic64_read(&sipalg_totals(&init_net)->refused[reason]);
+	return sipalg_ctr_reason_read(sipalg_totals(&init_net),
+				      SIPALG_CTR_PINHOLE_REFUSED, reason);
 }
 
 static int sk_sig_count(struct nf_conn *ct)
