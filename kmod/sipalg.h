@@ -298,6 +298,12 @@ void sipalg_dlgs_release(struct sipalg_dlgs *g);
 /* tcp.c */
 void sipalg_tcp_release(struct sipalg_tcp *t);
 
+#if IS_ENABLED(CONFIG_SIPALG_KUNIT_TEST)
+/* KUnit only: the next TCP segment framed fails this way (then 0 again) */
+enum { SIPALG_TCP_FAIL_NONE, SIPALG_TCP_FAIL_NOMEM, SIPALG_TCP_FAIL_COPY };
+extern int sipalg_tcp_fail_next;
+#endif
+
 void sipalg_destroy(struct nf_conn *ct);
 
 static inline void sipalg_count_p(const struct sipalg_pkt *p,

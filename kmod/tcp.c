@@ -310,20 +310,48 @@ static int sipalg_tcp_out_reserve(struct sipalg_tcp_out *o, unsigned int n)
  * all of it at once saves growing the head message by message. Fails
  * (-ENOMEM) with the packet's payload still there.
  */
+#if IS_ENABLED(CONFIG_SIPALG_KUNIT_TEST)
+int sipalg_tcp_fail_next;
+EXPORT_SYMBOL_GPL(sipalg_tcp_fail_next);
+
+static bool sipalg_tcp_fail(int how)
+{
+	if (READ_ONCE(sipalg_tcp_fail_next) != how)
+		return false;
+	WRITE_ONCE(sipalg_tcp_fail_next, SIPALG_TCP_FAIL_NONE);
+	return true;
+}
+#else
+#define SIPALG_TCP_FAIL_NOMEM	0
+#define SIPALG_TCP_FAIL_COPY	0
+static inline bool sipalg_tcp_fail(int how)
+{
+	return false;
+}
+#endif
+
+/*
+ * Room for n output bytes after the headers. On failure the payload is as
+ * it was (the segment can still pass unchanged): everything that can fail
+ * comes before the trim, which cannot once the skb is not cloned.
+ */
 static int sipalg_tcp_out_begin(struct sipalg_tcp_out *o, unsigned int n)
 {
 	struct sk_buff *skb = o->p->skb;
 	unsigned int want = min(n + SZ_512, o->limit);
 	int room;
 
+	if (sipalg_tcp_fail(SIPALG_TCP_FAIL_NOMEM))
+		return -ENOMEM;
 	if (skb_ensure_writable(skb, o->p->dataoff) ||
 	    (skb_cloned(skb) && pskb_expand_head(skb, 0, 0, GFP_ATOMIC)))
 		return -ENOMEM;
+	/* the tail room once the linear payload is trimmed off */
+	room = skb_tailroom(skb) + skb_headlen(skb) - o->p->dataoff;
+	if (want > room && pskb_expand_head(skb, 0, want - room, GFP_ATOMIC))
+		return -ENOMEM;
 	/* not cloned: trimming cannot fail, and the fragments go */
 	if (pskb_trim(skb, o->p->dataoff))
-		return -ENOMEM;
-	room = skb_tailroom(skb);
-	if (want > room && pskb_expand_head(skb, 0, want - room, GFP_ATOMIC))
 		return -ENOMEM;
 	return 0;
 }
@@ -636,9 +664,34 @@ static int sipalg_tcp_trim(struct sipalg_pkt *p, unsigned int n)
 }
 
 /*
+ * The segment cannot be framed (no memory, a failed copy) and nothing of it
+ * changed: it passes unchanged, and so does the rest of the direction,
+ * counted with the reason; or, when sa_tcp refuses, it is dropped.
+ */
+static int sipalg_tcp_giveup(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
+			     struct sa_tcp_seg *seg, unsigned int reason,
+			     u32 *seq)
+{
+	if (!sa_tcp_giveup(&h->st, seg)) {
+		sipalg_count_p(p, SIPALG_CTR_DROPPED, reason);
+		return NF_DROP;
+	}
+	/* what was held goes: the sender has no ACK for it, it comes again */
+	sipalg_tcp_half_trim(h);
+	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
+	sipalg_count_p(p, SIPALG_CTR_UNCHANGED, reason);
+	net_info_ratelimited("TCP port %u: the rest of a stream passes unchanged: %s\n",
+			     p->port, reason == SIPALG_R_NOMEM ? "nomem" :
+			     "copy-failed");
+	*seq = seg->out;
+	return NF_ACCEPT;
+}
+
+/*
  * Frame a segment (sa_tcp says FRAME): the held bytes and the segment's
  * into the scratch copy, the payload rebuilt from it. *seq: where it goes.
- * Returns NF_ACCEPT, or NF_DROP (no memory, nothing changed).
+ * Returns NF_ACCEPT, or NF_DROP (no memory, nothing changed, and sa_tcp
+ * could not give the direction up).
  */
 static int sipalg_tcp_frame(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 			    struct sa_tcp_seg *seg, bool pass, u32 *seq,
@@ -664,19 +717,16 @@ static int sipalg_tcp_frame(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 	in_len = seg->held + n;
 	o.limit = SIPALG_TCP_PAYLOAD_MAX(p->dataoff);
 	/*
-	 * Nothing is changed yet; the segment goes, and the sender sends it
-	 * again. (Passing it unchanged would put bytes in the stream that the
-	 * numbering does not know, which a retransmission would then
-	 * contradict: see sa_tcp.h, invariant 1.)
+	 * Nothing is changed yet: the direction is given up from its next
+	 * message start (sa_tcp_giveup()), and the segment passes as it is,
+	 * like a UDP datagram. Where that cannot be (a retransmission framed
+	 * again, bytes in custody), it is dropped and comes again.
 	 */
-	if (skb_copy_bits(p->skb, p->dataoff + seg->skip, s->buf + seg->held, n)) {
-		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_COPY_FAILED);
-		return NF_DROP;
-	}
-	if (sipalg_tcp_out_begin(&o, in_len)) {
-		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
-		return NF_DROP;
-	}
+	if (sipalg_tcp_fail(SIPALG_TCP_FAIL_COPY) ||
+	    skb_copy_bits(p->skb, p->dataoff + seg->skip, s->buf + seg->held, n))
+		return sipalg_tcp_giveup(p, h, seg, SIPALG_R_COPY_FAILED, seq);
+	if (sipalg_tcp_out_begin(&o, in_len))
+		return sipalg_tcp_giveup(p, h, seg, SIPALG_R_NOMEM, seq);
 	if (in_len)
 		first = s->buf[0];
 

@@ -148,6 +148,45 @@ static void sa_tcp_lose(struct sa_tcp_dir *d, uint32_t c, uint32_t o)
 	d->lost_o = o;
 }
 
+/*
+ * Give up framing because the caller cannot (no memory, a failed copy),
+ * before anything of seg was framed. Only from the head: cur is top, not a
+ * regeneration (output the receiver may partly have must come again the
+ * same, so that one is refused: the caller drops it and it comes again).
+ *
+ * Given up at cur, the next message start, at cur's offset: that is the
+ * offset already committed (sa_tcp_offset() is top's), so the kernel's
+ * adjustment, the ACK mapping below cur and every point before stay as
+ * they are, and from cur on c maps to o by that one constant. Held bytes
+ * were never output, so they are dropped here: without custody the sender
+ * still waits for them (ACKs map to cur at most) and sends them again,
+ * and they then go raw. In custody they were reported received, so the
+ * sender will not: refused then, unless the segment begins at cur and so
+ * carries them. A segment that begins before cur is refused as well: its
+ * first bytes went out framed, and raw ones must not land on them.
+ */
+bool sa_tcp_giveup(struct sa_tcp_dir *d, struct sa_tcp_seg *seg)
+{
+	const struct sa_tcp_pt *cur = sa_tcp_cur(d);
+
+	if (seg->act != SA_TCP_FRAME || seg->regen || seg->from_cust ||
+	    cur->c != d->top.c)
+		return false;
+	/* bytes before cur went out framed: never raw over them */
+	if (sa_before(seg->seq, cur->c))
+		return false;
+	if ((d->flags & SA_TCP_CUSTODY) && d->held && seg->seq != cur->c)
+		return false;
+	sa_tcp_lose(d, cur->c, cur->o);
+	d->held = 0;
+	d->flags &= ~SA_TCP_CUSTODY;
+	seg->act = SA_TCP_RAW;
+	seg->held = 0;
+	seg->skip = 0;
+	seg->out = d->lost_o + (seg->seq - d->lost_c);
+	return true;
+}
+
 void sa_tcp_classify(struct sa_tcp_dir *d, const struct sa_tcp_cfg *cfg,
 		     struct sa_tcp_seg *seg)
 {

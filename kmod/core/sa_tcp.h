@@ -210,6 +210,15 @@ void sa_tcp_classify(struct sa_tcp_dir *d, const struct sa_tcp_cfg *cfg,
 		     struct sa_tcp_seg *seg);
 
 /*
+ * The caller cannot frame seg (classified FRAME): give the direction up
+ * from its next message start, so that seg and all after it pass as they
+ * are. Held bytes are forgotten (the caller frees them). false: refused
+ * (a retransmission framed again, or bytes in custody it lacks); seg is
+ * then unchanged and should be dropped. See sa_tcp.c.
+ */
+bool sa_tcp_giveup(struct sa_tcp_dir *d, struct sa_tcp_seg *seg);
+
+/*
  * Frame a FRAME segment: in[0..in_len) is the held bytes (seg->held) then
  * the segment's bytes from seg->skip (in_len may stop short of the
  * segment's end: the rest is cut). Calls ops in stream order and updates d.

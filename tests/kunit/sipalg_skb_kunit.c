@@ -728,6 +728,85 @@ static void skb_tcp_rexmit_held_twice(struct kunit *test)
 }
 
 /*
+ * No memory (or a failed copy) for a segment that should be framed: BYE,
+ * then the INVITE's first 40 bytes, held. The next segment (the rest of the
+ * INVITE and the OPTIONS) cannot be framed: it passes as it is, at the
+ * server's next byte after the 40 it lacks, counted "unchanged" with the
+ * reason and not dropped, and the held bytes are freed. The phone has no
+ * ACK for them and sends them again: they pass as they are too. The offset
+ * of the BYE's rewrite stays, for data and ACKs.
+ */
+static void sk_tcp_giveup(struct kunit *test, int how, unsigned int reason)
+{
+	const struct sipalg_ctrs *ctrs = sipalg_totals(&init_net);
+	long held = sipalg_tcp_held_bytes();
+	struct sk_buf in[3], want[3], stream;
+	const size_t a = 40;
+	s64 unch, drop, rw;
+	struct sk_flow f;
+	struct nf_conn *ct;
+	u32 c = 1000, o, seq;
+	size_t b, rest;
+	char *exp;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctrs);
+	sk_tcp_msgs(test, in, want);
+	stream = sk_concat(test, in, 3);
+	b = in[0].len;
+	rest = stream.len - b - a;
+	o = c + want[0].len;
+	sk_flow4(&f, IPPROTO_TCP);
+	ct = sk_ct(test, &f);
+
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c, stream.data,
+					    b + a, &seq), want[0].str);
+	KUNIT_EXPECT_EQ(test, seq, c);
+	KUNIT_EXPECT_GT(test, sipalg_tcp_held_bytes(), held);
+
+	unch = atomic64_read(&ctrs->unchanged[reason]);
+	drop = atomic64_read(&ctrs->dropped[reason]);
+	rw = sk_total(test, SIPALG_CTR_REWRITTEN);
+	WRITE_ONCE(sipalg_tcp_fail_next, how);
+	exp = kunit_kzalloc(test, rest + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, exp);
+	memcpy(exp, stream.data + b + a, rest);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + b + a,
+					    stream.data + b + a, rest, &seq),
+			   exp);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(sipalg_tcp_fail_next),
+			SIPALG_TCP_FAIL_NONE);
+	WRITE_ONCE(sipalg_tcp_fail_next, SIPALG_TCP_FAIL_NONE);
+	KUNIT_EXPECT_EQ(test, seq, o + (u32)a);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctrs->unchanged[reason]) - unch, 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctrs->dropped[reason]) - drop, 0);
+	KUNIT_EXPECT_EQ(test, sipalg_tcp_held_bytes(), held);
+
+	/* the 40 bytes again from the phone: as they are, at o */
+	memset(exp, 0, rest + 1);
+	memcpy(exp, stream.data + b, a);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + b,
+					    stream.data + b, a, &seq), exp);
+	KUNIT_EXPECT_EQ(test, seq, o);
+	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_REWRITTEN) - rw, 0);
+	/* the server's ACK of all it got: the phone's whole stream */
+	KUNIT_EXPECT_EQ(test, sk_tcp_acked(test, &f, ct,
+					   o + (u32)(stream.len - b)),
+			c + (u32)stream.len);
+	KUNIT_EXPECT_EQ(test, sk_seq_offset(ct),
+			(s32)want[0].len - (s32)in[0].len);
+}
+
+static void skb_tcp_nomem_passes(struct kunit *test)
+{
+	sk_tcp_giveup(test, SIPALG_TCP_FAIL_NOMEM, SIPALG_R_NOMEM);
+}
+
+static void skb_tcp_copy_failed_passes(struct kunit *test)
+{
+	sk_tcp_giveup(test, SIPALG_TCP_FAIL_COPY, SIPALG_R_COPY_FAILED);
+}
+
+/*
  * Custody: BYE, then the INVITE's first 120 bytes, held. The server's ACK
  * of all it got covers the BYE only. The held bytes sent again (a timeout)
  * while the server has all output: a 1-byte duplicate at its ACK - 1, which
@@ -2173,6 +2252,8 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_tcp_rexmit_other_bytes),
 	KUNIT_CASE(skb_tcp_rexmit_other_bytes_whole),
 	KUNIT_CASE(skb_tcp_sack_edges),
+	KUNIT_CASE(skb_tcp_nomem_passes),
+	KUNIT_CASE(skb_tcp_copy_failed_passes),
 	KUNIT_CASE_PARAM(skb_expect_sdp, sk_sdp_gen_params),
 	KUNIT_CASE(skb_expect_ipv6),
 	KUNIT_CASE(skb_expect_bye_flushes),

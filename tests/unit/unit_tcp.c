@@ -42,7 +42,7 @@
 static uint64_t rng_state;
 static bool trace;
 /* what the runs of a scenario went through, for its test name */
-static unsigned long n_custody, n_regen, n_lost, n_dup, n_drop;
+static unsigned long n_custody, n_regen, n_lost, n_dup, n_drop, n_giveup;
 
 static uint32_t rnd(void)
 {
@@ -72,6 +72,7 @@ struct scen {
 	uint32_t room;			/* output bytes per segment at most */
 	bool nagle;
 	unsigned int write_gap;		/* ms between the app's writes, at most */
+	unsigned int giveup;		/* per mille of FRAME the caller cannot do */
 };
 
 struct pkt {
@@ -527,6 +528,21 @@ static void rtr_data(struct model *m, const struct pkt *p)
 	case SA_TCP_FRAME:
 		break;
 	}
+	if (m->sc->giveup && chance(m->sc->giveup)) {
+		/* the kernel's no memory / failed copy, before any framing */
+		if (!sa_tcp_giveup(&m->d, &seg)) {
+			n_drop++;
+			return;
+		}
+		if (seg.act != SA_TCP_RAW || m->d.held ||
+		    !(m->d.flags & SA_TCP_LOST))
+			merr(m, "given up, but not raw with nothing held");
+		/* the held bytes go: the sender sends them again */
+		m->hold_len = 0;
+		n_giveup++;
+		data_to(m, 1, m->sc->loss_out, seg.out, p->b, p->len);
+		return;
+	}
 	if (!seg.regen && seg.held != m->hold_len)
 		merr(m, "classify says %u held, the router holds %u", seg.held,
 		     m->hold_len);
@@ -809,16 +825,17 @@ static bool run_one(const struct scen *sc, uint64_t seed, char *why, size_t wl)
 }
 
 static const struct scen scens[] = {
-	{ "clean, Nagle", 0, 0, 0, 0, 0, 3000, 8192, 2000, 65000, true, 700 },
-	{ "clean, no Nagle", 0, 0, 0, 0, 0, 3000, 8192, 2000, 65000, false, 700 },
-	{ "loss before the router", 50, 0, 0, 10, 0, 3000, 8192, 5000, 65000, true, 300 },
-	{ "loss after the router", 0, 50, 0, 10, 0, 3000, 8192, 5000, 65000, true, 300 },
-	{ "ACK loss", 0, 0, 100, 10, 0, 3000, 8192, 5000, 65000, false, 300 },
-	{ "loss everywhere, reordering", 30, 30, 30, 40, 0, 3000, 8192, 5000, 65000, true, 300 },
-	{ "small output room", 10, 10, 10, 10, 0, 3000, 8192, 5000, 6400, true, 300 },
-	{ "messages over hold_max", 10, 10, 10, 10, 0, 12000, 8192, 5000, 65000, true, 300 },
-	{ "holds refused (budget)", 10, 10, 10, 10, 200, 3000, 8192, 5000, 65000, true, 300 },
-	{ "short hold time", 10, 10, 10, 10, 0, 3000, 8192, 150, 65000, true, 900 },
+	{ "clean, Nagle", 0, 0, 0, 0, 0, 3000, 8192, 2000, 65000, true, 700, 0 },
+	{ "clean, no Nagle", 0, 0, 0, 0, 0, 3000, 8192, 2000, 65000, false, 700, 0 },
+	{ "loss before the router", 50, 0, 0, 10, 0, 3000, 8192, 5000, 65000, true, 300, 0 },
+	{ "loss after the router", 0, 50, 0, 10, 0, 3000, 8192, 5000, 65000, true, 300, 0 },
+	{ "ACK loss", 0, 0, 100, 10, 0, 3000, 8192, 5000, 65000, false, 300, 0 },
+	{ "loss everywhere, reordering", 30, 30, 30, 40, 0, 3000, 8192, 5000, 65000, true, 300, 0 },
+	{ "small output room", 10, 10, 10, 10, 0, 3000, 8192, 5000, 6400, true, 300, 0 },
+	{ "messages over hold_max", 10, 10, 10, 10, 0, 12000, 8192, 5000, 65000, true, 300, 0 },
+	{ "holds refused (budget)", 10, 10, 10, 10, 200, 3000, 8192, 5000, 65000, true, 300, 0 },
+	{ "short hold time", 10, 10, 10, 10, 0, 3000, 8192, 150, 65000, true, 900, 0 },
+	{ "framing given up by the caller (no memory)", 20, 20, 20, 10, 0, 3000, 8192, 5000, 65000, true, 300, 30 },
 };
 
 static unsigned int env_uint(const char *name, unsigned int def)
@@ -845,8 +862,9 @@ static void t_model(void)
 			return;
 		}
 	}
-	t_name("tcp-model %s: %u seeded runs (custody %lu, framed again %lu, 1-byte duplicates %lu, drops %lu, runs given up %lu)",
-	       sc->name, runs, n_custody, n_regen, n_dup, n_drop, n_lost);
+	t_name("tcp-model %s: %u seeded runs (custody %lu, framed again %lu, 1-byte duplicates %lu, drops %lu, runs given up %lu, by the caller %lu)",
+	       sc->name, runs, n_custody, n_regen, n_dup, n_drop, n_lost,
+	       n_giveup);
 }
 
 /*
@@ -940,10 +958,119 @@ static void t_pickup_tail(void)
 	T_BYTES(pk_out, pk_len, opt);
 }
 
+/*
+ * The caller gives up framing (no memory for the output, a failed copy):
+ * from the next message start on, everything passes as it is, at the
+ * offset already committed there; held bytes go (the sender has no ACK
+ * for them, so it sends them again, and they pass too).
+ */
+static uint8_t gu_held[64];
+static size_t gu_held_len;
+
+static long gu_msg(void *arg, const uint8_t *m, size_t len, uint32_t c,
+		   bool fresh)
+{
+	/* every message grows by 3 bytes */
+	(void)arg; (void)c; (void)fresh;
+	memcpy(pk_out + pk_len, m, len);
+	memcpy(pk_out + pk_len + len, "###", 3);
+	pk_len += len + 3;
+	return len + 3;
+}
+
+static bool gu_hold(void *arg, const uint8_t *b, size_t len)
+{
+	(void)arg;
+	if (len > sizeof(gu_held))
+		return false;
+	memmove(gu_held, b, len);
+	gu_held_len = len;
+	return true;
+}
+
+static void t_giveup(void)
+{
+	/* 46 bytes, then 30 of a second message */
+	static const char in[] = "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 0\r\n\r\n"
+				 "OPTIONS sip:c@d SIP/2.0\r\nCont";
+	const struct sa_tcp_ops ops = { gu_msg, pk_raw, gu_hold, gu_hold };
+	struct sa_tcp_cfg cfg = { .hold_max = 8192, .hold_ms = 2000 };
+	struct sa_tcp_seg seg = { .seq = 1001, .len = 56 };
+	struct sa_tcp_res res;
+	struct sa_tcp_dir d, c;
+
+	pk_len = 0;
+	gu_held_len = 0;
+	sa_tcp_init(&d, 1001, 0, true);
+	sa_tcp_classify(&d, &cfg, &seg);
+	T_EQ(seg.act, SA_TCP_FRAME);
+	/* the first message out, 49 bytes; 10 of the second held */
+	sa_tcp_frame(&d, &cfg, &seg, (const uint8_t *)in, 56, &ops, NULL, &res);
+	T_EQ(res.out_len, 49);
+	T_EQ(d.held, 10);
+	T_EQ(sa_tcp_cur(&d)->c, 1047);
+	T_EQ(sa_tcp_cur(&d)->o, 1050);
+	T_EQ(sa_tcp_offset(&d), 3);
+
+	/* a retransmission from 1001: its first bytes went out rewritten */
+	seg = (struct sa_tcp_seg){ .seq = 1001, .len = 66 };
+	sa_tcp_classify(&d, &cfg, &seg);
+	T_EQ(seg.act, SA_TCP_FRAME);
+	T_OK(!sa_tcp_giveup(&d, &seg));
+	T_EQ(seg.act, SA_TCP_FRAME);
+	T_OK(!(d.flags & SA_TCP_LOST));
+	T_EQ(d.held, 10);
+
+	/* held bytes in custody, a segment after them: they would be lost */
+	c = d;
+	c.flags |= SA_TCP_CUSTODY;
+	seg = (struct sa_tcp_seg){ .seq = 1057, .len = 20 };
+	sa_tcp_classify(&c, &cfg, &seg);
+	T_EQ(seg.act, SA_TCP_FRAME);
+	T_OK(!sa_tcp_giveup(&c, &seg));
+	T_OK(!(c.flags & SA_TCP_LOST));
+
+	/* the next segment, 1057+20, cannot be framed: it goes at 1060 */
+	seg = (struct sa_tcp_seg){ .seq = 1057, .len = 20 };
+	sa_tcp_classify(&d, &cfg, &seg);
+	T_EQ(seg.act, SA_TCP_FRAME);
+	T_EQ(seg.held, 10);
+	T_OK(sa_tcp_giveup(&d, &seg));
+	T_EQ(seg.act, SA_TCP_RAW);
+	T_EQ(seg.out, 1060);
+	T_EQ(d.held, 0);
+	T_OK(d.flags & SA_TCP_LOST);
+	T_EQ(d.lost_c, 1047);
+	T_EQ(d.lost_o, 1050);
+	/* the committed offset stays: the kernel's adjustment is unchanged */
+	T_EQ(sa_tcp_offset(&d), 3);
+	T_EQ(sa_tcp_map_seq(&d, 1077), 1080);
+
+	/* the held bytes come again from the sender: raw, at 1050 */
+	seg = (struct sa_tcp_seg){ .seq = 1047, .len = 10 };
+	sa_tcp_classify(&d, &cfg, &seg);
+	T_EQ(seg.act, SA_TCP_RAW);
+	T_EQ(seg.out, 1050);
+	/* and later ones: raw, 3 on */
+	seg = (struct sa_tcp_seg){ .seq = 1077, .len = 100 };
+	sa_tcp_classify(&d, &cfg, &seg);
+	T_EQ(seg.act, SA_TCP_RAW);
+	T_EQ(seg.out, 1080);
+	/* ACKs: below the first message's end and after it, by the offset */
+	T_EQ(sa_tcp_map_ack(&d, 1050, true), 1047);
+	T_EQ(sa_tcp_map_ack(&d, 1180, true), 1177);
+	/* a second give-up changes nothing */
+	seg = (struct sa_tcp_seg){ .seq = 1177, .len = 5, .act = SA_TCP_FRAME };
+	sa_tcp_giveup(&d, &seg);
+	T_EQ(d.lost_c, 1047);
+	T_EQ(d.lost_o, 1050);
+}
+
 void units_tcp(void)
 {
 	t_run("tcp: picked up without a SYN, the bytes before pass as they are", t_pickup);
 	t_run("tcp: picked up inside a message: its tail passes, the next is framed", t_pickup_tail);
+	t_run("tcp: framing given up by the caller: raw from the next message start, at its offset", t_giveup);
 	unsigned int only = env_uint("SIPALG_TCP_SCEN", 0);
 
 	for (cur_scen = 0; cur_scen < sizeof(scens) / sizeof(scens[0]); cur_scen++)
