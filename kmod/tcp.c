@@ -506,8 +506,12 @@ static const struct sa_tcp_ops sipalg_tcp_ops = {
 	.keep = sipalg_tcp_keep,
 };
 
-/* what sa_tcp gave up for, counted once with its reason */
-static void sipalg_tcp_count_why(struct sipalg_pkt *p, const struct sa_tcp_res *r)
+/*
+ * What sa_tcp gave up for, counted once with its reason, and shown once to
+ * a monitor: the bytes it held or framed (len) were never a message.
+ */
+static void sipalg_tcp_count_why(struct sipalg_pkt *p, struct sipalg_scratch *s,
+				 unsigned int len, const struct sa_tcp_res *r)
 {
 	unsigned int reason;
 
@@ -535,6 +539,7 @@ static void sipalg_tcp_count_why(struct sipalg_pkt *p, const struct sa_tcp_res *
 	}
 	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
 	sipalg_count_p(p, SIPALG_CTR_UNCHANGED, reason);
+	sipalg_mon_unparsed(p, s, len, SIPALG_VERDICT_UNCHANGED, reason);
 	if (r->why != SA_TCP_W_FRAME)
 		net_info_ratelimited("TCP port %u: the rest of a stream passes unchanged: %s\n",
 				     p->port, sa_tcp_why_str(r->why));
@@ -671,10 +676,14 @@ static int sipalg_tcp_frame(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 	 */
 	if (skb_copy_bits(p->skb, p->dataoff + seg->skip, s->buf + seg->held, n)) {
 		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_COPY_FAILED);
+		sipalg_mon_unparsed(p, s, in_len, SIPALG_VERDICT_DROPPED,
+				    SIPALG_R_COPY_FAILED);
 		return NF_DROP;
 	}
 	if (sipalg_tcp_out_begin(&o, in_len)) {
 		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
+		sipalg_mon_unparsed(p, s, in_len, SIPALG_VERDICT_DROPPED,
+				    SIPALG_R_NOMEM);
 		return NF_DROP;
 	}
 	if (in_len)
@@ -682,7 +691,7 @@ static int sipalg_tcp_frame(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 
 	sa_tcp_frame(&h->st, &cfg, seg, s->buf, in_len, &sipalg_tcp_ops, &o,
 		     &res);
-	sipalg_tcp_count_why(p, &res);
+	sipalg_tcp_count_why(p, s, in_len, &res);
 	while (res.reasm--)
 		sipalg_count_p(p, SIPALG_CTR_TCP_REASM, 0);
 	sipalg_tcp_half_trim(h);
@@ -774,6 +783,9 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 			/* nothing was ever renumbered: it passes as it is */
 			sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
 			sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, SIPALG_R_NOMEM);
+			sipalg_mon_unparsed(&p, sipalg_scratch_get(), len,
+					    SIPALG_VERDICT_UNCHANGED,
+					    SIPALG_R_NOMEM);
 			goto out;
 		}
 	}
@@ -794,6 +806,9 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		case SA_TCP_DROP:
 			/* the sender sends it again, from where it can go */
 			sipalg_count_p(&p, SIPALG_CTR_DROPPED, SIPALG_R_TCP_GAP);
+			sipalg_mon_unparsed(&p, sipalg_scratch_get(), len,
+					    SIPALG_VERDICT_DROPPED,
+					    SIPALG_R_TCP_GAP);
 			net_dbg_ratelimited("TCP port %u: segment %u+%u cannot be placed in the stream, dropped\n",
 					    p.port, seg.seq, seg.len);
 			ret = NF_DROP;
