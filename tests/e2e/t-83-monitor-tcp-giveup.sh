@@ -118,7 +118,7 @@ PY
 gu_run() {
 	local tag=$1 mode=$2 reason=$3 rc=0 free
 	topo_up
-	rtr timeout 60 "$CTL" monitor -j --count 1 >"$E2E_OUT/$tag-count.json" \
+	rtr timeout 60 "$CTL" -j monitor --count 1 >"$E2E_OUT/$tag-count.json" \
 		2>"$E2E_OUT/$tag-count.err" &
 	MON_PID=$!
 	MON_PIDS+=("$MON_PID")
