@@ -122,7 +122,9 @@ gu_run() {
 		2>"$E2E_OUT/$tag-count.err" &
 	MON_PID=$!
 	MON_PIDS+=("$MON_PID")
-	rtr "$CTL" -j monitor >"$E2E_OUT/$tag.json" 2>"$E2E_OUT/$tag.err" &
+	# not through rtr(): a function in the background would take the SIGINT
+	ip netns exec "$TOPO_NS_RTR" "$CTL" -j monitor >"$E2E_OUT/$tag.json" \
+		2>"$E2E_OUT/$tag.err" &
 	free=$!
 	MON_PIDS+=("$free")
 	sleep 1
