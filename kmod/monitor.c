@@ -319,12 +319,13 @@ void sipalg_mon_msg(const struct sipalg_pkt *p, const struct sipalg_scratch *s,
 }
 
 void sipalg_mon_unparsed(struct sipalg_pkt *p, struct sipalg_scratch *s,
-			 unsigned int len, unsigned int reason)
+			 unsigned int len, unsigned int verdict,
+			 unsigned int reason)
 {
 	if (reason == SA_R_NOT_SIP || !sipalg_mon_listening(p->net))
 		return;
 	p->mon = NULL;
 	p->msg = s->buf;
 	p->msg_len = len;
-	sipalg_mon_send(p, s, false, SIPALG_VERDICT_UNCHANGED, reason);
+	sipalg_mon_send(p, s, false, verdict, reason);
 }

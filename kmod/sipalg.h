@@ -265,8 +265,9 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
  * monitor.c: a message's event. sipalg_mon_start (decide) checks for a
  * listener, the one cost when there is none; sipalg_mon_pin records a
  * pinhole opened or closed; sipalg_mon_msg sends the event of a decided
- * message (verdict SIPALG_VERDICT_*), sipalg_mon_unparsed that of a
- * datagram framing refused (reason).
+ * message (verdict SIPALG_VERDICT_*), sipalg_mon_unparsed that of bytes
+ * never framed as a message: a datagram refused, or TCP bytes its stream
+ * gave up on (verdict, reason; no method, CSeq or Call-ID).
  */
 void sipalg_mon_start(struct sipalg_pkt *p, struct sipalg_scratch *s);
 void sipalg_mon_pin(struct sipalg_pkt *p, const struct nf_conntrack_expect *exp,
@@ -274,7 +275,8 @@ void sipalg_mon_pin(struct sipalg_pkt *p, const struct nf_conntrack_expect *exp,
 void sipalg_mon_msg(const struct sipalg_pkt *p, const struct sipalg_scratch *s,
 		    const struct sipalg_decision *dec, unsigned int verdict);
 void sipalg_mon_unparsed(struct sipalg_pkt *p, struct sipalg_scratch *s,
-			 unsigned int len, unsigned int reason);
+			 unsigned int len, unsigned int verdict,
+			 unsigned int reason);
 
 /* expect.c: a call's media pinholes, for sipalgctl calls */
 struct sipalg_pin_info {

@@ -534,8 +534,12 @@ static const struct sa_tcp_ops sipalg_tcp_ops = {
 	.keep = sipalg_tcp_keep,
 };
 
-/* what sa_tcp gave up for, counted once with its reason */
-static void sipalg_tcp_count_why(struct sipalg_pkt *p, const struct sa_tcp_res *r)
+/*
+ * What sa_tcp gave up for, counted once with its reason, and shown once to
+ * a monitor: the bytes it held or framed (len) were never a message.
+ */
+static void sipalg_tcp_count_why(struct sipalg_pkt *p, struct sipalg_scratch *s,
+				 unsigned int len, const struct sa_tcp_res *r)
 {
 	unsigned int reason;
 
@@ -563,6 +567,7 @@ static void sipalg_tcp_count_why(struct sipalg_pkt *p, const struct sa_tcp_res *
 	}
 	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
 	sipalg_count_p(p, SIPALG_CTR_UNCHANGED, reason);
+	sipalg_mon_unparsed(p, s, len, SIPALG_VERDICT_UNCHANGED, reason);
 	if (r->why != SA_TCP_W_FRAME)
 		net_info_ratelimited("TCP port %u: the rest of a stream passes unchanged: %s\n",
 				     p->port, sa_tcp_why_str(r->why));
@@ -669,13 +674,15 @@ static int sipalg_tcp_trim(struct sipalg_pkt *p, unsigned int n)
  * counted with the reason; or, when sa_tcp refuses, it is dropped.
  */
 static int sipalg_tcp_giveup(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
-			     struct sa_tcp_seg *seg, unsigned int reason,
-			     u32 *seq)
+			     struct sa_tcp_seg *seg, struct sipalg_scratch *s,
+			     unsigned int len, unsigned int reason, u32 *seq)
 {
 	if (!sa_tcp_giveup(&h->st, seg)) {
 		sipalg_count_p(p, SIPALG_CTR_DROPPED, reason);
+		sipalg_mon_unparsed(p, s, len, SIPALG_VERDICT_DROPPED, reason);
 		return NF_DROP;
 	}
+	sipalg_mon_unparsed(p, s, len, SIPALG_VERDICT_UNCHANGED, reason);
 	/* what was held goes: the sender has no ACK for it, it comes again */
 	sipalg_tcp_half_trim(h);
 	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
@@ -724,15 +731,17 @@ static int sipalg_tcp_frame(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 	 */
 	if (sipalg_tcp_fail(SIPALG_TCP_FAIL_COPY) ||
 	    skb_copy_bits(p->skb, p->dataoff + seg->skip, s->buf + seg->held, n))
-		return sipalg_tcp_giveup(p, h, seg, SIPALG_R_COPY_FAILED, seq);
+		return sipalg_tcp_giveup(p, h, seg, s, seg->held,
+					 SIPALG_R_COPY_FAILED, seq);
 	if (sipalg_tcp_out_begin(&o, in_len))
-		return sipalg_tcp_giveup(p, h, seg, SIPALG_R_NOMEM, seq);
+		return sipalg_tcp_giveup(p, h, seg, s, in_len, SIPALG_R_NOMEM,
+					 seq);
 	if (in_len)
 		first = s->buf[0];
 
 	sa_tcp_frame(&h->st, &cfg, seg, s->buf, in_len, &sipalg_tcp_ops, &o,
 		     &res);
-	sipalg_tcp_count_why(p, &res);
+	sipalg_tcp_count_why(p, s, in_len, &res);
 	while (res.reasm--)
 		sipalg_count_p(p, SIPALG_CTR_TCP_REASM, 0);
 	sipalg_tcp_half_trim(h);
@@ -824,6 +833,9 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 			/* nothing was ever renumbered: it passes as it is */
 			sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
 			sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, SIPALG_R_NOMEM);
+			sipalg_mon_unparsed(&p, sipalg_scratch_get(), len,
+					    SIPALG_VERDICT_UNCHANGED,
+					    SIPALG_R_NOMEM);
 			goto out;
 		}
 	}
@@ -844,6 +856,9 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		case SA_TCP_DROP:
 			/* the sender sends it again, from where it can go */
 			sipalg_count_p(&p, SIPALG_CTR_DROPPED, SIPALG_R_TCP_GAP);
+			sipalg_mon_unparsed(&p, sipalg_scratch_get(), len,
+					    SIPALG_VERDICT_DROPPED,
+					    SIPALG_R_TCP_GAP);
 			net_dbg_ratelimited("TCP port %u: segment %u+%u cannot be placed in the stream, dropped\n",
 					    p.port, seg.seq, seg.len);
 			ret = NF_DROP;

@@ -99,7 +99,8 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 	if (len > SA_MAX_MSG) {
 		sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
 		sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, SA_R_TOO_BIG);
-		sipalg_mon_unparsed(&p, s, len, SA_R_TOO_BIG);
+		sipalg_mon_unparsed(&p, s, len, SIPALG_VERDICT_UNCHANGED,
+				    SA_R_TOO_BIG);
 		goto out;
 	}
 	if (skb_copy_bits(skb, p.dataoff, s->buf, len)) {
@@ -120,7 +121,8 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 		/* SA_FRAME_ERROR: UDP never yields SA_FRAME_NEED_MORE */
 		sipalg_count_p(&p, SIPALG_CTR_SEEN, 0);
 		sipalg_count_p(&p, SIPALG_CTR_UNCHANGED, why);
-		sipalg_mon_unparsed(&p, s, len, why);
+		sipalg_mon_unparsed(&p, s, len, SIPALG_VERDICT_UNCHANGED,
+				    why);
 		break;
 	}
 out:
