@@ -738,7 +738,7 @@ static void skb_tcp_rexmit_held_twice(struct kunit *test)
  */
 static void sk_tcp_giveup(struct kunit *test, int how, unsigned int reason)
 {
-	const struct sipalg_ctrs *ctrs = sipalg_totals(&init_net);
+	const struct sipalg_ctrs __percpu *ctrs = sipalg_totals(&init_net);
 	long held = sipalg_tcp_held_bytes();
 	struct sk_buf in[3], want[3], stream;
 	const size_t a = 40;
@@ -763,8 +763,8 @@ static void sk_tcp_giveup(struct kunit *test, int how, unsigned int reason)
 	KUNIT_EXPECT_EQ(test, seq, c);
 	KUNIT_EXPECT_GT(test, sipalg_tcp_held_bytes(), held);
 
-	unch = atomic64_read(&ctrs->unchanged[reason]);
-	drop = atomic64_read(&ctrs->dropped[reason]);
+	unch = sipalg_ctr_reason_read(ctrs, SIPALG_CTR_UNCHANGED, reason);
+	drop = sipalg_ctr_reason_read(ctrs, SIPALG_CTR_DROPPED, reason);
 	rw = sk_total(test, SIPALG_CTR_REWRITTEN);
 	WRITE_ONCE(sipalg_tcp_fail_next, how);
 	exp = kunit_kzalloc(test, rest + 1, GFP_KERNEL);
@@ -777,8 +777,10 @@ static void sk_tcp_giveup(struct kunit *test, int how, unsigned int reason)
 			SIPALG_TCP_FAIL_NONE);
 	WRITE_ONCE(sipalg_tcp_fail_next, SIPALG_TCP_FAIL_NONE);
 	KUNIT_EXPECT_EQ(test, seq, o + (u32)a);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&ctrs->unchanged[reason]) - unch, 1);
-	KUNIT_EXPECT_EQ(test, atomic64_read(&ctrs->dropped[reason]) - drop, 0);
+	KUNIT_EXPECT_EQ(test, sipalg_ctr_reason_read(ctrs, SIPALG_CTR_UNCHANGED,
+						     reason) - unch, 1);
+	KUNIT_EXPECT_EQ(test, sipalg_ctr_reason_read(ctrs, SIPALG_CTR_DROPPED,
+						     reason) - drop, 0);
 	KUNIT_EXPECT_EQ(test, sipalg_tcp_held_bytes(), held);
 
 	/* the 40 bytes again from the phone: as they are, at o */
