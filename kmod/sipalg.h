@@ -302,7 +302,12 @@ void sipalg_tcp_release(struct sipalg_tcp *t);
 
 #if IS_ENABLED(CONFIG_SIPALG_KUNIT_TEST)
 /* KUnit only: the next TCP segment framed fails this way (then 0 again) */
-enum { SIPALG_TCP_FAIL_NONE, SIPALG_TCP_FAIL_NOMEM, SIPALG_TCP_FAIL_COPY };
+enum {
+	SIPALG_TCP_FAIL_NONE,
+	SIPALG_TCP_FAIL_NOMEM,		/* the payload's room */
+	SIPALG_TCP_FAIL_COPY,		/* skb_copy_bits */
+	SIPALG_TCP_FAIL_HDR,		/* the TCP header made writable */
+};
 extern int sipalg_tcp_fail_next;
 #endif
 

@@ -324,6 +324,7 @@ static bool sipalg_tcp_fail(int how)
 #else
 #define SIPALG_TCP_FAIL_NOMEM	0
 #define SIPALG_TCP_FAIL_COPY	0
+#define SIPALG_TCP_FAIL_HDR	0
 static inline bool sipalg_tcp_fail(int how)
 {
 	return false;
@@ -716,8 +717,11 @@ static int sipalg_tcp_frame(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 	struct sa_tcp_res res;
 	u8 first = 0;
 
-	if (seg->held && !held)
-		return NF_DROP;		/* cannot be: held bytes are kept */
+	if (seg->held && !held) {
+		/* cannot be (held bytes are kept), but if it were: counted */
+		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
+		return NF_DROP;
+	}
 	if (seg->held)
 		memcpy(s->buf, held, seg->held);
 	n = min_t(unsigned int, n, sizeof(s->buf) - seg->held);
@@ -849,6 +853,20 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 				     syn, nfct_seqadj(ct));
 	}
 
+	/*
+	 * Its sequence number will be written: before anything else happens
+	 * (framing, a message's effects), so that a packet it cannot be
+	 * written in is dropped with nothing done, and comes again.
+	 */
+	if (sipalg_tcp_fail(SIPALG_TCP_FAIL_HDR) ||
+	    skb_ensure_writable(skb, p.dataoff)) {
+		sipalg_count_p(&p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
+		net_dbg_ratelimited("TCP port %u: no memory for a writable header, segment dropped\n",
+				    p.port);
+		ret = NF_DROP;
+		goto out;
+	}
+
 	out = sa_tcp_map_seq(&h->st, seg.seq);
 	if (len || (seg.fin && h->st.held)) {
 		sa_tcp_classify(&h->st, NULL, &seg);
@@ -869,6 +887,9 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		case SA_TCP_DUP:
 			out = seg.out;
 			if (len > 1 && sipalg_tcp_trim(&p, 1)) {
+				/* a duplicate, nothing lost: it comes again */
+				sipalg_count_p(&p, SIPALG_CTR_DROPPED,
+					       SIPALG_R_NOMEM);
 				ret = NF_DROP;
 				goto out;
 			}
@@ -882,12 +903,7 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		}
 	}
 
-	if (skb_ensure_writable(skb, protoff + sizeof(*th)) ||
-	    skb_ensure_writable(skb, protoff +
-				((struct tcphdr *)(skb->data + protoff))->doff * 4)) {
-		ret = NF_DROP;
-		goto out;
-	}
+	/* framing may have moved the packet's data */
 	th = (struct tcphdr *)(skb->data + protoff);
 	if (clear_fin && th->fin) {
 		/* bytes before it come again: so does the FIN */

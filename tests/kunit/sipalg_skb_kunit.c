@@ -809,6 +809,58 @@ static void skb_tcp_copy_failed_passes(struct kunit *test)
 }
 
 /*
+ * No memory to make a segment's TCP header writable (its sequence number is
+ * rewritten: the BYE before it grew): BYE, then an INVITE whose header
+ * cannot be written. It is dropped before anything of it happens, counted
+ * "dropped" with nomem, not seen and not rewritten; sent again, it leaves
+ * rewritten at the server's next byte after the BYE.
+ */
+static void skb_tcp_hdr_nomem_drops(struct kunit *test)
+{
+	const struct sipalg_ctrs __percpu *ctrs = sipalg_totals(&init_net);
+	struct sk_buf in[3], want[3];
+	unsigned int protoff;
+	struct sk_buff *skb;
+	s64 drop, seen, rw;
+	struct sk_flow f;
+	struct nf_conn *ct;
+	u32 c = 1000, seq;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctrs);
+	sk_tcp_msgs(test, in, want);
+	KUNIT_ASSERT_NE(test, in[0].len, want[0].len);
+	sk_flow4(&f, IPPROTO_TCP);
+	ct = sk_ct(test, &f);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c, in[0].data,
+					    in[0].len, &seq), want[0].str);
+	KUNIT_EXPECT_EQ(test, seq, c);
+
+	drop = sipalg_ctr_reason_read(ctrs, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
+	seen = sk_total(test, SIPALG_CTR_SEEN);
+	rw = sk_total(test, SIPALG_CTR_REWRITTEN);
+	WRITE_ONCE(sipalg_tcp_fail_next, SIPALG_TCP_FAIL_HDR);
+	skb = sk_pkt(test, &f, c + in[0].len, in[1].data, in[1].len, false,
+		     &protoff);
+	KUNIT_EXPECT_EQ(test, sk_tcp_pass(skb, protoff, ct, IP_CT_ESTABLISHED),
+			NF_DROP);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(sipalg_tcp_fail_next),
+			SIPALG_TCP_FAIL_NONE);
+	WRITE_ONCE(sipalg_tcp_fail_next, SIPALG_TCP_FAIL_NONE);
+	KUNIT_EXPECT_EQ(test, sipalg_ctr_reason_read(ctrs, SIPALG_CTR_DROPPED,
+						     SIPALG_R_NOMEM) - drop, 1);
+	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_SEEN) - seen, 0);
+	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_REWRITTEN) - rw, 0);
+
+	/* again: rewritten, right after the BYE as it left */
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + in[0].len,
+					    in[1].data, in[1].len, &seq),
+			   want[1].str);
+	KUNIT_EXPECT_EQ(test, seq, c + (u32)want[0].len);
+	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_REWRITTEN) - rw, 1);
+}
+
+/*
  * Custody: BYE, then the INVITE's first 120 bytes, held. The server's ACK
  * of all it got covers the BYE only. The held bytes sent again (a timeout)
  * while the server has all output: a 1-byte duplicate at its ACK - 1, which
@@ -2256,6 +2308,7 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_tcp_sack_edges),
 	KUNIT_CASE(skb_tcp_nomem_passes),
 	KUNIT_CASE(skb_tcp_copy_failed_passes),
+	KUNIT_CASE(skb_tcp_hdr_nomem_drops),
 	KUNIT_CASE_PARAM(skb_expect_sdp, sk_sdp_gen_params),
 	KUNIT_CASE(skb_expect_ipv6),
 	KUNIT_CASE(skb_expect_bye_flushes),
