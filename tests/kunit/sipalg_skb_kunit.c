@@ -1336,6 +1336,46 @@ static void skb_expect_register(struct kunit *test)
 			      "pinhole still there after de-registration");
 }
 
+/*
+ * A conntrack that conntrackd made on the backup router of an HA pair: the
+ * helper is sipalg, its data all zero (conntrackd does not carry
+ * CTA_HELP_INFO), the REGISTER went through the other router. The
+ * registrar's 200 OK writes no lifetime (no Expires, none on the Contact),
+ * which means "as the REGISTER asked": unknown here, so the default, not
+ * the zero of the empty data. Read as 0, it would end the registration.
+ */
+#define REGISTER_OK_NOEXP_HDRS						\
+	"SIP/2.0 200 OK\r\n"						\
+	"Via: SIP/2.0/UDP " PUBLIC4 ":61000;branch=z9hG4bKreg1"		\
+		";received=" PUBLIC4 ";rport=61000\r\n"			\
+	"To: <sip:alice@example.com>;tag=srv1\r\n"			\
+	"From: <sip:alice@example.com>;tag=reg1\r\n"			\
+	"Call-ID: reg1@pc33.example.com\r\n"				\
+	"CSeq: 1 REGISTER\r\n"						\
+	"Contact: <sip:alice@" PUBLIC4 ":61000>\r\n"
+
+static void skb_register_ok_zeroed_data(struct kunit *test)
+{
+	struct sk_buf ok = sk_msg(test, REGISTER_OK_NOEXP_HDRS, "");
+	struct sk_flow f;
+	struct nf_conn *ct;
+	struct sipalg_ct *d;
+	s32 left;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct(test, &f);
+	d = sipalg_ct_data(ct);
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	memset(d, 0, sizeof(*d));	/* as conntrackd leaves it */
+
+	sk_send(test, &f, ct, true, &ok);
+	KUNIT_EXPECT_TRUE_MSG(test, d->flags & SIPALG_F_REGISTERED,
+			      "the 200 OK ended the registration");
+	left = (s32)(d->reg_until - nfct_time_stamp);
+	KUNIT_EXPECT_GT(test, left, (s32)(SIPALG_REG_DEFAULT_SECS - 5) * HZ);
+	KUNIT_EXPECT_LE(test, left, (s32)SIPALG_REG_DEFAULT_SECS * HZ);
+}
+
 /* ------------------------------------------- a sender that knows its NAT */
 
 /* send msg, return its payload as it leaves */
@@ -2313,6 +2353,7 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_expect_ipv6),
 	KUNIT_CASE(skb_expect_bye_flushes),
 	KUNIT_CASE(skb_expect_register),
+	KUNIT_CASE(skb_register_ok_zeroed_data),
 	KUNIT_CASE(skb_self_public_kept),
 	KUNIT_CASE(calls_bye_keeps_other_call),
 	KUNIT_CASE(calls_cancel_and_failure),
