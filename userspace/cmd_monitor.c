@@ -34,7 +34,7 @@
 static void monitor_usage(FILE *f)
 {
 	fprintf(f,
-"Usage: sipalgctl [-j] monitor [--port PORT] [--call-id ID] [--count N]\n"
+"Usage: sipalgctl monitor [-j] [--port PORT] [--call-id ID] [--count N]\n"
 "\n"
 "The SIP messages the sipalg ALG handles in this network namespace, one\n"
 "event each, as they happen: time, direction, the addresses before and\n"
@@ -670,6 +670,11 @@ int cmd_monitor(int argc, char **argv)
 			}
 			continue;
 		}
+		/* -j, -p (and -4/-6, refused below) after the command too */
+		if (global_opt(a))
+			continue;
+		if (a[0] == '-' && a[1])
+			return usage_err("monitor", "unknown option \"%s\"", a);
 		return usage_err("monitor", "unexpected argument \"%s\"", a);
 	}
 	if (g_opts.family)

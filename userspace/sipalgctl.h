@@ -31,6 +31,14 @@ void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool is_help(const char *arg);
+/*
+ * the global options (-j, --json, -p, --pretty, -jp, -4, -6), which go
+ * before or after the command: global_opt sets g_opts for one and says
+ * whether o was one; take_global_opts removes them from a command's words
+ * and refuses any other option (EX_USAGE, or EX_OK)
+ */
+bool global_opt(const char *o);
+int take_global_opts(const char *cmd, int *argc, char **argv);
 
 /* argument parsers: return false and print why */
 bool parse_proto(const char *s, uint8_t *proto, const char *cmd);

@@ -81,6 +81,21 @@ t_run usage-calls-family expect_rc 2 'calls: -4/-6 do not apply' "$CTL" -4 calls
 t_run usage-registrations-extra-arg expect_rc 2 'registrations: unexpected argument "all"' "$CTL" -j registrations all
 t_run usage-registrations-family expect_rc 2 'registrations: -4/-6 do not apply' "$CTL" -6 registrations
 t_run usage-monitor-hint expect_rc 2 "Try 'sipalgctl monitor --help'" "$CTL" monitor --count x
+# global options after the command: the same checks as before it, and an
+# option no command knows is named as an option
+t_run usage-after-monitor-family expect_rc 2 'monitor: -4/-6 do not apply' "$CTL" monitor --count 1 -4
+t_run usage-after-calls-family expect_rc 2 'calls: -4/-6 do not apply' "$CTL" calls -4
+t_run usage-after-registrations-family expect_rc 2 'registrations: -4/-6 do not apply' "$CTL" registrations -j -6
+t_run usage-after-stats-family expect_rc 2 "counters are per port for both address families" "$CTL" stats -6
+t_run usage-after-monitor-count-negative expect_rc 2 'bad count "-3"' "$CTL" monitor -j --count -3
+t_run usage-after-monitor-unknown-option expect_rc 2 'monitor: unknown option "--frob"' "$CTL" monitor -j --frob
+t_run usage-after-calls-unknown-option expect_rc 2 'calls: unknown option "-x"' "$CTL" calls -x
+t_run usage-after-flows-unknown-option expect_rc 2 'flows: unknown option "--jsn"' "$CTL" flows --jsn
+t_run usage-after-stats-unknown-option expect_rc 2 'stats: unknown option "-J"' "$CTL" stats show -J
+t_run usage-after-policy-unknown-option expect_rc 2 'policy: unknown option "--pretty=1"' "$CTL" policy show --pretty=1
+t_run usage-after-extra-arg-still-refused expect_rc 2 'flows: unexpected argument "x"' "$CTL" flows -j x
+# a negative number is still a bad port, not an option
+t_run usage-after-port-negative expect_rc 2 'bad port "-1"' "$CTL" -j policy show udp -1
 # usage errors are caught before talking to the kernel: same answer with
 # or without the module, and a hint to the command's help
 t_run usage-hint-to-help expect_rc 2 "Try 'sipalgctl policy set --help'" "$CTL" policy set udp 0 disable
@@ -97,6 +112,9 @@ else
 	t_run module-not-loaded-calls expect_rc 4 "sipalg kernel module is not loaded" "$CTL" -j calls
 	t_run module-not-loaded-registrations expect_rc 4 "sipalg kernel module is not loaded" "$CTL" registrations
 	t_run module-not-loaded-monitor expect_rc 4 "sipalg kernel module is not loaded" "$CTL" -j monitor --count 1
+	# issue 14's spelling: -j after the command
+	t_run module-not-loaded-monitor-json-after expect_rc 4 "sipalg kernel module is not loaded" "$CTL" monitor -j --count 1
+	t_run module-not-loaded-calls-json-after expect_rc 4 "sipalg kernel module is not loaded" "$CTL" calls -j
 fi
 
 # ------------------------------------------------------------------- --help
@@ -115,6 +133,8 @@ t_run help-stats help_ok "$CTL" stats --help
 t_run help-stats-reset help_ok "$CTL" stats reset --help
 t_run help-flows help_ok "$CTL" flows --help
 t_run help-rewrite help_ok "$CTL" rewrite --help
+t_run help-monitor-after-json help_ok "$CTL" monitor -j --help
+t_run help-calls-after-json help_ok "$CTL" calls -j --help
 t_run help-monitor help_ok "$CTL" monitor --help
 t_run help-calls help_ok "$CTL" calls --help
 t_run help-registrations help_ok "$CTL" registrations --help
@@ -904,6 +924,22 @@ printf 'connections:\npinholes:\n' >"$W/flowse.want"
 SIPALGCTL_FAKE=empty t_run out-flows-text-empty out flowse flows
 printf '{"connections":[],"pinholes":[]}\n' >"$W/flowsje.want"
 SIPALGCTL_FAKE=empty t_run out-flows-json-empty out flowsje -j flows
+
+# issue 14: the global options -j, -p, -jp, -4 and -6 go after the
+# command (and after its words) as well as before it, with the same output
+# as the cases above
+t_run out-after-policy-show-json out polj policy show -j
+t_run out-after-policy-show-pretty-filtered out polp policy show tcp 5061 -jp -4
+t_run out-after-policy-show-text-filtered out polf policy show udp -6
+t_run out-after-policy-show-verb-first out polf policy -6 show udp
+t_run out-after-stats-json-pretty out stj stats -j -p
+t_run out-after-stats-show-port-json out stpj stats show udp 5060 --json
+t_run out-after-calls-json out callsj calls -j
+t_run out-after-calls-json-pretty out callsp calls --pretty --json
+t_run out-after-registrations-json out regsj registrations -j
+t_run out-after-flows-json out flowsj flows -j
+t_run out-after-flows-text-ipv6 out flows6 flows -6
+t_run out-after-flows-json-pretty-ipv4 out flowsp4 flows -4 -pj
 else
 	t_skip out-pretend-kernel "no $FAKE (run through make -C tests/ctl check)"
 fi
@@ -1099,6 +1135,32 @@ completion_ok() {
 		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
 	' _ "$f" >"$W/comp"
 	[ "$(cat "$W/comp")" = "--call-id --count --help --port " ] || { cat "$W/comp"; return 1; }
+	# the global options after the command, and not counted as a word:
+	# "policy set -6 udp 5060 " still completes the policy names
+	bash -c '
+		. "$1"
+		COMP_WORDS=(sipalgctl monitor --count 3 -)
+		COMP_CWORD=4
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$f" >"$W/comp"
+	[ "$(cat "$W/comp")" = "--call-id --count --help --json --port --pretty -j -p " ] || { cat "$W/comp"; return 1; }
+	bash -c '
+		. "$1"
+		COMP_WORDS=(sipalgctl policy set -6 udp 5060 "")
+		COMP_CWORD=6
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$f" >"$W/comp"
+	[ "$(cat "$W/comp")" = "default disable force-rport media-any static-port strict " ] || { cat "$W/comp"; return 1; }
+	bash -c '
+		. "$1"
+		COMP_WORDS=(sipalgctl calls -)
+		COMP_CWORD=2
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$f" >"$W/comp"
+	[ "$(cat "$W/comp")" = "--help --json --pretty -j -p " ] || { cat "$W/comp"; return 1; }
 }
 t_run bash-completion completion_ok
 
