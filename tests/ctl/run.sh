@@ -940,6 +940,141 @@ t_run out-after-registrations-json out regsj registrations -j
 t_run out-after-flows-json out flowsj flows -j
 t_run out-after-flows-text-ipv6 out flows6 flows -6
 t_run out-after-flows-json-pretty-ipv4 out flowsp4 flows -4 -pj
+
+# -------------------------------------------------- monitor, pretend events
+# fake.c's monitor socket delivers three events, then Ctrl-C. The outputs
+# are written by hand from the formats in sipalgctl.8 and README (text:
+# local time, TZ=UTC here; JSON: one object a line, UTC), byte for byte,
+# stdout and the summary on stderr.
+# outmon NAME ARGS...: stdout must be $W/NAME.want, stderr $W/NAME.ewant,
+# exit 0; JSON must parse (-j: every line, -jp: one document)
+outmon() {
+	local name=$1 rc
+	shift
+	TZ=${MON_TZ:-UTC} "$FAKE" "$@" >"$W/$name.got" 2>"$W/$name.egot"
+	rc=$?
+	[ "$rc" = 0 ] || { cat "$W/$name.egot"; echo "exit $rc"; return 1; }
+	cmp -s "$W/$name.want" "$W/$name.got" || { diff -u "$W/$name.want" "$W/$name.got"; return 1; }
+	cmp -s "$W/$name.ewant" "$W/$name.egot" || { diff -u "$W/$name.ewant" "$W/$name.egot"; return 1; }
+	case " $* " in
+	*" -jp "*) python3 -m json.tool "$W/$name.got" >/dev/null || return 1 ;;
+	*" -j "*) python3 -c 'import json, sys
+for l in sys.stdin.buffer.read().decode("utf-8").splitlines():
+    json.loads(l)' <"$W/$name.got" || return 1 ;;
+	esac
+}
+# 1: a rewritten UDP INVITE (edits, one cut, two left out; a pinhole
+# opened, one closed from any source, one left out); 2: an IPv6 180 over
+# TCP, unchanged (bad-via), its Call-ID with a backslash, a control byte
+# and a non-UTF-8 byte; 3: TCP bytes not parsed, dropped (tcp-gap)
+cat >"$W/mon1.want" <<'E'
+=== 15:40:19.123456  INVITE  (CSeq 1 INVITE)  udp original  rewritten
+  came in   192.168.1.2:5060 -> 198.51.100.2:5060
+  left      198.51.100.1:36205 -> 198.51.100.2:5060
+  Call-ID   1-256@192.168.1.2
+      Via: SIP/2.0/UDP 192.168.1.2:5060;branch=z9hG4bK-256-1-0
+    * Via: SIP/2.0/UDP 198.51.100.1:36205;branch=z9hG4bK-256-1-0
+      Contact: "Jos\xc3\xa9" <sip:sipp@192.168.1.2:5060>
+    * Contact: "Jos\xc3\xa9" <sip:sipp@198.51.100.1:36205>
+      c=IN IP4 192.168.1.2
+    * c=IN IP4 198.51.100.1
+      INVITE sip:a@192.168.1.2 [cut]
+    * INVITE sip:a@198.5 [cut]
+    (2 more lines changed, not shown)
+  pinhole opened  udp 198.51.100.1:6000 from 198.51.100.2 (audio)
+  pinhole closed  udp 198.51.100.1:6002 from any source (video)
+  (1 more pinholes, not shown)
+E
+cat >"$W/mon3.want" <<'E'
+=== 23:59:59.500000  (not parsed)  tcp original  dropped (tcp-gap)
+  came in   10.0.0.3:40000 -> 203.0.113.20:5061
+  left      198.51.100.1:40001 -> 203.0.113.20:5061
+E
+{
+	cat "$W/mon1.want"
+	cat <<'E'
+=== 15:40:20.000999  180  (CSeq 7 INVITE)  tcp reply  unchanged (bad-via)
+  came in   [2001:db8::10]:5061 -> [2001:db8::1]:40100
+  left      [2001:db8::10]:5061 -> [fd00::2]:40100
+  Call-ID   x\x5cy\x01z\xe9
+E
+	cat "$W/mon3.want"
+} >"$W/mon.want"
+printf 'sipalgctl: monitor: 3 events shown, 0 lost\n' >"$W/mon.ewant"
+t_run out-monitor-text outmon mon monitor
+cat >"$W/monj1.want" <<'E'
+{"time":"2025-12-03T15:40:19.123456Z","time_ns":1764776419123456789,"dir":"original","family":"inet","transport":"udp","port":5060,"before":{"src":"192.168.1.2","sport":5060,"dst":"198.51.100.2","dport":5060},"after":{"src":"198.51.100.1","sport":36205,"dst":"198.51.100.2","dport":5060},"method":"INVITE","cseq":1,"call_id":"1-256@192.168.1.2","verdict":"rewritten","reason":null,"len":812,"new_len":816,"edits":[{"where":"header","name":"Via","before":"Via: SIP/2.0/UDP 192.168.1.2:5060;branch=z9hG4bK-256-1-0","after":"Via: SIP/2.0/UDP 198.51.100.1:36205;branch=z9hG4bK-256-1-0","edits":1,"cut":false},{"where":"header","name":"Contact","before":"Contact: \"José\" <sip:sipp@192.168.1.2:5060>","after":"Contact: \"José\" <sip:sipp@198.51.100.1:36205>","edits":1,"cut":false},{"where":"body","name":"c=","before":"c=IN IP4 192.168.1.2","after":"c=IN IP4 198.51.100.1","edits":1,"cut":false},{"where":"start-line","name":"","before":"INVITE sip:a@192.168.1.2","after":"INVITE sip:a@198.5","edits":1,"cut":true}],"edits_cut":2,"pinholes":[{"action":"opened","class":"audio","transport":"udp","addr":"198.51.100.1","port":6000,"from":"198.51.100.2"},{"action":"closed","class":"video","transport":"udp","addr":"198.51.100.1","port":6002,"from":null}],"pinholes_cut":1}
+{"time":"2025-12-03T15:40:20.000999Z","time_ns":1764776420000999999,"dir":"reply","family":"inet6","transport":"tcp","port":5061,"before":{"src":"2001:db8::10","sport":5061,"dst":"2001:db8::1","dport":40100},"after":{"src":"2001:db8::10","sport":5061,"dst":"fd00::2","dport":40100},"method":"INVITE","status":180,"cseq":7,"call_id":"x\\y\u0001z?","verdict":"unchanged","reason":"bad-via","len":433,"new_len":433,"edits":[],"edits_cut":0,"pinholes":[],"pinholes_cut":0}
+E
+{
+	cat "$W/monj1.want"
+	cat <<'E'
+{"time":"2025-12-03T23:59:59.500000Z","time_ns":1764806399500000000,"dir":"original","family":"inet","transport":"tcp","port":5061,"before":{"src":"10.0.0.3","sport":40000,"dst":"203.0.113.20","dport":5061},"after":{"src":"198.51.100.1","sport":40001,"dst":"203.0.113.20","dport":5061},"method":null,"call_id":null,"verdict":"dropped","reason":"tcp-gap","len":1380,"new_len":0,"edits":[],"edits_cut":0,"pinholes":[],"pinholes_cut":0}
+E
+} >"$W/monj.want"
+cp "$W/mon.ewant" "$W/monj.ewant"
+t_run out-monitor-json outmon monj monitor -j
+cp "$W/monj.want" "$W/monjb.want"
+cp "$W/mon.ewant" "$W/monjb.ewant"
+t_run out-monitor-json-before outmon monjb -j monitor
+# --count stops after two events; the summary says two
+cp "$W/monj1.want" "$W/monjc.want"
+printf 'sipalgctl: monitor: 2 events shown, 0 lost\n' >"$W/monjc.ewant"
+t_run out-monitor-json-count outmon monjc monitor --count 2 -j
+# filters: a Call-ID, a port of the tuple (only event 3 has 40000)
+cp "$W/mon1.want" "$W/monc.want"
+printf 'sipalgctl: monitor: 1 events shown, 0 lost\n' >"$W/monc.ewant"
+t_run out-monitor-text-call-id outmon monc monitor --call-id 1-256@192.168.1.2
+cat >"$W/monp.want" <<'E'
+{
+  "time": "2025-12-03T23:59:59.500000Z",
+  "time_ns": 1764806399500000000,
+  "dir": "original",
+  "family": "inet",
+  "transport": "tcp",
+  "port": 5061,
+  "before": {
+    "src": "10.0.0.3",
+    "sport": 40000,
+    "dst": "203.0.113.20",
+    "dport": 5061
+  },
+  "after": {
+    "src": "198.51.100.1",
+    "sport": 40001,
+    "dst": "203.0.113.20",
+    "dport": 5061
+  },
+  "method": null,
+  "call_id": null,
+  "verdict": "dropped",
+  "reason": "tcp-gap",
+  "len": 1380,
+  "new_len": 0,
+  "edits": [],
+  "edits_cut": 0,
+  "pinholes": [],
+  "pinholes_cut": 0
+}
+E
+cp "$W/monc.ewant" "$W/monp.ewant"
+t_run out-monitor-json-pretty-port outmon monp monitor -jp --port 40000
+# text shows local time (5:30 east of UTC here), JSON stays UTC
+sed 's/^=== 23:59:59.500000 /=== 05:29:59.500000 /' "$W/mon3.want" >"$W/montz.want"
+cp "$W/monc.ewant" "$W/montz.ewant"
+MON_TZ=XST-5:30 t_run out-monitor-text-local-time outmon montz monitor --port 40000
+sed -n 3p "$W/monj.want" >"$W/montzj.want"
+cp "$W/monc.ewant" "$W/montzj.ewant"
+MON_TZ=XST-5:30 t_run out-monitor-json-utc-time outmon montzj monitor --port 40000 -j
+# lost events: the socket overflowed once, and the module's monitor-lost
+# counter grew by 3 while monitor ran
+cp "$W/monj.want" "$W/monl.want"
+printf 'sipalgctl: monitor: this socket overflowed 1 times\nsipalgctl: monitor: 3 events shown, 3 lost\n' >"$W/monl.ewant"
+SIPALGCTL_FAKE=lost t_run out-monitor-json-lost outmon monl monitor -j
+cp "$W/mon.want" "$W/monlt.want"
+cp "$W/monl.ewant" "$W/monlt.ewant"
+SIPALGCTL_FAKE=lost t_run out-monitor-text-lost outmon monlt monitor
+SIPALGCTL_FAKE=eperm t_run out-monitor-permission expect_rc 5 "^sipalgctl: monitor: permission denied: .*CAP_NET_ADMIN" "$FAKE" monitor -j
 else
 	t_skip out-pretend-kernel "no $FAKE (run through make -C tests/ctl check)"
 fi
