@@ -395,6 +395,54 @@ Content-Length: 0
 
 M
 t_run rewrite-dnat-request rw dn "${DNAT[@]}"
+
+# --explain names the line of each edit: "edit N, line L (WHAT): ...",
+# L counting LF-ended lines of the input from 1, WHAT the start line, the
+# header's name as the parser reads it (up to the colon, without the white
+# space before it; a folded line is its header's), or body. Lines end at
+# LF, as the parser reads them: a bare CR inside a line does not start one.
+# explain_has NAME RE ARGS...: rewrite ARGS --explain NAME.in exits 0 and
+# its standard error has a line matching RE
+explain_has() {
+	local name=$1 re=$2
+	shift 2
+	"$CTL" rewrite "$@" --explain "$W/$name.in" >/dev/null 2>"$W/$name.explain" ||
+		{ echo "exit $?"; cat "$W/$name.explain"; return 1; }
+	cat "$W/$name.explain"
+	grep -E -q -- "$re" "$W/$name.explain" || { echo "no line /$re/"; return 1; }
+}
+t_run explain-line-header explain_has reg '^  edit [0-9]+, line 2 \(Via\): ' "${SNAT[@]}"
+t_run explain-line-header-2 explain_has reg '^  edit [0-9]+, line 7 \(Contact\): ' "${SNAT[@]}"
+t_run explain-line-start explain_has dn '^  edit [0-9]+, line 1 \(start line\): ' "${DNAT[@]}"
+t_run explain-line-body explain_has inv '^  edit [0-9]+, line 14 \(body\): ' "${SNAT[@]}"
+# white space before the colon is no part of the name
+sed 's/^Via: /Via : /' "$W/reg.in" >"$W/xsp.in"
+t_run explain-line-space-before-colon explain_has xsp '^  edit [0-9]+, line 2 \(Via\): ' "${SNAT[@]}"
+# CRLFs before the start line (RFC 3261 7.5): the start line is line 3
+{ printf '\r\n\r\n'; cat "$W/dn.in"; } >"$W/xlead.in"
+t_run explain-line-start-after-crlf explain_has xlead '^  edit [0-9]+, line 3 \(start line\): ' "${DNAT[@]}"
+# a bare CR as the white space before an address: the line is still Via's
+sed 's|^Via: SIP/2.0/UDP 10|Via: SIP/2.0/UDP\r10|' "$W/reg.in" >"$W/xcr.in"
+t_run explain-line-bare-cr explain_has xcr '^  edit [0-9]+, line 2 \(Via\): ' "${SNAT[@]}"
+# a folded Contact: the edit on its second line is the Contact's
+sed 's|^Contact: <sip:100@10.0.0.2:5060>|Contact: <sip:a@203.0.113.10>,\r\n <sip:100@10.0.0.2:5060>|' "$W/reg.in" >"$W/xfold.in"
+t_run explain-line-folded explain_has xfold '^  edit [0-9]+, line 8 \(Contact\): ' "${SNAT[@]}"
+# no CRLF after the last body line, which holds an edit: line 16, body
+python3 - "$W/xeof.in" <<'PY'
+import sys
+body = b"v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 10.0.0.2"
+head = (b"INVITE sip:bob@203.0.113.10 SIP/2.0\r\n"
+        b"Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK2\r\n"
+        b"From: <sip:alice@203.0.113.10>;tag=a1\r\n"
+        b"To: <sip:bob@203.0.113.10>\r\n"
+        b"Call-ID: c2@10.0.0.2\r\n"
+        b"CSeq: 1 INVITE\r\n"
+        b"Contact: <sip:alice@10.0.0.2:5060>\r\n"
+        b"Content-Type: application/sdp\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body))
+open(sys.argv[1], "wb").write(head + body)
+PY
+t_run explain-line-body-no-final-crlf explain_has xeof '^  edit [0-9]+, line 16 \(body\): ' "${SNAT[@]}"
 # and the server's answer going out: its Contact and To name it privately
 crlf "$W/dnr.in" <<'M'
 SIP/2.0 200 OK
