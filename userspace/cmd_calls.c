@@ -20,7 +20,7 @@
 static void calls_usage(FILE *f)
 {
 	fprintf(f,
-"Usage: sipalgctl [-j [-p]] calls\n"
+"Usage: sipalgctl calls [-j [-p]]\n"
 "\n"
 "The calls the sipalg ALG tracks in this network namespace: Call-ID,\n"
 "state (early, confirmed, on-hold, ending), transport, each party's own\n"
@@ -33,7 +33,7 @@ static void calls_usage(FILE *f)
 static void regs_usage(FILE *f)
 {
 	fprintf(f,
-"Usage: sipalgctl [-j [-p]] registrations\n"
+"Usage: sipalgctl registrations [-j [-p]]\n"
 "\n"
 "The registrations the sipalg ALG tracks in this network namespace (a\n"
 "REGISTER the registrar accepted, whose lifetime has not run out): AOR,\n"
@@ -313,6 +313,10 @@ static int table_dump(const char *cmd, uint8_t nlcmd, const char *key,
 static int table_cmd(int argc, char **argv, const char *cmd,
 		     void (*usage)(FILE *))
 {
+	int rc = take_global_opts(cmd, &argc, argv);
+
+	if (rc)
+		return rc;
 	if (argc && is_help(argv[0])) {
 		usage(stdout);
 		return EX_OK;

@@ -21,7 +21,7 @@ struct flows_ctx {
 static void flows_usage(FILE *f)
 {
 	fprintf(f,
-"Usage: sipalgctl [-j [-p]] [-4|-6] flows\n"
+"Usage: sipalgctl flows [-j [-p]] [-4|-6]\n"
 "\n"
 "Lists the connections the sipalg helper is attached to (conntrack entries\n"
 "with helper=" SIPALG_GENL_NAME "), then the pinholes it opened (expectations of that\n"
@@ -198,6 +198,9 @@ int cmd_flows(int argc, char **argv)
 	uint32_t fam = AF_UNSPEC;
 	int rc = EX_OK;
 
+	rc = take_global_opts("flows", &argc, argv);
+	if (rc)
+		return rc;
 	if (argc > 0 && is_help(argv[0])) {
 		flows_usage(stdout);
 		return EX_OK;

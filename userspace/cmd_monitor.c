@@ -34,7 +34,7 @@
 static void monitor_usage(FILE *f)
 {
 	fprintf(f,
-"Usage: sipalgctl [-j] monitor [--port PORT] [--call-id ID] [--count N]\n"
+"Usage: sipalgctl monitor [-j] [--port PORT] [--call-id ID] [--count N]\n"
 "\n"
 "The SIP messages the sipalg ALG handles in this network namespace, one\n"
 "event each, as they happen: time, direction, the addresses before and\n"
@@ -287,78 +287,6 @@ static const char *where_name(uint8_t w)
 	       "?";
 }
 
-/* packet text for a terminal: printable ASCII as it is, the rest \xNN */
-static void put_text(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p; p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
-			putchar(*p);
-		else
-			printf("\\x%02x", *p);
-	}
-}
-
-/*
- * JSON strings: packet bytes need not be UTF-8. Valid UTF-8 goes as it
- * is (escaped by js_str); otherwise every byte over 0x7f becomes '?', so
- * the line stays valid JSON.
- */
-static bool utf8_ok(const unsigned char *p)
-{
-	int more;
-
-	while (*p) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
-			more = 1;
-		else if ((*p & 0xf0) == 0xe0)
-			more = 2;
-		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
-			more = 3;
-		else
-			return false;
-		for (p++; more; more--, p++)
-			if ((*p & 0xc0) != 0x80)
-				return false;
-	}
-	return true;
-}
-
-static void js_text(const char *key, const char *s)
-{
-	char buf[TXT + SIPALG_EV_CALLID_MAX];
-	size_t i;
-
-	if (utf8_ok((const unsigned char *)s)) {
-		js_str(key, s);
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (i = 0; buf[i]; i++)
-		if ((unsigned char)buf[i] >= 0x80)
-			buf[i] = '?';
-	js_str(key, buf);
-}
-
-static void js_tuple(const char *key, const struct mon_tuple *t)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	js_begin_obj(key);
-	fmt_address(t->alen, t->src, ip, sizeof(ip));
-	js_str("src", ip);
-	js_u64("sport", t->sport);
-	fmt_address(t->alen, t->dst, ip, sizeof(ip));
-	js_str("dst", ip);
-	js_u64("dport", t->dport);
-	js_end_obj();
-}
-
 static void fmt_time(uint64_t ns, char *buf, size_t len, bool iso)
 {
 	time_t sec = (time_t)(ns / 1000000000ULL);
@@ -378,145 +306,130 @@ static void fmt_time(uint64_t ns, char *buf, size_t len, bool iso)
 	}
 }
 
-static void print_json(const struct mon_event *ev)
+/*
+ * one event, text and JSON from the same calls: the text is a header line
+ * (local time, method or status, transport, direction, verdict), the
+ * tuples, the Call-ID and a marked diff; the JSON object holds more fields
+ * in another order, so some are PR_TEXT or PR_JSON only
+ */
+static void print_event(const struct mon_event *ev)
 {
-	char buf[64], ip[INET6_ADDRSTRLEN];
+	const char *dir = ev->dir ? "reply" : "original";
+	char iso[64], t[64], ip[INET6_ADDRSTRLEN];
 	unsigned int i;
 
-	js_begin_obj(NULL);
-	fmt_time(ev->time, buf, sizeof(buf), true);
-	js_str("time", buf);
-	js_u64("time_ns", ev->time);
-	js_str("dir", ev->dir ? "reply" : "original");
-	js_str("family", ev->l3 == AF_INET6 ? "inet6" : "inet");
-	js_str("transport", proto_name(ev->l4));
-	js_u64("port", ev->port);
-	js_tuple("before", &ev->before);
-	js_tuple("after", &ev->after);
-	if (ev->method[0])
-		js_text("method", ev->method);
-	else
-		js_null("method");
-	if (ev->has_status)
-		js_u64("status", ev->status);
-	if (ev->has_cseq)
-		js_u64("cseq", ev->cseq);
-	if (ev->has_call_id)
-		js_text("call_id", ev->call_id);
-	else
-		js_null("call_id");
-	js_str("verdict", verdict_name(ev->verdict));
-	if (ev->reason)
-		js_str("reason", ev->reason_name[0] ? ev->reason_name : "?");
-	else
-		js_null("reason");
-	js_u64("len", ev->len);
-	js_u64("new_len", ev->new_len);
-	js_begin_arr("edits");
-	for (i = 0; i < ev->n_edits; i++) {
-		const struct mon_edit *e = &ev->edit[i];
-
-		js_begin_obj(NULL);
-		js_str("where", where_name(e->where));
-		js_text("name", e->name);
-		js_text("before", e->before);
-		js_text("after", e->after);
-		js_u64("edits", e->n);
-		js_bool("cut", e->cut);
-		js_end_obj();
-	}
-	js_end_arr();
-	js_u64("edits_cut", ev->edits_cut);
-	js_begin_arr("pinholes");
-	for (i = 0; i < ev->n_pins; i++) {
-		const struct mon_pin *p = &ev->pin[i];
-
-		js_begin_obj(NULL);
-		js_str("action", p->opened ? "opened" : "closed");
-		js_str("class", class_name(p->class));
-		js_str("transport", proto_name(p->l4));
-		fmt_address(p->alen, p->dst, ip, sizeof(ip));
-		js_str("addr", ip);
-		js_u64("port", p->dport);
-		if (p->has_src) {
-			fmt_address(p->alen, p->src, ip, sizeof(ip));
-			js_str("from", ip);
-		} else {
-			js_null("from");
-		}
-		js_end_obj();
-	}
-	js_end_arr();
-	js_u64("pinholes_cut", ev->pins_cut);
-	js_end_obj();
-	js_finish();
-}
-
-static void print_text(const struct mon_event *ev)
-{
-	char t[64], a[64], b[64];
-	unsigned int i;
-
+	fmt_time(ev->time, iso, sizeof(iso), true);
 	fmt_time(ev->time, t, sizeof(t), false);
-	printf("=== %s  ", t);
+	pr_obj_open(NULL);
+	pr_str(PR_JSON, "time", NULL, iso);
+	pr_str(PR_TEXT, NULL, "=== %s  ", t);
+	pr_u64(PR_JSON, "time_ns", NULL, ev->time);
 	if (ev->has_status) {
-		printf("%u  (CSeq %" PRIu32 " ", ev->status, ev->cseq);
-		put_text(ev->method[0] ? ev->method : "?");
-		printf(")");
+		pr_uint(PR_TEXT, NULL, "%u  ", ev->status);
+		pr_uint(PR_TEXT, NULL, "(CSeq %u ", ev->cseq);
+		pr_pkt(PR_TEXT, NULL, "%s)", ev->method[0] ? ev->method : "?");
 	} else if (ev->method[0]) {
-		put_text(ev->method);
+		pr_pkt(PR_TEXT, NULL, "%s", ev->method);
 		if (ev->has_cseq) {
-			printf("  (CSeq %" PRIu32 " ", ev->cseq);
-			put_text(ev->method);
-			printf(")");
+			pr_uint(PR_TEXT, NULL, "  (CSeq %u ", ev->cseq);
+			pr_pkt(PR_TEXT, NULL, "%s)", ev->method);
 		}
 	} else {
-		printf("(not parsed)");
+		pr_text("(not parsed)");
 	}
-	printf("  %s %s  %s", proto_name(ev->l4),
-	       ev->dir ? "reply" : "original", verdict_name(ev->verdict));
-	if (ev->reason) {
-		printf(" (%s)", ev->reason_name[0] ? ev->reason_name : "?");
-	}
-	putchar('\n');
-	fmt_endpoint(ev->before.alen, ev->before.src, ev->before.sport, a, sizeof(a));
-	fmt_endpoint(ev->before.alen, ev->before.dst, ev->before.dport, b, sizeof(b));
-	printf("  came in   %s -> %s\n", a, b);
-	fmt_endpoint(ev->after.alen, ev->after.src, ev->after.sport, a, sizeof(a));
-	fmt_endpoint(ev->after.alen, ev->after.dst, ev->after.dport, b, sizeof(b));
-	printf("  left      %s -> %s\n", a, b);
-	if (ev->has_call_id) {
-		printf("  Call-ID   ");
-		put_text(ev->call_id);
-		putchar('\n');
-	}
+	pr_str(PR_JSON, "dir", NULL, dir);
+	pr_str(PR_JSON, "family", NULL, ev->l3 == AF_INET6 ? "inet6" : "inet");
+	pr_str(PR_ANY, "transport", "  %s ", proto_name(ev->l4));
+	pr_str(PR_TEXT, NULL, "%s  ", dir);
+	pr_str(PR_TEXT, NULL, "%s", verdict_name(ev->verdict));
+	if (ev->reason)
+		pr_str(PR_TEXT, NULL, " (%s)",
+		       ev->reason_name[0] ? ev->reason_name : "?");
+	pr_text("\n");
+	pr_uint(PR_JSON, "port", NULL, ev->port);
+
+	pr_obj_open("before");
+	pr_endpoint(PR_ANY, "src", "sport", "  came in   %s", ev->before.alen,
+		    ev->before.src, ev->before.sport);
+	pr_endpoint(PR_ANY, "dst", "dport", " -> %s\n", ev->before.alen,
+		    ev->before.dst, ev->before.dport);
+	pr_obj_close();
+	pr_obj_open("after");
+	pr_endpoint(PR_ANY, "src", "sport", "  left      %s", ev->after.alen,
+		    ev->after.src, ev->after.sport);
+	pr_endpoint(PR_ANY, "dst", "dport", " -> %s\n", ev->after.alen,
+		    ev->after.dst, ev->after.dport);
+	pr_obj_close();
+
+	if (ev->method[0])
+		pr_pkt(PR_JSON, "method", NULL, ev->method);
+	else
+		pr_null("method");
+	if (ev->has_status)
+		pr_uint(PR_JSON, "status", NULL, ev->status);
+	if (ev->has_cseq)
+		pr_uint(PR_JSON, "cseq", NULL, ev->cseq);
+	if (ev->has_call_id)
+		pr_pkt(PR_ANY, "call_id", "  Call-ID   %s\n", ev->call_id);
+	else
+		pr_null("call_id");
+	pr_str(PR_JSON, "verdict", NULL, verdict_name(ev->verdict));
+	if (ev->reason)
+		pr_str(PR_JSON, "reason", NULL,
+		       ev->reason_name[0] ? ev->reason_name : "?");
+	else
+		pr_null("reason");
+	pr_uint(PR_JSON, "len", NULL, ev->len);
+	pr_uint(PR_JSON, "new_len", NULL, ev->new_len);
+
+	/* each changed line as it came and, marked *, as it left */
+	pr_arr_open("edits");
 	for (i = 0; i < ev->n_edits; i++) {
 		const struct mon_edit *e = &ev->edit[i];
+		const char *cut = e->cut ? " [cut]" : "";
 
-		printf("      ");
-		put_text(e->before);
-		printf("%s\n    * ", e->cut ? " [cut]" : "");
-		put_text(e->after);
-		printf("%s\n", e->cut ? " [cut]" : "");
+		pr_obj_open(NULL);
+		pr_str(PR_JSON, "where", NULL, where_name(e->where));
+		pr_pkt(PR_JSON, "name", NULL, e->name);
+		pr_pkt(PR_ANY, "before", "      %s", e->before);
+		pr_text("%s", cut);
+		pr_pkt(PR_ANY, "after", "\n    * %s", e->after);
+		pr_text("%s\n", cut);
+		pr_uint(PR_JSON, "edits", NULL, e->n);
+		pr_bool(PR_JSON, "cut", NULL, e->cut);
+		pr_obj_close();
 	}
-	if (ev->edits_cut)
-		printf("    (%" PRIu32 " more lines changed, not shown)\n",
-		       ev->edits_cut);
+	pr_arr_close();
+	/* in text only when some were left out */
+	pr_uint(ev->edits_cut ? PR_ANY : PR_JSON, "edits_cut",
+		"    (%u more lines changed, not shown)\n", ev->edits_cut);
+
+	pr_arr_open("pinholes");
 	for (i = 0; i < ev->n_pins; i++) {
 		const struct mon_pin *p = &ev->pin[i];
 
-		fmt_endpoint(p->alen, p->dst, p->dport, a, sizeof(a));
-		if (p->has_src)
-			fmt_address(p->alen, p->src, b, sizeof(b));
-		else
-			snprintf(b, sizeof(b), "any source");
-		printf("  pinhole %s  %s %s from %s (%s)\n",
-		       p->opened ? "opened" : "closed", proto_name(p->l4), a, b,
-		       class_name(p->class));
+		pr_obj_open(NULL);
+		pr_str(PR_ANY, "action", "  pinhole %s  ",
+		       p->opened ? "opened" : "closed");
+		pr_str(PR_JSON, "class", NULL, class_name(p->class));
+		pr_str(PR_ANY, "transport", "%s ", proto_name(p->l4));
+		pr_endpoint(PR_ANY, "addr", "port", "%s", p->alen, p->dst,
+			    p->dport);
+		if (p->has_src) {
+			fmt_address(p->alen, p->src, ip, sizeof(ip));
+			pr_str(PR_ANY, "from", " from %s", ip);
+		} else {
+			pr_null("from");
+			pr_text(" from any source");
+		}
+		pr_str(PR_TEXT, NULL, " (%s)\n", class_name(p->class));
+		pr_obj_close();
 	}
-	if (ev->pins_cut)
-		printf("  (%" PRIu32 " more pinholes, not shown)\n",
-		       ev->pins_cut);
+	pr_arr_close();
+	pr_uint(ev->pins_cut ? PR_ANY : PR_JSON, "pinholes_cut",
+		"  (%u more pinholes, not shown)\n", ev->pins_cut);
+	pr_obj_close();
+	pr_end();
 }
 
 static bool mon_match(const struct mon_opts *o, const struct mon_event *ev)
@@ -545,10 +458,7 @@ static int mon_cb(const struct nlmsghdr *nlh, void *data)
 			parse_event(a, &ev);
 	if (!mon_match(o, &ev))
 		return MNL_CB_OK;
-	if (g_opts.json)
-		print_json(&ev);
-	else
-		print_text(&ev);
+	print_event(&ev);
 	fflush(stdout);
 	o->shown++;
 	if (o->count && o->shown >= o->count)
@@ -670,6 +580,11 @@ int cmd_monitor(int argc, char **argv)
 			}
 			continue;
 		}
+		/* -j, -p (and -4/-6, refused below) after the command too */
+		if (global_opt(a))
+			continue;
+		if (a[0] == '-' && a[1])
+			return usage_err("monitor", "unknown option \"%s\"", a);
 		return usage_err("monitor", "unexpected argument \"%s\"", a);
 	}
 	if (g_opts.family)

@@ -421,6 +421,11 @@ int cmd_policy(int argc, char **argv)
 {
 	const char *verb;
 
+	/* -j, -4 ... between policy and the verb */
+	while (argc > 0 && global_opt(argv[0])) {
+		argc--;
+		argv++;
+	}
 	if (argc < 1)
 		return usage_err("policy", "needs a verb: set, del, show, flush, save or restore");
 	verb = argv[0];
@@ -428,12 +433,19 @@ int cmd_policy(int argc, char **argv)
 		policy_usage(stdout);
 		return EX_OK;
 	}
-	if (argc > 1 && is_help(argv[1])) {
+	argc--;
+	argv++;
+	/* -j, -4 ... after the verb too; save and restore have their own */
+	if (strcmp(verb, "save") && strcmp(verb, "restore")) {
+		int rc = take_global_opts("policy", &argc, argv);
+
+		if (rc)
+			return rc;
+	}
+	if (argc > 0 && is_help(argv[0])) {
 		policy_usage(stdout);
 		return EX_OK;
 	}
-	argc--;
-	argv++;
 	if (!strcmp(verb, "set") || !strcmp(verb, "add") ||
 	    !strcmp(verb, "replace"))
 		return policy_set(argc, argv);

@@ -120,30 +120,45 @@ static void ep_str(const struct sa_ep *ep, char *buf, size_t len)
 		snprintf(buf, len, "%s:%u", ip, ep->port);
 }
 
-/* the header name of the line holding off, for --explain */
+/*
+ * "line L (WHAT)" for the edit at off, for --explain. L counts the lines
+ * of the input from 1; WHAT is "start line", "body" or the header's name.
+ * Lines end at LF, as the parser reads them: a bare CR inside one starts
+ * no line (the core's sa_line_next ends a line there, so it would name
+ * what follows the CR). The name is the parser's: up to the colon without
+ * the white space before it, and a folded line's is its header's; the
+ * start line is the first after the CRLFs that may come before it.
+ */
 static void line_of(const uint8_t *msg, size_t len, uint32_t off,
 		    const struct sa_msg *m, char *buf, size_t blen)
 {
-	uint32_t s = off, line = 1, i, e;
+	uint32_t s, line = 1, i, e;
 
 	if (off > len)
 		off = (uint32_t)len;
 	for (i = 0; i < off; i++)
 		if (msg[i] == '\n')
 			line++;
-	while (s > 0 && msg[s - 1] != '\n')
-		s--;
 	if (off >= m->hdr_len) {
 		snprintf(buf, blen, "line %u (body)", line);
 		return;
 	}
-	if (line == 1) {
-		snprintf(buf, blen, "line 1 (start line)");
+	if (off <= m->start_line.off + m->start_line.len) {
+		snprintf(buf, blen, "line %u (start line)", line);
 		return;
+	}
+	/* back to the line's start, and over folded lines (SP or HT first) */
+	for (s = off;; s--) {
+		while (s > 0 && msg[s - 1] != '\n')
+			s--;
+		if (s == 0 || (msg[s] != ' ' && msg[s] != '\t'))
+			break;
 	}
 	for (e = s; e < len && msg[e] != ':' && msg[e] != '\n' && e - s < 40;
 	     e++)
 		;
+	while (e > s && (msg[e - 1] == ' ' || msg[e - 1] == '\t'))
+		e--;
 	snprintf(buf, blen, "line %u (%.*s)", line, (int)(e - s),
 		 (const char *)msg + s);
 }

@@ -57,7 +57,7 @@ static const struct {
 static void stats_usage(FILE *f)
 {
 	fprintf(f,
-"Usage: sipalgctl [-j [-p]] stats [show] [{udp|tcp} PORT]\n"
+"Usage: sipalgctl stats [show] [{udp|tcp} PORT] [-j [-p]]\n"
 "       sipalgctl stats reset\n"
 "\n"
 "Counters of the sipalg ALG in this network namespace: the namespace\n"
@@ -317,6 +317,9 @@ int cmd_stats(int argc, char **argv)
 	struct genl g;
 	int rc;
 
+	rc = take_global_opts("stats", &argc, argv);
+	if (rc)
+		return rc;
 	if (argc > 0 && is_help(argv[0])) {
 		stats_usage(stdout);
 		return EX_OK;

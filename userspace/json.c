@@ -100,51 +100,51 @@ static void js_close(char c)
 	putchar(c);
 }
 
-void js_begin_obj(const char *key)
+static void js_begin_obj(const char *key)
 {
 	js_open(key, '{');
 }
 
-void js_end_obj(void)
+static void js_end_obj(void)
 {
 	js_close('}');
 }
 
-void js_begin_arr(const char *key)
+static void js_begin_arr(const char *key)
 {
 	js_open(key, '[');
 }
 
-void js_end_arr(void)
+static void js_end_arr(void)
 {
 	js_close(']');
 }
 
-void js_str(const char *key, const char *val)
+static void js_str(const char *key, const char *val)
 {
 	js_key(key);
 	js_escape(stdout, val, strlen(val));
 }
 
-void js_u64(const char *key, uint64_t val)
+static void js_u64(const char *key, uint64_t val)
 {
 	js_key(key);
 	printf("%" PRIu64, val);
 }
 
-void js_bool(const char *key, bool val)
+static void js_bool(const char *key, bool val)
 {
 	js_key(key);
 	fputs(val ? "true" : "false", stdout);
 }
 
-void js_null(const char *key)
+static void js_null(const char *key)
 {
 	js_key(key);
 	fputs("null", stdout);
 }
 
-void js_finish(void)
+static void js_finish(void)
 {
 	putchar('\n');
 }
@@ -252,6 +252,63 @@ void pr_endpoint(int m, const char *addr_key, const char *port_key,
 		js_u64(port_key, port);
 	} else if (pr_fp(m, fmt)) {
 		fmt_endpoint(alen, addr, port, buf, sizeof(buf));
+		printf(fmt, buf);
+	}
+}
+
+/*
+ * JSON strings hold text, and packet bytes need not be UTF-8: valid UTF-8
+ * goes as it is (escaped by js_escape), otherwise every byte over 0x7f
+ * becomes '?', so the document stays valid JSON.
+ */
+static bool utf8_ok(const unsigned char *p)
+{
+	int more;
+
+	while (*p) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+			more = 1;
+		else if ((*p & 0xf0) == 0xe0)
+			more = 2;
+		else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+			more = 3;
+		else
+			return false;
+		for (p++; more; more--, p++)
+			if ((*p & 0xc0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
+void pr_pkt(int m, const char *key, const char *fmt, const char *val)
+{
+	char buf[4 * PR_PKT_MAX + 1];
+	const unsigned char *p = (const unsigned char *)val;
+	size_t i, n = 0;
+
+	if (pr_json(m)) {
+		if (utf8_ok(p)) {
+			js_str(key, val);
+			return;
+		}
+		for (i = 0; p[i] && i < PR_PKT_MAX; i++)
+			buf[n++] = p[i] >= 0x80 ? '?' : (char)p[i];
+		buf[n] = 0;
+		js_str(key, buf);
+	} else if (pr_fp(m, fmt)) {
+		/* for a terminal: printable ASCII as it is, the rest \xNN */
+		for (i = 0; p[i] && i < PR_PKT_MAX; i++) {
+			if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+				buf[n++] = (char)p[i];
+			else
+				n += (size_t)sprintf(buf + n, "\\x%02x", p[i]);
+		}
+		buf[n] = 0;
 		printf(fmt, buf);
 	}
 }

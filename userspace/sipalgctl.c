@@ -98,6 +98,45 @@ bool parse_port(const char *s, uint16_t *port, const char *cmd)
 	return true;
 }
 
+bool global_opt(const char *o)
+{
+	if (!strcmp(o, "-j") || !strcmp(o, "--json"))
+		g_opts.json = true;
+	else if (!strcmp(o, "-p") || !strcmp(o, "--pretty"))
+		g_opts.pretty = true;
+	else if (!strcmp(o, "-jp") || !strcmp(o, "-pj"))
+		g_opts.json = g_opts.pretty = true;
+	else if (!strcmp(o, "-4"))
+		g_opts.family = 4;
+	else if (!strcmp(o, "-6"))
+		g_opts.family = 6;
+	else
+		return false;
+	return true;
+}
+
+int take_global_opts(const char *cmd, int *argc, char **argv)
+{
+	int i, n = 0;
+
+	for (i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (global_opt(a))
+			continue;
+		/*
+		 * --help is the command's to answer, "-1" a (bad) port for it
+		 * to refuse, "-" a word
+		 */
+		if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9') &&
+		    !is_help(a))
+			return usage_err(cmd, "unknown option \"%s\"", a);
+		argv[n++] = argv[i];
+	}
+	*argc = n;
+	return EX_OK;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -121,6 +160,8 @@ static void usage(FILE *f)
 "  -4, -6         policy: only IPv4 / IPv6 flows; flows: only that family\n"
 "  -h, --help     help (also after a command: sipalgctl policy --help)\n"
 "  -V, --version  print the version\n"
+"-j, -p, -4 and -6 go before or after the command (sipalgctl monitor -j),\n"
+"except after policy save, policy restore and rewrite.\n"
 "\n"
 "Exit status: 0 success, 1 the kernel or the system refused, 2 usage error\n"
 "(also a bad line in a policy file, rewrite input over 65535 bytes),\n"
@@ -137,16 +178,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *o = argv[i];
 
-		if (!strcmp(o, "-j") || !strcmp(o, "--json")) {
-			g_opts.json = true;
-		} else if (!strcmp(o, "-p") || !strcmp(o, "--pretty")) {
-			g_opts.pretty = true;
-		} else if (!strcmp(o, "-jp") || !strcmp(o, "-pj")) {
-			g_opts.json = g_opts.pretty = true;
-		} else if (!strcmp(o, "-4")) {
-			g_opts.family = 4;
-		} else if (!strcmp(o, "-6")) {
-			g_opts.family = 6;
+		if (global_opt(o)) {
+			continue;
 		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			usage(stdout);
 			return EX_OK;

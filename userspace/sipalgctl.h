@@ -31,6 +31,14 @@ void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool is_help(const char *arg);
+/*
+ * the global options (-j, --json, -p, --pretty, -jp, -4, -6), which go
+ * before or after the command: global_opt sets g_opts for one and says
+ * whether o was one; take_global_opts removes them from a command's words
+ * and refuses any other option (EX_USAGE, or EX_OK)
+ */
+bool global_opt(const char *o);
+int take_global_opts(const char *cmd, int *argc, char **argv);
 
 /* argument parsers: return false and print why */
 bool parse_proto(const char *s, uint8_t *proto, const char *cmd);
@@ -91,6 +99,13 @@ void pr_u64(int m, const char *key, const char *fmt, uint64_t val);
 void pr_bool(int m, const char *key, const char *fmt, bool val);
 void pr_null(const char *key);	/* JSON null; nothing in text */
 /*
+ * bytes from a packet, of which at most PR_PKT_MAX are shown: JSON as a
+ * string (each byte over 0x7f as '?' unless it is all valid UTF-8); text
+ * fmt with printable ASCII as it is and every other byte (and \) as \xNN
+ */
+#define PR_PKT_MAX	256
+void pr_pkt(int m, const char *key, const char *fmt, const char *val);
+/*
  * an address and port: JSON "addr_key": "192.0.2.1", "port_key": 5060;
  * text fmt with "192.0.2.1:5060" or "[2001:db8::1]:5060" for a %s
  */
@@ -98,16 +113,6 @@ void pr_endpoint(int m, const char *addr_key, const char *port_key,
 		 const char *fmt, int alen, const uint8_t *addr, uint16_t port);
 /* a JSON string of len bytes, escaped, on f (rewrite --explain) */
 void js_escape(FILE *f, const char *s, size_t len);
-/* the JSON writer under the print layer */
-void js_begin_obj(const char *key);
-void js_end_obj(void);
-void js_begin_arr(const char *key);
-void js_end_arr(void);
-void js_str(const char *key, const char *val);
-void js_u64(const char *key, uint64_t val);
-void js_bool(const char *key, bool val);
-void js_null(const char *key);
-void js_finish(void);
 
 /* commands */
 int cmd_policy(int argc, char **argv);

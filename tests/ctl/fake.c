@@ -9,8 +9,18 @@
  *
  * SIPALGCTL_FAKE=empty answers every dump with nothing; SIPALGCTL_FAKE=named
  * leaves out the policy with a bit sipalgctl has no name for.
+ *
+ * monitor: mnl_socket_setsockopt (joining the group), mnl_socket_get_fd,
+ * poll and mnl_socket_recvfrom are wrapped too. The monitor socket delivers
+ * the three events of fake_events[], one per receive, then "Ctrl-C" (poll
+ * raises SIGINT). SIPALGCTL_FAKE=lost also makes the first receive fail
+ * with ENOBUFS (the socket overflowed) and the namespace's monitor-lost
+ * counter grow by 3 between two stats requests; SIPALGCTL_FAKE=eperm
+ * refuses to join the group (no CAP_NET_ADMIN).
  */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -242,11 +252,15 @@ static int put_stats(char *buf, const struct fake_stats *s, mnl_cb_t cb,
 static int talk_stats(char *buf, const struct nlmsghdr *req, mnl_cb_t cb,
 		      void *data, const char *what)
 {
+	static unsigned int total_asked;
+	struct fake_stats total = fake_total;
 	const struct nlattr *a;
 	uint8_t proto = 0;
 	uint16_t port = 0;
 	size_t i;
 
+	if (fake_is("lost"))
+		total.v[SIPALG_STAT_MONITOR_LOST] += 3 * total_asked;
 	if (req->nlmsg_flags & NLM_F_DUMP) {
 		if (empty())
 			return EX_OK;
@@ -261,8 +275,10 @@ static int talk_stats(char *buf, const struct nlmsghdr *req, mnl_cb_t cb,
 		if (mnl_attr_get_type(a) == SIPALG_A_PORT)
 			port = mnl_attr_get_u16(a);
 	}
-	if (!proto)
-		return put_stats(buf, &fake_total, cb, data);
+	if (!proto) {
+		total_asked++;
+		return put_stats(buf, &total, cb, data);
+	}
 	for (i = 0; i < sizeof(fake_ports) / sizeof(fake_ports[0]); i++)
 		if (fake_ports[i].proto == proto && fake_ports[i].port == port)
 			return put_stats(buf, &fake_ports[i], cb, data);
@@ -412,6 +428,200 @@ int __wrap_genl_talk(struct genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 	}
 	free(buf);
 	return rc;
+}
+
+/* ------------------------------------------------------ monitor events */
+int __wrap_mnl_socket_setsockopt(const struct mnl_socket *nl, int type,
+				 void *buf, socklen_t len);
+int __wrap_mnl_socket_get_fd(const struct mnl_socket *nl);
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout);
+ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf,
+				   size_t size);
+
+static void put_tuple(struct nlmsghdr *nlh, uint16_t type, const char *src,
+		      uint16_t sport, const char *dst, uint16_t dport)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+
+	put_ip(nlh, SIPALG_TUP_SRC, src);
+	mnl_attr_put_u16(nlh, SIPALG_TUP_SPORT, sport);
+	put_ip(nlh, SIPALG_TUP_DST, dst);
+	mnl_attr_put_u16(nlh, SIPALG_TUP_DPORT, dport);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void put_edit(struct nlmsghdr *nlh, uint8_t where, const char *name,
+		     const char *before, const char *after, bool cut)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, SIPALG_EV_EDIT);
+
+	mnl_attr_put_u8(nlh, SIPALG_EDIT_WHERE, where);
+	mnl_attr_put_strz(nlh, SIPALG_EDIT_NAME, name);
+	mnl_attr_put_strz(nlh, SIPALG_EDIT_BEFORE, before);
+	mnl_attr_put_strz(nlh, SIPALG_EDIT_AFTER, after);
+	mnl_attr_put_u32(nlh, SIPALG_EDIT_N, 1);
+	if (cut)
+		mnl_attr_put(nlh, SIPALG_EDIT_CUT, 0, NULL);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void put_ev_pin(struct nlmsghdr *nlh, uint8_t opened, uint8_t class,
+		       const char *src, const char *dst, uint16_t dport)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, SIPALG_EV_PINHOLE);
+
+	mnl_attr_put_u8(nlh, SIPALG_PH_OPENED, opened);
+	mnl_attr_put_u8(nlh, SIPALG_PH_CLASS, class);
+	mnl_attr_put_u8(nlh, SIPALG_PH_L4, IPPROTO_UDP);
+	if (src)
+		put_ip(nlh, SIPALG_PH_SRC, src);
+	put_ip(nlh, SIPALG_PH_DST, dst);
+	mnl_attr_put_u16(nlh, SIPALG_PH_DPORT, dport);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void put_ev_head(struct nlmsghdr *nlh, uint64_t time, uint8_t dir,
+			uint8_t l3, uint8_t l4, uint16_t port)
+{
+	mnl_attr_put_u64(nlh, SIPALG_EV_TIME, time);
+	mnl_attr_put_u8(nlh, SIPALG_EV_DIR, dir);
+	mnl_attr_put_u8(nlh, SIPALG_EV_L3, l3);
+	mnl_attr_put_u8(nlh, SIPALG_EV_L4, l4);
+	mnl_attr_put_u16(nlh, SIPALG_EV_PORT, port);
+}
+
+/*
+ * a UDP INVITE through the NAT, rewritten (the README's excerpt): four
+ * lines changed (a Contact with UTF-8 in it, one line cut), two more left
+ * out, a pinhole opened, one closed, one more left out
+ */
+static void ev_invite(struct nlmsghdr *nlh)
+{
+	/* 2025-12-03 15:40:19.123456789 UTC */
+	put_ev_head(nlh, 1764776419123456789ULL, 0, AF_INET, IPPROTO_UDP, 5060);
+	put_tuple(nlh, SIPALG_EV_BEFORE, "192.168.1.2", 5060, "198.51.100.2", 5060);
+	put_tuple(nlh, SIPALG_EV_AFTER, "198.51.100.1", 36205, "198.51.100.2", 5060);
+	mnl_attr_put_strz(nlh, SIPALG_EV_METHOD, "INVITE");
+	mnl_attr_put_u32(nlh, SIPALG_EV_CSEQ, 1);
+	mnl_attr_put_strz(nlh, SIPALG_EV_CALL_ID, "1-256@192.168.1.2");
+	mnl_attr_put_u8(nlh, SIPALG_EV_VERDICT, SIPALG_VERDICT_REWRITTEN);
+	mnl_attr_put_u32(nlh, SIPALG_EV_LEN, 812);
+	mnl_attr_put_u32(nlh, SIPALG_EV_NEW_LEN, 816);
+	put_edit(nlh, 1, "Via",
+		 "Via: SIP/2.0/UDP 192.168.1.2:5060;branch=z9hG4bK-256-1-0",
+		 "Via: SIP/2.0/UDP 198.51.100.1:36205;branch=z9hG4bK-256-1-0",
+		 false);
+	put_edit(nlh, 1, "Contact",
+		 "Contact: \"Jos\xc3\xa9\" <sip:sipp@192.168.1.2:5060>",
+		 "Contact: \"Jos\xc3\xa9\" <sip:sipp@198.51.100.1:36205>",
+		 false);
+	put_edit(nlh, 2, "c=", "c=IN IP4 192.168.1.2", "c=IN IP4 198.51.100.1",
+		 false);
+	put_edit(nlh, 0, "", "INVITE sip:a@192.168.1.2", "INVITE sip:a@198.5",
+		 true);
+	mnl_attr_put_u32(nlh, SIPALG_EV_EDITS_CUT, 2);
+	put_ev_pin(nlh, 1, 1, "198.51.100.2", "198.51.100.1", 6000);
+	put_ev_pin(nlh, 0, 2, NULL, "198.51.100.1", 6002);
+	mnl_attr_put_u32(nlh, SIPALG_EV_PINHOLES_CUT, 1);
+}
+
+/*
+ * an IPv6 180 over TCP, forwarded unchanged (bad-via); its Call-ID has a
+ * backslash, a control byte and a byte over 0x7f that is not UTF-8
+ */
+static void ev_ringing(struct nlmsghdr *nlh)
+{
+	/* 2025-12-03 15:40:20.000999999 UTC */
+	put_ev_head(nlh, 1764776420000999999ULL, 1, AF_INET6, IPPROTO_TCP, 5061);
+	put_tuple(nlh, SIPALG_EV_BEFORE, "2001:db8::10", 5061, "2001:db8::1", 40100);
+	put_tuple(nlh, SIPALG_EV_AFTER, "2001:db8::10", 5061, "fd00::2", 40100);
+	mnl_attr_put_strz(nlh, SIPALG_EV_METHOD, "INVITE");
+	mnl_attr_put_u16(nlh, SIPALG_EV_STATUS, 180);
+	mnl_attr_put_u32(nlh, SIPALG_EV_CSEQ, 7);
+	mnl_attr_put_strz(nlh, SIPALG_EV_CALL_ID, "x\\y\001z\xe9");
+	mnl_attr_put_u8(nlh, SIPALG_EV_VERDICT, SIPALG_VERDICT_UNCHANGED);
+	mnl_attr_put_u32(nlh, SIPALG_EV_REASON, 4);
+	mnl_attr_put_strz(nlh, SIPALG_EV_REASON_NAME, "bad-via");
+	mnl_attr_put_u32(nlh, SIPALG_EV_LEN, 433);
+	mnl_attr_put_u32(nlh, SIPALG_EV_NEW_LEN, 433);
+}
+
+/* TCP bytes never framed as a message, dropped: no method, CSeq, Call-ID */
+static void ev_raw(struct nlmsghdr *nlh)
+{
+	/* 2025-12-03 23:59:59.5 UTC */
+	put_ev_head(nlh, 1764806399500000000ULL, 0, AF_INET, IPPROTO_TCP, 5061);
+	put_tuple(nlh, SIPALG_EV_BEFORE, "10.0.0.3", 40000, "203.0.113.20", 5061);
+	put_tuple(nlh, SIPALG_EV_AFTER, "198.51.100.1", 40001, "203.0.113.20", 5061);
+	mnl_attr_put_u8(nlh, SIPALG_EV_VERDICT, SIPALG_VERDICT_DROPPED);
+	mnl_attr_put_u32(nlh, SIPALG_EV_REASON, 21);
+	mnl_attr_put_strz(nlh, SIPALG_EV_REASON_NAME, "tcp-gap");
+	mnl_attr_put_u32(nlh, SIPALG_EV_LEN, 1380);
+	mnl_attr_put_u32(nlh, SIPALG_EV_NEW_LEN, 0);
+}
+
+static void (*const fake_events[])(struct nlmsghdr *) = {
+	ev_invite, ev_ringing, ev_raw,
+};
+#define N_EVENTS (sizeof(fake_events) / sizeof(fake_events[0]))
+static unsigned int ev_next;
+static bool ev_overflowed;
+
+int __wrap_mnl_socket_setsockopt(const struct mnl_socket *nl, int type,
+				 void *buf, socklen_t len)
+{
+	(void)nl;
+	(void)type;
+	(void)buf;
+	(void)len;
+	if (fake_is("eperm")) {
+		errno = EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+int __wrap_mnl_socket_get_fd(const struct mnl_socket *nl)
+{
+	(void)nl;
+	return -1;	/* setsockopt(SO_RCVBUF) fails, as it may: ignored */
+}
+
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	(void)timeout;
+	if (ev_next >= N_EVENTS) {
+		/* all delivered: the user presses Ctrl-C */
+		raise(SIGINT);
+		errno = EINTR;
+		return -1;
+	}
+	if (n)
+		fds[0].revents = POLLIN;
+	return 1;
+}
+
+ssize_t __wrap_mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf,
+				   size_t size)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *ev;
+
+	(void)nl;
+	if (fake_is("lost") && !ev_overflowed) {
+		ev_overflowed = true;
+		errno = ENOBUFS;
+		return -1;
+	}
+	if (ev_next >= N_EVENTS || size < (size_t)MNL_SOCKET_BUFFER_SIZE) {
+		errno = EAGAIN;
+		return -1;
+	}
+	nlh = reply(buf, SIPALG_CMD_EVENT);
+	ev = mnl_attr_nest_start(nlh, SIPALG_A_EVENT);
+	fake_events[ev_next++](nlh);
+	mnl_attr_nest_end(nlh, ev);
+	return nlh->nlmsg_len;
 }
 
 /* ------------------------------------------------ conntrack (flows) */

@@ -81,6 +81,21 @@ t_run usage-calls-family expect_rc 2 'calls: -4/-6 do not apply' "$CTL" -4 calls
 t_run usage-registrations-extra-arg expect_rc 2 'registrations: unexpected argument "all"' "$CTL" -j registrations all
 t_run usage-registrations-family expect_rc 2 'registrations: -4/-6 do not apply' "$CTL" -6 registrations
 t_run usage-monitor-hint expect_rc 2 "Try 'sipalgctl monitor --help'" "$CTL" monitor --count x
+# global options after the command: the same checks as before it, and an
+# option no command knows is named as an option
+t_run usage-after-monitor-family expect_rc 2 'monitor: -4/-6 do not apply' "$CTL" monitor --count 1 -4
+t_run usage-after-calls-family expect_rc 2 'calls: -4/-6 do not apply' "$CTL" calls -4
+t_run usage-after-registrations-family expect_rc 2 'registrations: -4/-6 do not apply' "$CTL" registrations -j -6
+t_run usage-after-stats-family expect_rc 2 "counters are per port for both address families" "$CTL" stats -6
+t_run usage-after-monitor-count-negative expect_rc 2 'bad count "-3"' "$CTL" monitor -j --count -3
+t_run usage-after-monitor-unknown-option expect_rc 2 'monitor: unknown option "--frob"' "$CTL" monitor -j --frob
+t_run usage-after-calls-unknown-option expect_rc 2 'calls: unknown option "-x"' "$CTL" calls -x
+t_run usage-after-flows-unknown-option expect_rc 2 'flows: unknown option "--jsn"' "$CTL" flows --jsn
+t_run usage-after-stats-unknown-option expect_rc 2 'stats: unknown option "-J"' "$CTL" stats show -J
+t_run usage-after-policy-unknown-option expect_rc 2 'policy: unknown option "--pretty=1"' "$CTL" policy show --pretty=1
+t_run usage-after-extra-arg-still-refused expect_rc 2 'flows: unexpected argument "x"' "$CTL" flows -j x
+# a negative number is still a bad port, not an option
+t_run usage-after-port-negative expect_rc 2 'bad port "-1"' "$CTL" -j policy show udp -1
 # usage errors are caught before talking to the kernel: same answer with
 # or without the module, and a hint to the command's help
 t_run usage-hint-to-help expect_rc 2 "Try 'sipalgctl policy set --help'" "$CTL" policy set udp 0 disable
@@ -97,6 +112,9 @@ else
 	t_run module-not-loaded-calls expect_rc 4 "sipalg kernel module is not loaded" "$CTL" -j calls
 	t_run module-not-loaded-registrations expect_rc 4 "sipalg kernel module is not loaded" "$CTL" registrations
 	t_run module-not-loaded-monitor expect_rc 4 "sipalg kernel module is not loaded" "$CTL" -j monitor --count 1
+	# issue 14's spelling: -j after the command
+	t_run module-not-loaded-monitor-json-after expect_rc 4 "sipalg kernel module is not loaded" "$CTL" monitor -j --count 1
+	t_run module-not-loaded-calls-json-after expect_rc 4 "sipalg kernel module is not loaded" "$CTL" calls -j
 fi
 
 # ------------------------------------------------------------------- --help
@@ -115,6 +133,8 @@ t_run help-stats help_ok "$CTL" stats --help
 t_run help-stats-reset help_ok "$CTL" stats reset --help
 t_run help-flows help_ok "$CTL" flows --help
 t_run help-rewrite help_ok "$CTL" rewrite --help
+t_run help-monitor-after-json help_ok "$CTL" monitor -j --help
+t_run help-calls-after-json help_ok "$CTL" calls -j --help
 t_run help-monitor help_ok "$CTL" monitor --help
 t_run help-calls help_ok "$CTL" calls --help
 t_run help-registrations help_ok "$CTL" registrations --help
@@ -375,6 +395,54 @@ Content-Length: 0
 
 M
 t_run rewrite-dnat-request rw dn "${DNAT[@]}"
+
+# --explain names the line of each edit: "edit N, line L (WHAT): ...",
+# L counting LF-ended lines of the input from 1, WHAT the start line, the
+# header's name as the parser reads it (up to the colon, without the white
+# space before it; a folded line is its header's), or body. Lines end at
+# LF, as the parser reads them: a bare CR inside a line does not start one.
+# explain_has NAME RE ARGS...: rewrite ARGS --explain NAME.in exits 0 and
+# its standard error has a line matching RE
+explain_has() {
+	local name=$1 re=$2
+	shift 2
+	"$CTL" rewrite "$@" --explain "$W/$name.in" >/dev/null 2>"$W/$name.explain" ||
+		{ echo "exit $?"; cat "$W/$name.explain"; return 1; }
+	cat "$W/$name.explain"
+	grep -E -q -- "$re" "$W/$name.explain" || { echo "no line /$re/"; return 1; }
+}
+t_run explain-line-header explain_has reg '^  edit [0-9]+, line 2 \(Via\): ' "${SNAT[@]}"
+t_run explain-line-header-2 explain_has reg '^  edit [0-9]+, line 7 \(Contact\): ' "${SNAT[@]}"
+t_run explain-line-start explain_has dn '^  edit [0-9]+, line 1 \(start line\): ' "${DNAT[@]}"
+t_run explain-line-body explain_has inv '^  edit [0-9]+, line 14 \(body\): ' "${SNAT[@]}"
+# white space before the colon is no part of the name
+sed 's/^Via: /Via : /' "$W/reg.in" >"$W/xsp.in"
+t_run explain-line-space-before-colon explain_has xsp '^  edit [0-9]+, line 2 \(Via\): ' "${SNAT[@]}"
+# CRLFs before the start line (RFC 3261 7.5): the start line is line 3
+{ printf '\r\n\r\n'; cat "$W/dn.in"; } >"$W/xlead.in"
+t_run explain-line-start-after-crlf explain_has xlead '^  edit [0-9]+, line 3 \(start line\): ' "${DNAT[@]}"
+# a bare CR as the white space before an address: the line is still Via's
+sed 's|^Via: SIP/2.0/UDP 10|Via: SIP/2.0/UDP\r10|' "$W/reg.in" >"$W/xcr.in"
+t_run explain-line-bare-cr explain_has xcr '^  edit [0-9]+, line 2 \(Via\): ' "${SNAT[@]}"
+# a folded Contact: the edit on its second line is the Contact's
+sed 's|^Contact: <sip:100@10.0.0.2:5060>|Contact: <sip:a@203.0.113.10>,\r\n <sip:100@10.0.0.2:5060>|' "$W/reg.in" >"$W/xfold.in"
+t_run explain-line-folded explain_has xfold '^  edit [0-9]+, line 8 \(Contact\): ' "${SNAT[@]}"
+# no CRLF after the last body line, which holds an edit: line 16, body
+python3 - "$W/xeof.in" <<'PY'
+import sys
+body = b"v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\nc=IN IP4 10.0.0.2"
+head = (b"INVITE sip:bob@203.0.113.10 SIP/2.0\r\n"
+        b"Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK2\r\n"
+        b"From: <sip:alice@203.0.113.10>;tag=a1\r\n"
+        b"To: <sip:bob@203.0.113.10>\r\n"
+        b"Call-ID: c2@10.0.0.2\r\n"
+        b"CSeq: 1 INVITE\r\n"
+        b"Contact: <sip:alice@10.0.0.2:5060>\r\n"
+        b"Content-Type: application/sdp\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body))
+open(sys.argv[1], "wb").write(head + body)
+PY
+t_run explain-line-body-no-final-crlf explain_has xeof '^  edit [0-9]+, line 16 \(body\): ' "${SNAT[@]}"
 # and the server's answer going out: its Contact and To name it privately
 crlf "$W/dnr.in" <<'M'
 SIP/2.0 200 OK
@@ -904,6 +972,157 @@ printf 'connections:\npinholes:\n' >"$W/flowse.want"
 SIPALGCTL_FAKE=empty t_run out-flows-text-empty out flowse flows
 printf '{"connections":[],"pinholes":[]}\n' >"$W/flowsje.want"
 SIPALGCTL_FAKE=empty t_run out-flows-json-empty out flowsje -j flows
+
+# issue 14: the global options -j, -p, -jp, -4 and -6 go after the
+# command (and after its words) as well as before it, with the same output
+# as the cases above
+t_run out-after-policy-show-json out polj policy show -j
+t_run out-after-policy-show-pretty-filtered out polp policy show tcp 5061 -jp -4
+t_run out-after-policy-show-text-filtered out polf policy show udp -6
+t_run out-after-policy-show-verb-first out polf policy -6 show udp
+t_run out-after-stats-json-pretty out stj stats -j -p
+t_run out-after-stats-show-port-json out stpj stats show udp 5060 --json
+t_run out-after-calls-json out callsj calls -j
+t_run out-after-calls-json-pretty out callsp calls --pretty --json
+t_run out-after-registrations-json out regsj registrations -j
+t_run out-after-flows-json out flowsj flows -j
+t_run out-after-flows-text-ipv6 out flows6 flows -6
+t_run out-after-flows-json-pretty-ipv4 out flowsp4 flows -4 -pj
+
+# -------------------------------------------------- monitor, pretend events
+# fake.c's monitor socket delivers three events, then Ctrl-C. The outputs
+# are written by hand from the formats in sipalgctl.8 and README (text:
+# local time, TZ=UTC here; JSON: one object a line, UTC), byte for byte,
+# stdout and the summary on stderr.
+# outmon NAME ARGS...: stdout must be $W/NAME.want, stderr $W/NAME.ewant,
+# exit 0; JSON must parse (-j: every line, -jp: one document)
+outmon() {
+	local name=$1 rc
+	shift
+	TZ=${MON_TZ:-UTC} "$FAKE" "$@" >"$W/$name.got" 2>"$W/$name.egot"
+	rc=$?
+	[ "$rc" = 0 ] || { cat "$W/$name.egot"; echo "exit $rc"; return 1; }
+	cmp -s "$W/$name.want" "$W/$name.got" || { diff -u "$W/$name.want" "$W/$name.got"; return 1; }
+	cmp -s "$W/$name.ewant" "$W/$name.egot" || { diff -u "$W/$name.ewant" "$W/$name.egot"; return 1; }
+	case " $* " in
+	*" -jp "*) python3 -m json.tool "$W/$name.got" >/dev/null || return 1 ;;
+	*" -j "*) python3 -c 'import json, sys
+for l in sys.stdin.buffer.read().decode("utf-8").splitlines():
+    json.loads(l)' <"$W/$name.got" || return 1 ;;
+	esac
+}
+# 1: a rewritten UDP INVITE (edits, one cut, two left out; a pinhole
+# opened, one closed from any source, one left out); 2: an IPv6 180 over
+# TCP, unchanged (bad-via), its Call-ID with a backslash, a control byte
+# and a non-UTF-8 byte; 3: TCP bytes not parsed, dropped (tcp-gap)
+cat >"$W/mon1.want" <<'E'
+=== 15:40:19.123456  INVITE  (CSeq 1 INVITE)  udp original  rewritten
+  came in   192.168.1.2:5060 -> 198.51.100.2:5060
+  left      198.51.100.1:36205 -> 198.51.100.2:5060
+  Call-ID   1-256@192.168.1.2
+      Via: SIP/2.0/UDP 192.168.1.2:5060;branch=z9hG4bK-256-1-0
+    * Via: SIP/2.0/UDP 198.51.100.1:36205;branch=z9hG4bK-256-1-0
+      Contact: "Jos\xc3\xa9" <sip:sipp@192.168.1.2:5060>
+    * Contact: "Jos\xc3\xa9" <sip:sipp@198.51.100.1:36205>
+      c=IN IP4 192.168.1.2
+    * c=IN IP4 198.51.100.1
+      INVITE sip:a@192.168.1.2 [cut]
+    * INVITE sip:a@198.5 [cut]
+    (2 more lines changed, not shown)
+  pinhole opened  udp 198.51.100.1:6000 from 198.51.100.2 (audio)
+  pinhole closed  udp 198.51.100.1:6002 from any source (video)
+  (1 more pinholes, not shown)
+E
+cat >"$W/mon3.want" <<'E'
+=== 23:59:59.500000  (not parsed)  tcp original  dropped (tcp-gap)
+  came in   10.0.0.3:40000 -> 203.0.113.20:5061
+  left      198.51.100.1:40001 -> 203.0.113.20:5061
+E
+{
+	cat "$W/mon1.want"
+	cat <<'E'
+=== 15:40:20.000999  180  (CSeq 7 INVITE)  tcp reply  unchanged (bad-via)
+  came in   [2001:db8::10]:5061 -> [2001:db8::1]:40100
+  left      [2001:db8::10]:5061 -> [fd00::2]:40100
+  Call-ID   x\x5cy\x01z\xe9
+E
+	cat "$W/mon3.want"
+} >"$W/mon.want"
+printf 'sipalgctl: monitor: 3 events shown, 0 lost\n' >"$W/mon.ewant"
+t_run out-monitor-text outmon mon monitor
+cat >"$W/monj1.want" <<'E'
+{"time":"2025-12-03T15:40:19.123456Z","time_ns":1764776419123456789,"dir":"original","family":"inet","transport":"udp","port":5060,"before":{"src":"192.168.1.2","sport":5060,"dst":"198.51.100.2","dport":5060},"after":{"src":"198.51.100.1","sport":36205,"dst":"198.51.100.2","dport":5060},"method":"INVITE","cseq":1,"call_id":"1-256@192.168.1.2","verdict":"rewritten","reason":null,"len":812,"new_len":816,"edits":[{"where":"header","name":"Via","before":"Via: SIP/2.0/UDP 192.168.1.2:5060;branch=z9hG4bK-256-1-0","after":"Via: SIP/2.0/UDP 198.51.100.1:36205;branch=z9hG4bK-256-1-0","edits":1,"cut":false},{"where":"header","name":"Contact","before":"Contact: \"José\" <sip:sipp@192.168.1.2:5060>","after":"Contact: \"José\" <sip:sipp@198.51.100.1:36205>","edits":1,"cut":false},{"where":"body","name":"c=","before":"c=IN IP4 192.168.1.2","after":"c=IN IP4 198.51.100.1","edits":1,"cut":false},{"where":"start-line","name":"","before":"INVITE sip:a@192.168.1.2","after":"INVITE sip:a@198.5","edits":1,"cut":true}],"edits_cut":2,"pinholes":[{"action":"opened","class":"audio","transport":"udp","addr":"198.51.100.1","port":6000,"from":"198.51.100.2"},{"action":"closed","class":"video","transport":"udp","addr":"198.51.100.1","port":6002,"from":null}],"pinholes_cut":1}
+{"time":"2025-12-03T15:40:20.000999Z","time_ns":1764776420000999999,"dir":"reply","family":"inet6","transport":"tcp","port":5061,"before":{"src":"2001:db8::10","sport":5061,"dst":"2001:db8::1","dport":40100},"after":{"src":"2001:db8::10","sport":5061,"dst":"fd00::2","dport":40100},"method":"INVITE","status":180,"cseq":7,"call_id":"x\\y\u0001z?","verdict":"unchanged","reason":"bad-via","len":433,"new_len":433,"edits":[],"edits_cut":0,"pinholes":[],"pinholes_cut":0}
+E
+{
+	cat "$W/monj1.want"
+	cat <<'E'
+{"time":"2025-12-03T23:59:59.500000Z","time_ns":1764806399500000000,"dir":"original","family":"inet","transport":"tcp","port":5061,"before":{"src":"10.0.0.3","sport":40000,"dst":"203.0.113.20","dport":5061},"after":{"src":"198.51.100.1","sport":40001,"dst":"203.0.113.20","dport":5061},"method":null,"call_id":null,"verdict":"dropped","reason":"tcp-gap","len":1380,"new_len":0,"edits":[],"edits_cut":0,"pinholes":[],"pinholes_cut":0}
+E
+} >"$W/monj.want"
+cp "$W/mon.ewant" "$W/monj.ewant"
+t_run out-monitor-json outmon monj monitor -j
+cp "$W/monj.want" "$W/monjb.want"
+cp "$W/mon.ewant" "$W/monjb.ewant"
+t_run out-monitor-json-before outmon monjb -j monitor
+# --count stops after two events; the summary says two
+cp "$W/monj1.want" "$W/monjc.want"
+printf 'sipalgctl: monitor: 2 events shown, 0 lost\n' >"$W/monjc.ewant"
+t_run out-monitor-json-count outmon monjc monitor --count 2 -j
+# filters: a Call-ID, a port of the tuple (only event 3 has 40000)
+cp "$W/mon1.want" "$W/monc.want"
+printf 'sipalgctl: monitor: 1 events shown, 0 lost\n' >"$W/monc.ewant"
+t_run out-monitor-text-call-id outmon monc monitor --call-id 1-256@192.168.1.2
+cat >"$W/monp.want" <<'E'
+{
+  "time": "2025-12-03T23:59:59.500000Z",
+  "time_ns": 1764806399500000000,
+  "dir": "original",
+  "family": "inet",
+  "transport": "tcp",
+  "port": 5061,
+  "before": {
+    "src": "10.0.0.3",
+    "sport": 40000,
+    "dst": "203.0.113.20",
+    "dport": 5061
+  },
+  "after": {
+    "src": "198.51.100.1",
+    "sport": 40001,
+    "dst": "203.0.113.20",
+    "dport": 5061
+  },
+  "method": null,
+  "call_id": null,
+  "verdict": "dropped",
+  "reason": "tcp-gap",
+  "len": 1380,
+  "new_len": 0,
+  "edits": [],
+  "edits_cut": 0,
+  "pinholes": [],
+  "pinholes_cut": 0
+}
+E
+cp "$W/monc.ewant" "$W/monp.ewant"
+t_run out-monitor-json-pretty-port outmon monp monitor -jp --port 40000
+# text shows local time (5:30 east of UTC here), JSON stays UTC
+sed 's/^=== 23:59:59.500000 /=== 05:29:59.500000 /' "$W/mon3.want" >"$W/montz.want"
+cp "$W/monc.ewant" "$W/montz.ewant"
+MON_TZ=XST-5:30 t_run out-monitor-text-local-time outmon montz monitor --port 40000
+sed -n 3p "$W/monj.want" >"$W/montzj.want"
+cp "$W/monc.ewant" "$W/montzj.ewant"
+MON_TZ=XST-5:30 t_run out-monitor-json-utc-time outmon montzj monitor --port 40000 -j
+# lost events: the socket overflowed once, and the module's monitor-lost
+# counter grew by 3 while monitor ran
+cp "$W/monj.want" "$W/monl.want"
+printf 'sipalgctl: monitor: this socket overflowed 1 times\nsipalgctl: monitor: 3 events shown, 3 lost\n' >"$W/monl.ewant"
+SIPALGCTL_FAKE=lost t_run out-monitor-json-lost outmon monl monitor -j
+cp "$W/mon.want" "$W/monlt.want"
+cp "$W/monl.ewant" "$W/monlt.ewant"
+SIPALGCTL_FAKE=lost t_run out-monitor-text-lost outmon monlt monitor
+SIPALGCTL_FAKE=eperm t_run out-monitor-permission expect_rc 5 "^sipalgctl: monitor: permission denied: .*CAP_NET_ADMIN" "$FAKE" monitor -j
 else
 	t_skip out-pretend-kernel "no $FAKE (run through make -C tests/ctl check)"
 fi
@@ -1099,6 +1318,32 @@ completion_ok() {
 		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
 	' _ "$f" >"$W/comp"
 	[ "$(cat "$W/comp")" = "--call-id --count --help --port " ] || { cat "$W/comp"; return 1; }
+	# the global options after the command, and not counted as a word:
+	# "policy set -6 udp 5060 " still completes the policy names
+	bash -c '
+		. "$1"
+		COMP_WORDS=(sipalgctl monitor --count 3 -)
+		COMP_CWORD=4
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$f" >"$W/comp"
+	[ "$(cat "$W/comp")" = "--call-id --count --help --json --port --pretty -j -p " ] || { cat "$W/comp"; return 1; }
+	bash -c '
+		. "$1"
+		COMP_WORDS=(sipalgctl policy set -6 udp 5060 "")
+		COMP_CWORD=6
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$f" >"$W/comp"
+	[ "$(cat "$W/comp")" = "default disable force-rport media-any static-port strict " ] || { cat "$W/comp"; return 1; }
+	bash -c '
+		. "$1"
+		COMP_WORDS=(sipalgctl calls -)
+		COMP_CWORD=2
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$f" >"$W/comp"
+	[ "$(cat "$W/comp")" = "--help --json --pretty -j -p " ] || { cat "$W/comp"; return 1; }
 }
 t_run bash-completion completion_ok
 
