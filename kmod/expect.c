@@ -1579,7 +1579,7 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 			continue;
 		if (!natted || !sa_ip_eq(&c->hp.ep.ip, &ctx->src_from.ip))
 			continue;
-		real = c->hp.ep.port ? c->hp.ep.port : 5060;
+		real = sa_hp_port(&c->hp);
 		/* the Contact that named the source port now names the NAT's */
 		pub = real == ctx->src_from.port ? ctx->src_to.port : real;
 

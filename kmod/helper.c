@@ -34,15 +34,12 @@ static u16 sipalg_listen_port(struct sipalg_pkt *p, const struct sa_msg *m,
 {
 	const struct sa_via *v = &m->top_via;
 	unsigned int i;
-	u16 port;
 
 	if (m->n_via && sa_hp_match(&v->sent_by, &ctx->src_from) == SA_MATCH_IP) {
 		if (p->l4proto == IPPROTO_UDP &&
 		    (v->has_rport || (p->policy & SIPALG_POL_FORCE_RPORT)))
 			return 0;
-		port = v->sent_by.ep.port ? v->sent_by.ep.port :
-					    v->sent_by.def_port;
-		return port;
+		return sa_hp_port(&v->sent_by);
 	}
 	if (p->l4proto != IPPROTO_TCP)
 		return 0;
@@ -51,7 +48,7 @@ static u16 sipalg_listen_port(struct sipalg_pkt *p, const struct sa_msg *m,
 
 		if (!m->contact[i].star &&
 		    sa_hp_match(hp, &ctx->src_from) == SA_MATCH_IP)
-			return hp->ep.port ? hp->ep.port : hp->def_port;
+			return sa_hp_port(hp);
 	}
 	return 0;
 }

@@ -81,7 +81,7 @@ static bool sa_map_hp(struct sa_plan *p, const struct sa_hostport *hp,
 		      const struct sa_ep *from, const struct sa_ep *to,
 		      uint16_t newport, uint16_t ip_flag)
 {
-	uint16_t cur = hp->ep.port ? hp->ep.port : hp->def_port;
+	uint16_t cur = sa_hp_port(hp);
 	char tmp[SA_EDIT_MAXTEXT], *buf;
 	bool ipchg, portchg;
 	size_t n = 0;

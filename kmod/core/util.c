@@ -454,10 +454,10 @@ bool sa_parse_uri(const uint8_t *m, uint32_t s, uint32_t e,
 	 * and "sips:" (almost every URI we see) are such a scheme.
 	 */
 	if (e - s >= 4 && sa_ieq(m + s, 4, "sip:", 4)) {
-		def_port = 5060;
+		def_port = SA_PORT_SIP;
 		pos = s + 4;
 	} else if (e - s >= 5 && sa_ieq(m + s, 5, "sips:", 5)) {
-		def_port = 5061;
+		def_port = SA_PORT_SIPS;
 		pos = s + 5;
 	} else {
 		if (s >= e || !(sa_ctype[m[s]] & SA_C_ALPHA))
@@ -498,7 +498,7 @@ bool sa_parse_uri(const uint8_t *m, uint32_t s, uint32_t e,
 
 enum sa_match sa_hp_match(const struct sa_hostport *hp, const struct sa_ep *ep)
 {
-	uint16_t port = hp->ep.port ? hp->ep.port : hp->def_port;
+	uint16_t port = sa_hp_port(hp);
 
 	if (!sa_ip_eq(&hp->ep.ip, &ep->ip))
 		return SA_MATCH_NONE;

@@ -1284,6 +1284,35 @@ static void skb_expect_register(struct kunit *test)
 			      "pinhole still there after de-registration");
 }
 
+/*
+ * A sips: Contact without a port means 5061 (RFC 3261 19.1.2): the phone
+ * that listens there, and sends from there, gets its pinhole at the NAT's
+ * port for it.
+ */
+static void skb_expect_register_sips(struct kunit *test)
+{
+	struct sk_buf reg = sk_msg(test,
+		"REGISTER sip:example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP " PHONE4 ":5061;branch=z9hG4bKsips1\r\n"
+		"Max-Forwards: 70\r\n"
+		"To: <sip:alice@example.com>\r\n"
+		"From: <sip:alice@example.com>;tag=reg1\r\n"
+		"Call-ID: sips1@pc33.example.com\r\n"
+		"CSeq: 1 REGISTER\r\n"
+		"Contact: <sips:alice@" PHONE4 ">\r\n"
+		"Expires: 3600\r\n", "");
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	f.phone_port = 5061;
+	ct = sk_ct(test, &f);
+
+	sk_send(test, &f, ct, false, &reg);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, sk_sig_exp(test, &f, ct),
+				  "no registration pinhole");
+}
+
 /* ------------------------------------------- a sender that knows its NAT */
 
 /* send msg, return its payload as it leaves */
@@ -2260,6 +2289,7 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_expect_ipv6),
 	KUNIT_CASE(skb_expect_bye_flushes),
 	KUNIT_CASE(skb_expect_register),
+	KUNIT_CASE(skb_expect_register_sips),
 	KUNIT_CASE(skb_self_public_kept),
 	KUNIT_CASE(calls_bye_keeps_other_call),
 	KUNIT_CASE(calls_cancel_and_failure),
