@@ -1062,7 +1062,7 @@ static void sipalg_src_learn(struct sipalg_pkt *p, struct sipalg_calls **cp,
 		sipalg_src_set(c, p->call, p->dir, i, &addr, md->rtp_port,
 			       md->rtcp_port);
 	}
-	if (!(p->policy & SIPALG_POL_MEDIA_ANY)) {
+	if (!(p->policy & SIPALG_POLICY_MEDIA_ANY)) {
 		for (i = 0; i < c->n; i++) {
 			const struct sipalg_pin *pin = &c->pin[i];
 
@@ -1335,7 +1335,7 @@ static void sipalg_media_src(const struct sipalg_pkt *p,
 {
 	const union nf_inet_addr *learnt;
 
-	*any = p->policy & SIPALG_POL_MEDIA_ANY;
+	*any = p->policy & SIPALG_POLICY_MEDIA_ANY;
 	learnt = sipalg_src_find(c, p->call, !p->dir, media);
 	*a = learnt ? *learnt : p->ct->tuplehash[!p->dir].tuple.src.u3;
 }

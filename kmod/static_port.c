@@ -106,10 +106,10 @@ static unsigned int sipalg_static_port_hook(void *priv, struct sk_buff *skb,
 
 	port = ntohs(o->dst.u.all);
 	if (!(sipalg_policy_get_af(state->net, family, l4proto, port) &
-	      SIPALG_POL_STATIC_PORT)) {
+	      SIPALG_POLICY_STATIC_PORT)) {
 		port = ntohs(o->src.u.all);
 		if (!(sipalg_policy_get_af(state->net, family, l4proto, port) &
-		      SIPALG_POL_STATIC_PORT))
+		      SIPALG_POLICY_STATIC_PORT))
 			return NF_ACCEPT;
 	}
 

@@ -1887,7 +1887,7 @@ static void calls_media_any(struct kunit *test)
 							 sk_pol_flush,
 							 GFP_KERNEL, &init_net));
 	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &key,
-					     SIPALG_POL_MEDIA_ANY), 0);
+					     SIPALG_POLICY_MEDIA_ANY), 0);
 	sk_flow4(&f, IPPROTO_UDP);
 	ct = sk_ct_confirmed(test, &f);
 	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
