@@ -1419,7 +1419,7 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 			 struct sa_ctx *ctx)
 {
-	bool natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip);
+	bool natted = sipalg_addr_natted(ctx);
 	unsigned int i, left = READ_ONCE(sipalg_call_pins), why;
 	struct sipalg_calls *c;
 	bool whole = true;
@@ -1557,7 +1557,6 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 	const struct nf_conntrack_tuple *t = &p->ct->tuplehash[p->dir].tuple;
 	const struct nf_conntrack_tuple *r = &p->ct->tuplehash[!p->dir].tuple;
 	struct sipalg_ct *d = sipalg_ct_data(p->ct);
-	bool natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip);
 	s32 expires = m->expires;
 	unsigned int i, why;
 
@@ -1577,11 +1576,14 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 		/* an unregistration opens nothing */
 		if (expires == 0)
 			continue;
-		if (!natted || !sa_ip_eq(&c->hp.ep.ip, &ctx->src_from.ip))
+		if (!sa_ip_eq(&c->hp.ep.ip, &ctx->src_from.ip))
 			continue;
 		real = sa_hp_port(&c->hp);
 		/* the Contact that named the source port now names the NAT's */
 		pub = real == ctx->src_from.port ? ctx->src_to.port : real;
+		/* nothing of it translated: reachable as written */
+		if (!sipalg_addr_natted(ctx) && pub == real)
+			continue;
 
 		if ((real < 1024 || pub < 1024) && !READ_ONCE(sipalg_reg_low_ports))
 			why = SIPALG_R_LOW_PORT;

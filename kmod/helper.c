@@ -168,8 +168,7 @@ void sipalg_msg_decide(struct sipalg_pkt *p, struct sipalg_scratch *s,
 	 */
 	if (d->flags & SIPALG_F_SELF_PUB(!p->dir))
 		ctx->dst_to = ctx->dst_from;
-	natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip) ||
-		 ctx->src_from.port != ctx->src_to.port;
+	natted = sipalg_natted(ctx);
 	/* ;rport goes into requests from the NATed side only */
 	if ((p->policy & SIPALG_POLICY_FORCE_RPORT) && natted && m->is_request)
 		ctx->policy |= SA_POL_FORCE_RPORT;
