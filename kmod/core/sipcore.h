@@ -121,7 +121,24 @@ bool sa_ip_from_str(const char *s, size_t n, struct sa_ip *ip);
  * terminated; returns the length (bytes after the NUL may be written too)
  */
 size_t sa_ip_str(const struct sa_ip *ip, char *buf);
-bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b);
+
+/* same family and address; false for two unset (family 0) ones */
+static inline bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (a->family != b->family || !a->family)
+		return false;
+	if (a->family == 4) {
+		memcpy(&u, a->addr, 4);
+		memcpy(&v, b->addr, 4);
+		return u == v;
+	}
+	memcpy(x, a->addr, 16);
+	memcpy(y, b->addr, 16);
+	return x[0] == y[0] && x[1] == y[1];
+}
 
 /* the port hp means: the one written, else its scheme's default */
 static inline uint16_t sa_hp_port(const struct sa_hostport *hp)

@@ -334,11 +334,6 @@ bool sa_ip_from_str(const char *s, size_t n, struct sa_ip *ip)
 	return sa_parse_ip4(p, n, ip);
 }
 
-bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b)
-{
-	return sa_ip_same(a, b);
-}
-
 /* ZoneID = 1*( unreserved / pct-encoded ), after "%25", up to e */
 static bool sa_ip6_zone_ok(const uint8_t *z, const uint8_t *e)
 {
