@@ -72,6 +72,9 @@
 #include "sipalg.h"
 #include "compat.h"
 
+/* the lowest unprivileged port (the kernel's PROT_SOCK) */
+#define SIPALG_PORT_UNPRIV	1024
+
 /*
  * The pinhole table of a connection. An expectation of the connection is
  * identified by its direction and destination port: the kernel replaces an
@@ -1409,7 +1412,7 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 /* the farthest RTCP may sit above RTP and still be followed */
 #define SIPALG_RTCP_GAP_MAX	64
 /* public media ports: unprivileged, with room for RTCP above */
-#define SIPALG_MEDIA_PORT_MIN	1024
+#define SIPALG_MEDIA_PORT_MIN	SIPALG_PORT_UNPRIV
 #define SIPALG_MEDIA_PORT_MAX	(U16_MAX - SIPALG_RTCP_GAP_MAX)
 
 /*
@@ -1585,7 +1588,8 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 		if (!sipalg_addr_natted(ctx) && pub == real)
 			continue;
 
-		if ((real < 1024 || pub < 1024) && !READ_ONCE(sipalg_reg_low_ports))
+		if ((real < SIPALG_PORT_UNPRIV || pub < SIPALG_PORT_UNPRIV) &&
+		    !READ_ONCE(sipalg_reg_low_ports))
 			why = SIPALG_R_LOW_PORT;
 		else
 			why = sipalg_reg_check(p, pub);
