@@ -1301,13 +1301,16 @@ void sipalg_expect_exit(void)
 }
 
 /*
- * One media expectation: from src (any port; NULL: any address) to the
- * sender's public address and port pub, NATed to the sender's real address
- * and port real.
+ * One expectation towards the message's sender: from src (any port; NULL:
+ * any address) to the sender's public address and port pub over l4proto,
+ * NATed to the sender's real address and port real, set up by fn. The
+ * media's pinholes and the registration's are such.
  */
 static struct nf_conntrack_expect *
-sipalg_media_exp(struct sipalg_pkt *p, unsigned int class, u16 pub, u16 real,
-		 const union nf_inet_addr *src)
+sipalg_sender_exp(struct sipalg_pkt *p, unsigned int class, u8 l4proto,
+		  const union nf_inet_addr *src, u16 pub, u16 real,
+		  void (*fn)(struct nf_conn *ct,
+			     struct nf_conntrack_expect *exp))
 {
 	const struct nf_conntrack_tuple *t = &p->ct->tuplehash[p->dir].tuple;
 	const struct nf_conntrack_tuple *r = &p->ct->tuplehash[!p->dir].tuple;
@@ -1318,11 +1321,11 @@ sipalg_media_exp(struct sipalg_pkt *p, unsigned int class, u16 pub, u16 real,
 	if (!exp)
 		return NULL;
 	nf_ct_expect_init(exp, class, nf_ct_l3num(p->ct), src, &r->dst.u3,
-			  IPPROTO_UDP, NULL, &port);
+			  l4proto, NULL, &port);
 	exp->dir = !p->dir;
 	exp->saved_addr = t->src.u3;
-	exp->saved_proto.udp.port = htons(real);
-	exp->expectfn = sipalg_media_expected;
+	exp->saved_proto.all = htons(real);
+	exp->expectfn = fn;
 	return exp;
 }
 
@@ -1370,12 +1373,14 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 	if (*why)
 		return -ENOSPC;
 	sipalg_media_src(p, *c, media, &src, &any);
-	e_rtp = sipalg_media_exp(p, class, pub, rtp, any ? NULL : &src);
+	e_rtp = sipalg_sender_exp(p, class, IPPROTO_UDP, any ? NULL : &src,
+				  pub, rtp, sipalg_media_expected);
 	if (!e_rtp)
 		return -ENOMEM;
 	if (rtcp && pub_rtcp != pub) {
-		e_rtcp = sipalg_media_exp(p, class, pub_rtcp, rtcp,
-					  any ? NULL : &src);
+		e_rtcp = sipalg_sender_exp(p, class, IPPROTO_UDP,
+					   any ? NULL : &src, pub_rtcp, rtcp,
+					   sipalg_media_expected);
 		if (!e_rtcp) {
 			nf_ct_expect_put(e_rtp);
 			return -ENOMEM;
@@ -1557,7 +1562,6 @@ static unsigned int sipalg_reg_check(struct sipalg_pkt *p, u16 port)
 void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 			    const struct sa_ctx *ctx)
 {
-	const struct nf_conntrack_tuple *t = &p->ct->tuplehash[p->dir].tuple;
 	const struct nf_conntrack_tuple *r = &p->ct->tuplehash[!p->dir].tuple;
 	struct sipalg_ct *d = sipalg_ct_data(p->ct);
 	s32 expires = m->expires;
@@ -1567,7 +1571,6 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 		const struct sa_contact *c = &m->contact[i];
 		struct nf_conntrack_expect *exp;
 		u16 real, pub;
-		__be16 port;
 		int ret;
 
 		if (c->star) {
@@ -1597,21 +1600,15 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 			sipalg_pin_refused(p, why, pub);
 			continue;
 		}
-		exp = nf_ct_expect_alloc(p->ct);
+		exp = sipalg_sender_exp(p, SIPALG_EXP_SIGNALLING,
+					nf_ct_protonum(p->ct), &r->src.u3, pub,
+					real, nf_nat_follow_master);
 		if (!exp)
 			break;
-		port = htons(pub);
-		nf_ct_expect_init(exp, SIPALG_EXP_SIGNALLING, nf_ct_l3num(p->ct),
-				  &r->src.u3, &r->dst.u3, nf_ct_protonum(p->ct),
-				  NULL, &port);
 		/* opened by the registrar's 2xx; a refresh keeps it open */
 		exp->flags = NF_CT_EXPECT_PERMANENT;
 		if (!(d->flags & SIPALG_F_REGISTERED))
 			exp->flags |= NF_CT_EXPECT_INACTIVE;
-		exp->dir = !p->dir;
-		exp->saved_addr = t->src.u3;
-		exp->saved_proto.all = htons(real);
-		exp->expectfn = nf_nat_follow_master;
 		ret = nf_ct_expect_related(exp, 0);
 		if (ret == 0) {
 			sipalg_count_p(p, SIPALG_CTR_PINHOLE_OPENED, 0);
