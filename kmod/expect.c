@@ -72,6 +72,9 @@
 #include "sipalg.h"
 #include "compat.h"
 
+/* the lowest unprivileged port (the kernel's PROT_SOCK) */
+#define SIPALG_PORT_UNPRIV	1024
+
 /*
  * The pinhole table of a connection. An expectation of the connection is
  * identified by its direction and destination port: the kernel replaces an
@@ -1062,7 +1065,7 @@ static void sipalg_src_learn(struct sipalg_pkt *p, struct sipalg_calls **cp,
 		sipalg_src_set(c, p->call, p->dir, i, &addr, md->rtp_port,
 			       md->rtcp_port);
 	}
-	if (!(p->policy & SIPALG_POL_MEDIA_ANY)) {
+	if (!(p->policy & SIPALG_POLICY_MEDIA_ANY)) {
 		for (i = 0; i < c->n; i++) {
 			const struct sipalg_pin *pin = &c->pin[i];
 
@@ -1298,13 +1301,16 @@ void sipalg_expect_exit(void)
 }
 
 /*
- * One media expectation: from src (any port; NULL: any address) to the
- * sender's public address and port pub, NATed to the sender's real address
- * and port real.
+ * One expectation towards the message's sender: from src (any port; NULL:
+ * any address) to the sender's public address and port pub over l4proto,
+ * NATed to the sender's real address and port real, set up by fn. The
+ * media's pinholes and the registration's are such.
  */
 static struct nf_conntrack_expect *
-sipalg_media_exp(struct sipalg_pkt *p, unsigned int class, u16 pub, u16 real,
-		 const union nf_inet_addr *src)
+sipalg_sender_exp(struct sipalg_pkt *p, unsigned int class, u8 l4proto,
+		  const union nf_inet_addr *src, u16 pub, u16 real,
+		  void (*fn)(struct nf_conn *ct,
+			     struct nf_conntrack_expect *exp))
 {
 	const struct nf_conntrack_tuple *t = &p->ct->tuplehash[p->dir].tuple;
 	const struct nf_conntrack_tuple *r = &p->ct->tuplehash[!p->dir].tuple;
@@ -1315,11 +1321,11 @@ sipalg_media_exp(struct sipalg_pkt *p, unsigned int class, u16 pub, u16 real,
 	if (!exp)
 		return NULL;
 	nf_ct_expect_init(exp, class, nf_ct_l3num(p->ct), src, &r->dst.u3,
-			  IPPROTO_UDP, NULL, &port);
+			  l4proto, NULL, &port);
 	exp->dir = !p->dir;
 	exp->saved_addr = t->src.u3;
-	exp->saved_proto.udp.port = htons(real);
-	exp->expectfn = sipalg_media_expected;
+	exp->saved_proto.all = htons(real);
+	exp->expectfn = fn;
 	return exp;
 }
 
@@ -1335,7 +1341,7 @@ static void sipalg_media_src(const struct sipalg_pkt *p,
 {
 	const union nf_inet_addr *learnt;
 
-	*any = p->policy & SIPALG_POL_MEDIA_ANY;
+	*any = p->policy & SIPALG_POLICY_MEDIA_ANY;
 	learnt = sipalg_src_find(c, p->call, !p->dir, media);
 	*a = learnt ? *learnt : p->ct->tuplehash[!p->dir].tuple.src.u3;
 }
@@ -1367,12 +1373,14 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 	if (*why)
 		return -ENOSPC;
 	sipalg_media_src(p, *c, media, &src, &any);
-	e_rtp = sipalg_media_exp(p, class, pub, rtp, any ? NULL : &src);
+	e_rtp = sipalg_sender_exp(p, class, IPPROTO_UDP, any ? NULL : &src,
+				  pub, rtp, sipalg_media_expected);
 	if (!e_rtp)
 		return -ENOMEM;
 	if (rtcp && pub_rtcp != pub) {
-		e_rtcp = sipalg_media_exp(p, class, pub_rtcp, rtcp,
-					  any ? NULL : &src);
+		e_rtcp = sipalg_sender_exp(p, class, IPPROTO_UDP,
+					   any ? NULL : &src, pub_rtcp, rtcp,
+					   sipalg_media_expected);
 		if (!e_rtcp) {
 			nf_ct_expect_put(e_rtp);
 			return -ENOMEM;
@@ -1409,7 +1417,7 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 /* the farthest RTCP may sit above RTP and still be followed */
 #define SIPALG_RTCP_GAP_MAX	64
 /* public media ports: unprivileged, with room for RTCP above */
-#define SIPALG_MEDIA_PORT_MIN	1024
+#define SIPALG_MEDIA_PORT_MIN	SIPALG_PORT_UNPRIV
 #define SIPALG_MEDIA_PORT_MAX	(U16_MAX - SIPALG_RTCP_GAP_MAX)
 
 /*
@@ -1419,7 +1427,7 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 void sipalg_expect_media(struct sipalg_pkt *p, const struct sa_msg *m,
 			 struct sa_ctx *ctx)
 {
-	bool natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip);
+	bool natted = sipalg_addr_natted(ctx);
 	unsigned int i, left = READ_ONCE(sipalg_call_pins), why;
 	struct sipalg_calls *c;
 	bool whole = true;
@@ -1554,10 +1562,8 @@ static unsigned int sipalg_reg_check(struct sipalg_pkt *p, u16 port)
 void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 			    const struct sa_ctx *ctx)
 {
-	const struct nf_conntrack_tuple *t = &p->ct->tuplehash[p->dir].tuple;
 	const struct nf_conntrack_tuple *r = &p->ct->tuplehash[!p->dir].tuple;
 	struct sipalg_ct *d = sipalg_ct_data(p->ct);
-	bool natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip);
 	s32 expires = m->expires;
 	unsigned int i, why;
 
@@ -1565,7 +1571,6 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 		const struct sa_contact *c = &m->contact[i];
 		struct nf_conntrack_expect *exp;
 		u16 real, pub;
-		__be16 port;
 		int ret;
 
 		if (c->star) {
@@ -1577,13 +1582,17 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 		/* an unregistration opens nothing */
 		if (expires == 0)
 			continue;
-		if (!natted || !sa_ip_eq(&c->hp.ep.ip, &ctx->src_from.ip))
+		if (!sa_ip_eq(&c->hp.ep.ip, &ctx->src_from.ip))
 			continue;
-		real = c->hp.ep.port ? c->hp.ep.port : 5060;
+		real = sa_hp_port(&c->hp);
 		/* the Contact that named the source port now names the NAT's */
 		pub = real == ctx->src_from.port ? ctx->src_to.port : real;
+		/* nothing of it translated: reachable as written */
+		if (!sipalg_addr_natted(ctx) && pub == real)
+			continue;
 
-		if ((real < 1024 || pub < 1024) && !READ_ONCE(sipalg_reg_low_ports))
+		if ((real < SIPALG_PORT_UNPRIV || pub < SIPALG_PORT_UNPRIV) &&
+		    !READ_ONCE(sipalg_reg_low_ports))
 			why = SIPALG_R_LOW_PORT;
 		else
 			why = sipalg_reg_check(p, pub);
@@ -1591,21 +1600,15 @@ void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 			sipalg_pin_refused(p, why, pub);
 			continue;
 		}
-		exp = nf_ct_expect_alloc(p->ct);
+		exp = sipalg_sender_exp(p, SIPALG_EXP_SIGNALLING,
+					nf_ct_protonum(p->ct), &r->src.u3, pub,
+					real, nf_nat_follow_master);
 		if (!exp)
 			break;
-		port = htons(pub);
-		nf_ct_expect_init(exp, SIPALG_EXP_SIGNALLING, nf_ct_l3num(p->ct),
-				  &r->src.u3, &r->dst.u3, nf_ct_protonum(p->ct),
-				  NULL, &port);
 		/* opened by the registrar's 2xx; a refresh keeps it open */
 		exp->flags = NF_CT_EXPECT_PERMANENT;
 		if (!(d->flags & SIPALG_F_REGISTERED))
 			exp->flags |= NF_CT_EXPECT_INACTIVE;
-		exp->dir = !p->dir;
-		exp->saved_addr = t->src.u3;
-		exp->saved_proto.all = htons(real);
-		exp->expectfn = nf_nat_follow_master;
 		ret = nf_ct_expect_related(exp, 0);
 		if (ret == 0) {
 			sipalg_count_p(p, SIPALG_CTR_PINHOLE_OPENED, 0);

@@ -34,15 +34,12 @@ static u16 sipalg_listen_port(struct sipalg_pkt *p, const struct sa_msg *m,
 {
 	const struct sa_via *v = &m->top_via;
 	unsigned int i;
-	u16 port;
 
 	if (m->n_via && sa_hp_match(&v->sent_by, &ctx->src_from) == SA_MATCH_IP) {
 		if (p->l4proto == IPPROTO_UDP &&
-		    (v->has_rport || (p->policy & SIPALG_POL_FORCE_RPORT)))
+		    (v->has_rport || (p->policy & SIPALG_POLICY_FORCE_RPORT)))
 			return 0;
-		port = v->sent_by.ep.port ? v->sent_by.ep.port :
-					    v->sent_by.def_port;
-		return port;
+		return sa_hp_port(&v->sent_by);
 	}
 	if (p->l4proto != IPPROTO_TCP)
 		return 0;
@@ -51,7 +48,7 @@ static u16 sipalg_listen_port(struct sipalg_pkt *p, const struct sa_msg *m,
 
 		if (!m->contact[i].star &&
 		    sa_hp_match(hp, &ctx->src_from) == SA_MATCH_IP)
-			return hp->ep.port ? hp->ep.port : hp->def_port;
+			return sa_hp_port(hp);
 	}
 	return 0;
 }
@@ -171,10 +168,9 @@ void sipalg_msg_decide(struct sipalg_pkt *p, struct sipalg_scratch *s,
 	 */
 	if (d->flags & SIPALG_F_SELF_PUB(!p->dir))
 		ctx->dst_to = ctx->dst_from;
-	natted = !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip) ||
-		 ctx->src_from.port != ctx->src_to.port;
+	natted = sipalg_natted(ctx);
 	/* ;rport goes into requests from the NATed side only */
-	if ((p->policy & SIPALG_POL_FORCE_RPORT) && natted && m->is_request)
+	if ((p->policy & SIPALG_POLICY_FORCE_RPORT) && natted && m->is_request)
 		ctx->policy |= SA_POL_FORCE_RPORT;
 	/* what comes back to a phone that listens on its Via port */
 	if (p->l4proto == IPPROTO_UDP && d->via_port[!p->dir]) {
@@ -182,7 +178,7 @@ void sipalg_msg_decide(struct sipalg_pkt *p, struct sipalg_scratch *s,
 		if (!m->is_request)
 			ctx->via_port_restore = dec->fwd_port;
 	}
-	if (m->sdp.present && (p->policy & SIPALG_POL_STRICT)) {
+	if (m->sdp.present && (p->policy & SIPALG_POLICY_STRICT)) {
 		dec->r = sa_plan(msg, m, ctx, plan);
 		if (sipalg_policy_drops(p->policy, p->l4proto, dec->r)) {
 			dec->drop = true;
@@ -290,7 +286,7 @@ bool sipalg_pkt_init(struct sipalg_pkt *p, struct sk_buff *skb,
 	sipalg_pkt_fill(p, skb, protoff, ct, ctinfo);
 	p->policy = sipalg_policy_get_af(p->net, nf_ct_l3num(ct), p->l4proto,
 					 p->port);
-	if (p->policy & SIPALG_POL_DISABLE) {
+	if (p->policy & SIPALG_POLICY_DISABLE) {
 		sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
 		sipalg_count_p(p, SIPALG_CTR_UNCHANGED, SIPALG_R_POLICY_DISABLED);
 		return false;

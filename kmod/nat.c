@@ -82,6 +82,15 @@ bool sipalg_nat_apply(struct sipalg_pkt *p, unsigned int base,
 	return true;
 }
 
+void sipalg_l4_port_set(struct sk_buff *skb, __be16 *field, __sum16 *check,
+			__be16 port, bool udp)
+{
+	inet_proto_csum_replace2(check, skb, *field, port, false);
+	if (udp && !*check)
+		*check = CSUM_MANGLED_0;
+	*field = port;
+}
+
 /* send a UDP response to the port its request's Via named */
 void sipalg_nat_set_dport(struct sipalg_pkt *p, u16 port)
 {
@@ -94,10 +103,9 @@ void sipalg_nat_set_dport(struct sipalg_pkt *p, u16 port)
 	uh = (struct udphdr *)(skb->data + p->protoff);
 	if (uh->dest == newp)
 		return;
-	if (uh->check || skb->ip_summed == CHECKSUM_PARTIAL) {
-		inet_proto_csum_replace2(&uh->check, skb, uh->dest, newp, false);
-		if (!uh->check)
-			uh->check = CSUM_MANGLED_0;
-	}
-	uh->dest = newp;
+	/* a datagram sent without checksum stays without */
+	if (uh->check || skb->ip_summed == CHECKSUM_PARTIAL)
+		sipalg_l4_port_set(skb, &uh->dest, &uh->check, newp, true);
+	else
+		uh->dest = newp;
 }

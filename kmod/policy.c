@@ -268,7 +268,7 @@ void sipalg_count(const struct net *net, u8 l4proto, u16 port,
 
 bool sipalg_policy_drops(u32 policy, u8 l4proto, unsigned int reason)
 {
-	if (!(policy & SIPALG_POL_STRICT) || (policy & SIPALG_POL_DISABLE))
+	if (!(policy & SIPALG_POLICY_STRICT) || (policy & SIPALG_POLICY_DISABLE))
 		return false;
 	/* a dropped TCP segment comes back: strict is refused for TCP ports */
 	if (l4proto != IPPROTO_UDP)

@@ -13,13 +13,6 @@
 #include "sipcore.h"
 #include "sipalg_nl.h"
 
-/* policy flags: the uapi values (uapi/sipalg_nl.h) */
-#define SIPALG_POL_FORCE_RPORT	SIPALG_POLICY_FORCE_RPORT
-#define SIPALG_POL_STATIC_PORT	SIPALG_POLICY_STATIC_PORT
-#define SIPALG_POL_DISABLE	SIPALG_POLICY_DISABLE
-#define SIPALG_POL_STRICT	SIPALG_POLICY_STRICT	/* drop what the ALG refuses */
-#define SIPALG_POL_MEDIA_ANY	SIPALG_POLICY_MEDIA_ANY	/* media pinholes from any source */
-
 enum sipalg_ctr {
 	SIPALG_CTR_SEEN,		/* SIP messages looked at */
 	SIPALG_CTR_REWRITTEN,		/* forwarded with edits */

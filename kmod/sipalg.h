@@ -194,6 +194,31 @@ bool sipalg_nat_apply(struct sipalg_pkt *p, unsigned int base,
 		      const struct sa_plan *plan);
 int sipalg_plan_growth(const struct sa_plan *plan);
 void sipalg_nat_set_dport(struct sipalg_pkt *p, u16 port);
+/*
+ * Set a UDP or TCP header's port *field to port and update its checksum
+ * *check to match (a UDP result of 0, which would mean "no checksum", is
+ * sent as CSUM_MANGLED_0). The caller decides whether a UDP datagram
+ * without checksum keeps none (then it does not call this).
+ */
+void sipalg_l4_port_set(struct sk_buff *skb, __be16 *field, __sum16 *check,
+			__be16 port, bool udp);
+
+/*
+ * What the NAT does to the sender's side of ctx (from sipalg_ctx_from_ct):
+ * translates its address (and maybe its port), or translates either.
+ * Media goes by the first (an SDP names an address, and a NAT that keeps
+ * it leaves media ports alone); the signalling's own port by the second.
+ */
+static inline bool sipalg_addr_natted(const struct sa_ctx *ctx)
+{
+	return !sa_ip_eq(&ctx->src_from.ip, &ctx->src_to.ip);
+}
+
+static inline bool sipalg_natted(const struct sa_ctx *ctx)
+{
+	return sipalg_addr_natted(ctx) ||
+	       ctx->src_from.port != ctx->src_to.port;
+}
 
 /* expect.c */
 void sipalg_ctx_from_ct(const struct nf_conn *ct, enum ip_conntrack_dir dir,

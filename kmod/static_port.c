@@ -31,7 +31,7 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_tuple.h>
 
-#include "policy.h"
+#include "sipalg.h"
 
 /* write the new source port into the transport header, fixing the checksum */
 static bool sipalg_set_sport(struct sk_buff *skb, u8 family, u8 l4proto,
@@ -76,10 +76,7 @@ static bool sipalg_set_sport(struct sk_buff *skb, u8 family, u8 l4proto,
 			return true;
 		}
 	}
-	inet_proto_csum_replace2(check, skb, *sport, port, false);
-	if (l4proto == IPPROTO_UDP && !*check)
-		*check = CSUM_MANGLED_0;
-	*sport = port;
+	sipalg_l4_port_set(skb, sport, check, port, l4proto == IPPROTO_UDP);
 	return true;
 }
 
@@ -106,10 +103,10 @@ static unsigned int sipalg_static_port_hook(void *priv, struct sk_buff *skb,
 
 	port = ntohs(o->dst.u.all);
 	if (!(sipalg_policy_get_af(state->net, family, l4proto, port) &
-	      SIPALG_POL_STATIC_PORT)) {
+	      SIPALG_POLICY_STATIC_PORT)) {
 		port = ntohs(o->src.u.all);
 		if (!(sipalg_policy_get_af(state->net, family, l4proto, port) &
-		      SIPALG_POL_STATIC_PORT))
+		      SIPALG_POLICY_STATIC_PORT))
 			return NF_ACCEPT;
 	}
 

@@ -81,12 +81,12 @@ static bool sa_map_hp(struct sa_plan *p, const struct sa_hostport *hp,
 		      const struct sa_ep *from, const struct sa_ep *to,
 		      uint16_t newport, uint16_t ip_flag)
 {
-	uint16_t cur = hp->ep.port ? hp->ep.port : hp->def_port;
+	uint16_t cur = sa_hp_port(hp);
 	char tmp[SA_EDIT_MAXTEXT], *buf;
 	bool ipchg, portchg;
 	size_t n = 0;
 
-	if (!hp->host.len || !sa_ip_same(&hp->ep.ip, &from->ip))
+	if (!hp->host.len || !sa_ip_eq(&hp->ep.ip, &from->ip))
 		return false;
 	if (cur != from->port) {
 		p->ip_only |= ip_flag;
@@ -94,7 +94,7 @@ static bool sa_map_hp(struct sa_plan *p, const struct sa_hostport *hp,
 	}
 	if (!to->ip.family)
 		return true;
-	ipchg = !sa_ip_same(&hp->ep.ip, &to->ip);
+	ipchg = !sa_ip_eq(&hp->ep.ip, &to->ip);
 	portchg = newport && newport != cur;
 	buf = sa_text(p, tmp);
 	if (ipchg)
@@ -141,8 +141,8 @@ static void sa_map_sdp_addr(struct sa_plan *p, const struct sa_ctx *c,
 {
 	char tmp[SA_EDIT_MAXTEXT], *buf;
 
-	if (!addr->len || !sa_ip_same(ip, &c->src_from.ip) ||
-	    !c->src_to.ip.family || sa_ip_same(ip, &c->src_to.ip))
+	if (!addr->len || !sa_ip_eq(ip, &c->src_from.ip) ||
+	    !c->src_to.ip.family || sa_ip_eq(ip, &c->src_to.ip))
 		return;
 	if (c->src_to.ip.family != ip->family)
 		sa_edit(p, atype->off, atype->len,
@@ -172,9 +172,9 @@ static void sa_plan_via(struct sa_plan *p, const struct sa_ctx *c,
 	if (!c->dst_to.ip.family)
 		return;
 	/* received= alone, or with the rport= the server saw: one endpoint */
-	if (v->received.len && sa_ip_same(&v->received_ip, &c->dst_from.ip) &&
+	if (v->received.len && sa_ip_eq(&v->received_ip, &c->dst_from.ip) &&
 	    (!v->rport.len || v->rport_val == c->dst_from.port) &&
-	    !sa_ip_same(&v->received_ip, &c->dst_to.ip)) {
+	    !sa_ip_eq(&v->received_ip, &c->dst_to.ip)) {
 		buf = sa_text(p, tmp);
 		n = sa_fmt_host(&c->dst_to.ip, buf,
 				msg[v->received.off] == '[');
@@ -182,7 +182,7 @@ static void sa_plan_via(struct sa_plan *p, const struct sa_ctx *c,
 	}
 	seen = v->received.len ? &v->received_ip : &v->sent_by.ep.ip;
 	if (v->rport.len && v->rport_val == c->dst_from.port &&
-	    sa_ip_same(seen, &c->dst_from.ip) && c->dst_to.port &&
+	    sa_ip_eq(seen, &c->dst_from.ip) && c->dst_to.port &&
 	    c->dst_to.port != v->rport_val)
 		sa_edit_uint(p, v->rport.off, v->rport.len, c->dst_to.port);
 }

@@ -191,24 +191,6 @@ static __always_inline bool sa_eq(const uint8_t *p, const char *lit, size_t n)
 		 (sa_ld16(p + n - 2) ^ sa_ld16(lit + n - 2)));
 }
 
-/* sa_ip_eq(), inlined for the planner */
-static inline bool sa_ip_same(const struct sa_ip *a, const struct sa_ip *b)
-{
-	uint64_t x[2], y[2];
-	uint32_t u, v;
-
-	if (a->family != b->family || !a->family)
-		return false;
-	if (a->family == 4) {
-		memcpy(&u, a->addr, 4);
-		memcpy(&v, b->addr, 4);
-		return u == v;
-	}
-	memcpy(x, a->addr, 16);
-	memcpy(y, b->addr, 16);
-	return x[0] == y[0] && x[1] == y[1];
-}
-
 /*
  * Bit 7 of each byte of the result is set when that byte of x is a
  * letter, a digit, '-' or '.': the characters that make most of header

@@ -185,6 +185,8 @@ enum sa_reason sa_parse_sdp(const uint8_t *m, uint32_t s, uint32_t e,
 			    struct sa_sdp *sdp)
 {
 	struct sa_media *md = NULL;
+	struct sa_span *c_atype, *c_addr;
+	struct sa_ip *c_ip;
 	uint32_t pos = s, ls, le, i;
 	bool have_o = false;
 	enum sa_reason r;
@@ -218,21 +220,15 @@ enum sa_reason sa_parse_sdp(const uint8_t *m, uint32_t s, uint32_t e,
 				return r;
 			break;
 		case 'c':
-			if (md) {
-				if (md->c_addr.len)
-					return SA_R_BAD_SDP;
-				ls += 2;
-				if (!sa_sdp_conn(m, &ls, le, &md->c_atype,
-						 &md->c_addr, &md->c_ip))
-					return SA_R_BAD_SDP;
-			} else {
-				if (sdp->c_addr.len)
-					return SA_R_BAD_SDP;
-				ls += 2;
-				if (!sa_sdp_conn(m, &ls, le, &sdp->c_atype,
-						 &sdp->c_addr, &sdp->c_ip))
-					return SA_R_BAD_SDP;
-			}
+			/* the session's before the first m=, else the media's */
+			c_atype = md ? &md->c_atype : &sdp->c_atype;
+			c_addr = md ? &md->c_addr : &sdp->c_addr;
+			c_ip = md ? &md->c_ip : &sdp->c_ip;
+			ls += 2;
+			/* at most one c= at each level */
+			if (c_addr->len ||
+			    !sa_sdp_conn(m, &ls, le, c_atype, c_addr, c_ip))
+				return SA_R_BAD_SDP;
 			break;
 		case 'm':
 			if (sdp->n_media >= SA_MAX_MEDIA)

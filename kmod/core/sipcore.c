@@ -384,7 +384,7 @@ static enum sa_reason sa_parse_via(const uint8_t *m, uint32_t s, uint32_t end,
 	if (!p || p == q || (q > s && !sa_isws(m[q - 1])))
 		return SA_R_BAD_VIA;
 	v->sent_by.def_port = sa_ieq(m + v->transport.off, v->transport.len,
-				     "tls", 3) ? 5061 : 5060;
+				     "tls", 3) ? SA_PORT_SIPS : SA_PORT_SIP;
 	v->params_end = p;
 	p = sa_skip_ws(m, p, end);
 	while (p < end && m[p] == ';') {

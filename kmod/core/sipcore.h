@@ -101,13 +101,17 @@ struct sa_span {
 	uint32_t len;
 };
 
+/* the ports sip: and sips: URIs mean when they write none (RFC 3261 19.1.2) */
+#define SA_PORT_SIP	5060
+#define SA_PORT_SIPS	5061
+
 /* host[:port] as written inside a URI, Via sent-by, or SDP line */
 struct sa_hostport {
 	/* IPv6 references include the brackets; len 0 if not sip:/sips: */
 	struct sa_span host;
 	struct sa_span port;	/* the digits; len 0 when no port written */
 	struct sa_ep ep;	/* ep.ip.family 0 when host is a name */
-	/* port meant when none is written: 5060; sips: and Via TLS 5061 */
+	/* port meant when none is written: SA_PORT_SIP; sips:, Via TLS: SA_PORT_SIPS */
 	uint16_t def_port;
 };
 
@@ -117,7 +121,30 @@ bool sa_ip_from_str(const char *s, size_t n, struct sa_ip *ip);
  * terminated; returns the length (bytes after the NUL may be written too)
  */
 size_t sa_ip_str(const struct sa_ip *ip, char *buf);
-bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b);
+
+/* same family and address; false for two unset (family 0) ones */
+static inline bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	if (a->family != b->family || !a->family)
+		return false;
+	if (a->family == 4) {
+		memcpy(&u, a->addr, 4);
+		memcpy(&v, b->addr, 4);
+		return u == v;
+	}
+	memcpy(x, a->addr, 16);
+	memcpy(y, b->addr, 16);
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+/* the port hp means: the one written, else its scheme's default */
+static inline uint16_t sa_hp_port(const struct sa_hostport *hp)
+{
+	return hp->ep.port ? hp->ep.port : hp->def_port;
+}
 
 enum sa_match {
 	SA_MATCH_NONE = 0,	/* other IP (or a name) */

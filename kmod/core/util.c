@@ -334,11 +334,6 @@ bool sa_ip_from_str(const char *s, size_t n, struct sa_ip *ip)
 	return sa_parse_ip4(p, n, ip);
 }
 
-bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b)
-{
-	return sa_ip_same(a, b);
-}
-
 /* ZoneID = 1*( unreserved / pct-encoded ), after "%25", up to e */
 static bool sa_ip6_zone_ok(const uint8_t *z, const uint8_t *e)
 {
@@ -454,10 +449,10 @@ bool sa_parse_uri(const uint8_t *m, uint32_t s, uint32_t e,
 	 * and "sips:" (almost every URI we see) are such a scheme.
 	 */
 	if (e - s >= 4 && sa_ieq(m + s, 4, "sip:", 4)) {
-		def_port = 5060;
+		def_port = SA_PORT_SIP;
 		pos = s + 4;
 	} else if (e - s >= 5 && sa_ieq(m + s, 5, "sips:", 5)) {
-		def_port = 5061;
+		def_port = SA_PORT_SIPS;
 		pos = s + 5;
 	} else {
 		if (s >= e || !(sa_ctype[m[s]] & SA_C_ALPHA))
@@ -498,7 +493,7 @@ bool sa_parse_uri(const uint8_t *m, uint32_t s, uint32_t e,
 
 enum sa_match sa_hp_match(const struct sa_hostport *hp, const struct sa_ep *ep)
 {
-	uint16_t port = hp->ep.port ? hp->ep.port : hp->def_port;
+	uint16_t port = sa_hp_port(hp);
 
 	if (!sa_ip_eq(&hp->ep.ip, &ep->ip))
 		return SA_MATCH_NONE;

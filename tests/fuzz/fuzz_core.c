@@ -39,7 +39,7 @@ static bool ep_of(const struct sa_hostport *hp, struct sa_ep *e)
 	if (!hp->host.len || !hp->ep.ip.family)
 		return false;
 	e->ip = hp->ep.ip;
-	e->port = hp->ep.port ? hp->ep.port : hp->def_port;
+	e->port = sa_hp_port(hp);
 	return true;
 }
 

@@ -52,45 +52,45 @@ static void policy_set_lookup_del(struct kunit *test)
 	k4.family = SIPALG_FAMILY_INET;
 	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_UDP, 5070), 0U);
 	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &key_udp_any,
-					     SIPALG_POL_FORCE_RPORT), 0);
+					     SIPALG_POLICY_FORCE_RPORT), 0);
 	KUNIT_EXPECT_EQ(test, sipalg_pol_count(&init_net), 1U);
 	KUNIT_ASSERT_EQ(test, sipalg_pol_lookup(&init_net, &key_udp_any, &v), 0);
 	KUNIT_EXPECT_TRUE(test, v.has_policy);
-	KUNIT_EXPECT_EQ(test, v.flags, (u32)SIPALG_POL_FORCE_RPORT);
+	KUNIT_EXPECT_EQ(test, v.flags, (u32)SIPALG_POLICY_FORCE_RPORT);
 	KUNIT_EXPECT_EQ(test, v.key.port, 5070);
 
 	/* the policy for both families answers for each, not for TCP */
 	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_UDP, 5070),
-			(u32)SIPALG_POL_FORCE_RPORT);
+			(u32)SIPALG_POLICY_FORCE_RPORT);
 	KUNIT_EXPECT_EQ(test, sipalg_policy_get_af(&init_net, NFPROTO_IPV4,
 						   IPPROTO_UDP, 5070),
-			(u32)SIPALG_POL_FORCE_RPORT);
+			(u32)SIPALG_POLICY_FORCE_RPORT);
 	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_TCP, 5070), 0U);
 	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_UDP, 5071), 0U);
 
 	/* a family-specific policy wins for that family only */
 	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &k4,
-					     SIPALG_POL_STATIC_PORT), 0);
+					     SIPALG_POLICY_STATIC_PORT), 0);
 	KUNIT_EXPECT_EQ(test, sipalg_pol_count(&init_net), 2U);
 	KUNIT_EXPECT_EQ(test, sipalg_policy_get_af(&init_net, NFPROTO_IPV4,
 						   IPPROTO_UDP, 5070),
-			(u32)SIPALG_POL_STATIC_PORT);
+			(u32)SIPALG_POLICY_STATIC_PORT);
 	KUNIT_EXPECT_EQ(test, sipalg_policy_get_af(&init_net, NFPROTO_IPV6,
 						   IPPROTO_UDP, 5070),
-			(u32)SIPALG_POL_FORCE_RPORT);
+			(u32)SIPALG_POLICY_FORCE_RPORT);
 
 	/* replacing does not add an entry */
-	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &k4, SIPALG_POL_DISABLE), 0);
+	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &k4, SIPALG_POLICY_DISABLE), 0);
 	KUNIT_EXPECT_EQ(test, sipalg_pol_count(&init_net), 2U);
 	KUNIT_EXPECT_EQ(test, sipalg_policy_get_af(&init_net, NFPROTO_IPV4,
 						   IPPROTO_UDP, 5070),
-			(u32)SIPALG_POL_DISABLE);
+			(u32)SIPALG_POLICY_DISABLE);
 
 	KUNIT_EXPECT_EQ(test, sipalg_pol_del(&init_net, &k4), 0);
 	KUNIT_EXPECT_EQ(test, sipalg_pol_del(&init_net, &k4), -ENOENT);
 	KUNIT_EXPECT_EQ(test, sipalg_policy_get_af(&init_net, NFPROTO_IPV4,
 						   IPPROTO_UDP, 5070),
-			(u32)SIPALG_POL_FORCE_RPORT);
+			(u32)SIPALG_POLICY_FORCE_RPORT);
 	KUNIT_EXPECT_EQ(test, sipalg_pol_lookup(&init_net, &k4, &v), -ENOENT);
 
 	sipalg_pol_flush(&init_net);
@@ -107,16 +107,16 @@ static void policy_table_full(struct kunit *test)
 	for (i = 0; i < SIPALG_MAX_POLICIES; i++) {
 		k.port = 10000 + i;
 		KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &k,
-						     SIPALG_POL_FORCE_RPORT), 0);
+						     SIPALG_POLICY_FORCE_RPORT), 0);
 	}
 	KUNIT_EXPECT_EQ(test, sipalg_pol_count(&init_net),
 			(unsigned int)SIPALG_MAX_POLICIES);
 	k.port = 9999;
 	KUNIT_EXPECT_EQ(test, sipalg_pol_set(&init_net, &k, 0), -ENOSPC);
 	k.port = 10000;
-	KUNIT_EXPECT_EQ(test, sipalg_pol_set(&init_net, &k, SIPALG_POL_DISABLE), 0);
+	KUNIT_EXPECT_EQ(test, sipalg_pol_set(&init_net, &k, SIPALG_POLICY_DISABLE), 0);
 	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_UDP, 10000),
-			(u32)SIPALG_POL_DISABLE);
+			(u32)SIPALG_POLICY_DISABLE);
 	KUNIT_EXPECT_EQ(test, sipalg_pol_del(&init_net, &k), 0);
 	k.port = 9999;
 	KUNIT_EXPECT_EQ(test, sipalg_pol_set(&init_net, &k, 0), 0);
@@ -160,7 +160,7 @@ static void policy_counters(struct kunit *test)
 	KUNIT_EXPECT_GE(test, sipalg_ctr_read(c, SIPALG_CTR_SEEN), 2LL);
 
 	/* a policy set and removed on a counted port keeps its counters */
-	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &k, SIPALG_POL_FORCE_RPORT), 0);
+	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &k, SIPALG_POLICY_FORCE_RPORT), 0);
 	KUNIT_ASSERT_EQ(test, sipalg_pol_del(&init_net, &k), 0);
 	rcu_read_lock();
 	c = sipalg_port_ctrs(&init_net, IPPROTO_UDP, 5099);
@@ -225,31 +225,31 @@ static void policy_reason_names(struct kunit *test)
 /* which refusals policy strict drops: UDP, every reason but ok / not-sip */
 static void policy_strict_drops(struct kunit *test)
 {
-	const u32 all = SIPALG_POL_FORCE_RPORT | SIPALG_POL_STATIC_PORT |
-			SIPALG_POL_STRICT;
+	const u32 all = SIPALG_POLICY_FORCE_RPORT | SIPALG_POLICY_STATIC_PORT |
+			SIPALG_POLICY_STRICT;
 	unsigned int r;
 
 	for (r = SA_R_OK + 1; r < SA_R_MAX; r++) {
 		bool want = r != SA_R_NOT_SIP;
 
-		KUNIT_EXPECT_EQ_MSG(test, sipalg_policy_drops(SIPALG_POL_STRICT,
+		KUNIT_EXPECT_EQ_MSG(test, sipalg_policy_drops(SIPALG_POLICY_STRICT,
 							      IPPROTO_UDP, r),
 				    want, "reason %s", sipalg_reason_name(r));
 		KUNIT_EXPECT_EQ_MSG(test, sipalg_policy_drops(all, IPPROTO_UDP, r),
 				    want, "reason %s", sipalg_reason_name(r));
 		/* not strict, not UDP, or disable: never */
 		KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(0, IPPROTO_UDP, r));
-		KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POL_FORCE_RPORT |
-							     SIPALG_POL_STATIC_PORT,
+		KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POLICY_FORCE_RPORT |
+							     SIPALG_POLICY_STATIC_PORT,
 							     IPPROTO_UDP, r));
-		KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POL_STRICT,
+		KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POLICY_STRICT,
 							     IPPROTO_TCP, r));
-		KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POL_STRICT |
-							     SIPALG_POL_DISABLE,
+		KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POLICY_STRICT |
+							     SIPALG_POLICY_DISABLE,
 							     IPPROTO_UDP, r));
 	}
 	/* nothing refused: nothing dropped */
-	KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POL_STRICT,
+	KUNIT_EXPECT_FALSE(test, sipalg_policy_drops(SIPALG_POLICY_STRICT,
 						     IPPROTO_UDP, SA_R_OK));
 }
 
@@ -261,13 +261,13 @@ static void policy_strict_drop_counts(struct kunit *test)
 
 	sipalg_stats_reset(&init_net);
 	KUNIT_EXPECT_FALSE(test, sipalg_policy_drop(&init_net, IPPROTO_UDP, 5097,
-						    SIPALG_POL_FORCE_RPORT,
+						    SIPALG_POLICY_FORCE_RPORT,
 						    SA_R_BAD_VIA));
 	KUNIT_EXPECT_FALSE(test, sipalg_policy_drop(&init_net, IPPROTO_UDP, 5097,
-						    SIPALG_POL_STRICT,
+						    SIPALG_POLICY_STRICT,
 						    SA_R_NOT_SIP));
 	KUNIT_EXPECT_FALSE(test, sipalg_policy_drop(&init_net, IPPROTO_TCP, 5097,
-						    SIPALG_POL_STRICT,
+						    SIPALG_POLICY_STRICT,
 						    SA_R_BAD_VIA));
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, sipalg_port_ctrs(&init_net, IPPROTO_UDP, 5097));
@@ -275,11 +275,11 @@ static void policy_strict_drop_counts(struct kunit *test)
 	rcu_read_unlock();
 
 	KUNIT_EXPECT_TRUE(test, sipalg_policy_drop(&init_net, IPPROTO_UDP, 5097,
-						   SIPALG_POL_STRICT,
+						   SIPALG_POLICY_STRICT,
 						   SA_R_BAD_VIA));
 	KUNIT_EXPECT_TRUE(test, sipalg_policy_drop(&init_net, IPPROTO_UDP, 5097,
-						   SIPALG_POL_FORCE_RPORT |
-						   SIPALG_POL_STRICT,
+						   SIPALG_POLICY_FORCE_RPORT |
+						   SIPALG_POLICY_STRICT,
 						   SA_R_BAD_CLEN));
 	rcu_read_lock();
 	c = sipalg_port_ctrs(&init_net, IPPROTO_UDP, 5097);
@@ -478,7 +478,7 @@ static void nl_policy_roundtrip(struct kunit *test)
 	nl_put_u32(&r, SIPALG_A_POLICY, SIPALG_POLICY_FORCE_RPORT);
 	KUNIT_EXPECT_EQ(test, nl_do(test, &s, s.family, &r, NULL, NULL), 0);
 	KUNIT_EXPECT_EQ(test, pol_any(IPPROTO_UDP, 5080),
-			(u32)SIPALG_POL_FORCE_RPORT);
+			(u32)SIPALG_POLICY_FORCE_RPORT);
 
 	nl_start(&r, SIPALG_CMD_POLICY_GET);
 	nl_key(&r, IPPROTO_UDP, 5080);
@@ -500,7 +500,7 @@ static void nl_policy_roundtrip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nl_do(test, &s, s.family, &r, NULL, NULL), 0);
 	KUNIT_EXPECT_EQ(test, sipalg_policy_get_af(&init_net, NFPROTO_IPV4,
 						   IPPROTO_UDP, 5080),
-			(u32)(SIPALG_POL_FORCE_RPORT | SIPALG_POL_STRICT));
+			(u32)(SIPALG_POLICY_FORCE_RPORT | SIPALG_POLICY_STRICT));
 	nl_start(&r, SIPALG_CMD_POLICY_GET);
 	nl_key(&r, IPPROTO_UDP, 5080);
 	KUNIT_EXPECT_EQ(test, nl_do(test, &s, s.family, &r, reply, &rlen), 0);
@@ -626,7 +626,7 @@ static void nl_policy_dump_all(struct kunit *test)
 	for (i = 0; i < SIPALG_MAX_POLICIES; i++) {
 		k.port = 30000 + i;
 		KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &k,
-						     SIPALG_POL_FORCE_RPORT), 0);
+						     SIPALG_POLICY_FORCE_RPORT), 0);
 	}
 
 	nl_open(test, &s);

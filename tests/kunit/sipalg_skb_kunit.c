@@ -1376,6 +1376,70 @@ static void skb_register_ok_zeroed_data(struct kunit *test)
 	KUNIT_EXPECT_LE(test, left, (s32)SIPALG_REG_DEFAULT_SECS * HZ);
 }
 
+/*
+ * A sips: Contact without a port means 5061 (RFC 3261 19.1.2): the phone
+ * that listens there, and sends from there, gets its pinhole at the NAT's
+ * port for it.
+ */
+static void skb_expect_register_sips(struct kunit *test)
+{
+	struct sk_buf reg = sk_msg(test,
+		"REGISTER sip:example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP " PHONE4 ":5061;branch=z9hG4bKsips1\r\n"
+		"Max-Forwards: 70\r\n"
+		"To: <sip:alice@example.com>\r\n"
+		"From: <sip:alice@example.com>;tag=reg1\r\n"
+		"Call-ID: sips1@pc33.example.com\r\n"
+		"CSeq: 1 REGISTER\r\n"
+		"Contact: <sips:alice@" PHONE4 ">\r\n"
+		"Expires: 3600\r\n", "");
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	f.phone_port = 5061;
+	ct = sk_ct(test, &f);
+
+	sk_send(test, &f, ct, false, &reg);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, sk_sig_exp(test, &f, ct),
+				  "no registration pinhole");
+}
+
+/*
+ * A NAT that keeps the address and changes the port: the Contact that
+ * named the source port now names the NAT's, so the registrar reaches
+ * the phone there only through a pinhole. A Contact on another port is
+ * reachable as written: no pinhole.
+ */
+static void skb_expect_register_port_nat(struct kunit *test)
+{
+	struct sk_buf reg = sk_msg(test, REGISTER_HDRS("1", "3600"), "");
+	struct sk_buf other = sk_msg(test,
+		"REGISTER sip:example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP " PHONE4 ":5060;branch=z9hG4bKpn1\r\n"
+		"Max-Forwards: 70\r\n"
+		"To: <sip:alice@example.com>\r\n"
+		"From: <sip:alice@example.com>;tag=reg1\r\n"
+		"Call-ID: pn1@pc33.example.com\r\n"
+		"CSeq: 1 REGISTER\r\n"
+		"Contact: <sip:alice@" PHONE4 ":5070>\r\n"
+		"Expires: 3600\r\n", "");
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	f.pub = f.phone;
+	ct = sk_ct(test, &f);
+	sk_send(test, &f, ct, false, &reg);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, sk_sig_exp(test, &f, ct),
+				  "no registration pinhole");
+
+	ct = sk_ct(test, &f);
+	sk_send(test, &f, ct, false, &other);
+	KUNIT_EXPECT_NULL_MSG(test, sk_sig_exp(test, &f, ct),
+			      "a pinhole to a Contact reachable as written");
+}
+
 /* ------------------------------------------- a sender that knows its NAT */
 
 /* send msg, return its payload as it leaves */
@@ -1950,7 +2014,7 @@ static void calls_media_any(struct kunit *test)
 							 sk_pol_flush,
 							 GFP_KERNEL, &init_net));
 	KUNIT_ASSERT_EQ(test, sipalg_pol_set(&init_net, &key,
-					     SIPALG_POL_MEDIA_ANY), 0);
+					     SIPALG_POLICY_MEDIA_ANY), 0);
 	sk_flow4(&f, IPPROTO_UDP);
 	ct = sk_ct_confirmed(test, &f);
 	sk_phone_req(test, &f, ct, "INVITE", "a", 1, SK_AUDIO("49170"));
@@ -2354,6 +2418,8 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_expect_bye_flushes),
 	KUNIT_CASE(skb_expect_register),
 	KUNIT_CASE(skb_register_ok_zeroed_data),
+	KUNIT_CASE(skb_expect_register_sips),
+	KUNIT_CASE(skb_expect_register_port_nat),
 	KUNIT_CASE(skb_self_public_kept),
 	KUNIT_CASE(calls_bye_keeps_other_call),
 	KUNIT_CASE(calls_cancel_and_failure),

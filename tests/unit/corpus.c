@@ -124,7 +124,7 @@ static bool ep_of(const struct sa_hostport *hp, struct sa_ep *ep)
 	if (!hp->host.len || !hp->ep.ip.family)
 		return false;
 	ep->ip = hp->ep.ip;
-	ep->port = hp->ep.port ? hp->ep.port : hp->def_port;
+	ep->port = sa_hp_port(hp);
 	return true;
 }
 

@@ -422,6 +422,11 @@ static void sdp_refusals(void)
 	T_UNCHANGED(REQH("43", "application/sdp") L("v=0")
 		    L("c=IN IP4 10.0.0.2") L("c=IN IP4 10.0.0.3"),
 		    &c, SA_R_BAD_SDP);
+	/* two c= in one media */
+	T_UNCHANGED(REQH("68", "application/sdp") L("v=0")
+		    L("m=audio 10000 RTP/AVP 0")
+		    L("c=IN IP4 10.0.0.2") L("c=IN IP4 10.0.0.3"),
+		    &c, SA_R_BAD_SDP);
 	/* a line that is not x= */
 	T_UNCHANGED(REQH("28", "application/sdp") L("v=0")
 		    L("c=IN IP4 10.0.0.2") "junk", &c, SA_R_BAD_SDP);

@@ -64,11 +64,6 @@ static bool span_eq(const uint8_t *a, struct sa_span sa, const uint8_t *b,
 	return sa.len == sb.len && !memcmp(a + sa.off, b + sb.off, sa.len);
 }
 
-static unsigned int eff_port(const struct sa_hostport *hp)
-{
-	return hp->ep.port ? hp->ep.port : hp->def_port;
-}
-
 /*
  * Compare host (text) and port; a port only we wrote is counted. A field
  * we left alone because only its IP matched (flag in the plan's ip_only)
@@ -98,14 +93,14 @@ static void cmp_hp(const char *what, const char *file, const uint8_t *o,
 		       (int)ht->host.len, t + ht->host.off);
 		return;
 	}
-	if (eff_port(ho) == eff_port(ht))
+	if (sa_hp_port(ho) == sa_hp_port(ht))
 		return;
-	if (!ht->port.len && ho->port.len && eff_port(ho) == mapped_port) {
+	if (!ht->port.len && ho->port.len && sa_hp_port(ho) == mapped_port) {
 		port_added++;
 		return;
 	}
 	t_fail(__FILE__, __LINE__, "%s %s: port ours %u, Vyatta %u", file, what,
-	       eff_port(ho), eff_port(ht));
+	       sa_hp_port(ho), sa_hp_port(ht));
 }
 
 static void cmp_sdp(const char *file, const uint8_t *o, const uint8_t *t)
