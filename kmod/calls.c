@@ -522,7 +522,7 @@ static int sipalg_dump_conns(struct sk_buff *skb, struct netlink_callback *cb,
 	struct net *net = sock_net(cb->skb->sk);
 	u32 after = cb->args[1];
 	struct nf_conn *ct;
-	spinlock_t *lock;
+	spinlock_t *lock;	/* sipalg_ct_lock(ct), per entry */
 	int ret;
 
 	if (cb->args[3])

@@ -107,7 +107,7 @@ static inline void sipalg_helpers_unregister(struct nf_conntrack_helper *tmpl,
 #ifdef GENL_MCAST_CAP_NET_ADMIN
 #define SIPALG_MCAST_ADMIN	GENL_MCAST_CAP_NET_ADMIN
 #else
-#error "this kernel's generic netlink lacks GENL_MCAST_CAP_NET_ADMIN: the monitor group would be open to everyone"
+#error "no GENL_MCAST_CAP_NET_ADMIN in this kernel: the monitor group would be open to everyone"
 #endif
 
 /*

@@ -80,7 +80,7 @@ int sipalg_scratch_alloc(void)
 	if (!sipalg_scratch_tbl)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
-		sipalg_scratch_tbl[cpu] = vzalloc(sizeof(struct sipalg_scratch));
+		sipalg_scratch_tbl[cpu] = vzalloc(sizeof(*sipalg_scratch_tbl[cpu]));
 		if (!sipalg_scratch_tbl[cpu]) {
 			sipalg_scratch_free();
 			return -ENOMEM;

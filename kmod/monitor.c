@@ -255,8 +255,8 @@ static int sipalg_mon_fill(struct sk_buff *skb, const struct sipalg_pkt *p,
 					    m->method_span.len, 32, &cut);
 		else if (name)
 			nla_put_string(skb, SIPALG_EV_METHOD, name);
-		if ((!m->is_request && nla_put_u16(skb, SIPALG_EV_STATUS,
-						    m->status)) ||
+		if ((!m->is_request &&
+		     nla_put_u16(skb, SIPALG_EV_STATUS, m->status)) ||
 		    nla_put_u32(skb, SIPALG_EV_CSEQ, m->cseq) ||
 		    (m->call_id.len &&
 		     sipalg_mon_put_text(skb, SIPALG_EV_CALL_ID,

@@ -22,7 +22,6 @@
 
 #include "sipalg.h"
 
-
 /* the most the packet grows at any point while the plan is applied */
 int sipalg_plan_growth(const struct sa_plan *plan)
 {

@@ -16,7 +16,6 @@
 #include "policy.h"
 #include "monitor.h"
 
-
 static const struct nla_policy sipalg_nl_policy[SIPALG_A_MAX + 1] = {
 	[SIPALG_A_PAD]		= { .type = NLA_REJECT,
 				    .reject_message = "padding is not a request attribute" },
@@ -32,8 +31,10 @@ static const struct nla_policy sipalg_nl_policy[SIPALG_A_MAX + 1] = {
 				    .reject_message = "the policy count is read-only" },
 	[SIPALG_A_TCP_HELD]	= { .type = NLA_REJECT,
 				    .reject_message = "the bytes held are read-only" },
-	[SIPALG_A_TCP_BUDGET]	= { .type = NLA_REJECT,
-				    .reject_message = "the budget is a module parameter (tcp_hold_budget)" },
+	[SIPALG_A_TCP_BUDGET]	= {
+		.type = NLA_REJECT,
+		.reject_message = "the budget is a module parameter (tcp_hold_budget)"
+	},
 	[SIPALG_A_EVENT]	= { .type = NLA_REJECT,
 				    .reject_message = "events are sent by the module only" },
 	[SIPALG_A_CALL]		= { .type = NLA_REJECT,

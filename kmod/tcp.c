@@ -12,7 +12,7 @@
  * segment into the scratch buffer, rebuilds the segment's payload in the
  * packet (each message decided, written rewritten or not, then committed:
  * helper.c), keeps the held bytes within their bounds, writes the sequence
- * and acknowledgement numbers, and keeps the kernel's own sequence
+ * and acknowledgment numbers, and keeps the kernel's own sequence
  * adjustment at the offset new bytes get.
  *
  * What the router holds, for how long, what it acknowledges:
@@ -780,7 +780,7 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 	struct sa_tcp_seg seg;
 	struct sipalg_tcp *t;
 	unsigned int len;
-	spinlock_t *lock;
+	spinlock_t *lock;	/* sipalg_ct_lock(ct) */
 	u32 out;
 	int ret = NF_ACCEPT;
 

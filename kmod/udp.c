@@ -84,7 +84,7 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 	enum sa_reason why = SA_R_OK;
 	unsigned int len;
 	size_t mlen = 0;
-	spinlock_t *lock;
+	spinlock_t *lock;	/* sipalg_ct_lock(ct) */
 
 	p.dataoff = protoff + sizeof(struct udphdr);
 	if (skb->len <= p.dataoff)

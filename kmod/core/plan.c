@@ -293,8 +293,7 @@ enum sa_reason sa_plan(const uint8_t *msg, const struct sa_msg *m,
 			sa_set_number(p, &m->sdp.part_clen,
 				      (int32_t)m->sdp.part_clen_val +
 				      p->delta - hdr_delta);
-		for (i = 0; i + 1 < m->sdp.mp_depth &&
-			    i < SA_MAX_MP_DEPTH - 1; i++) {
+		for (i = 0; i + 1 < m->sdp.mp_depth && i < SA_MAX_MP_DEPTH - 1; i++) {
 			const struct sa_span *cl = &m->sdp.outer_clen[i];
 
 			if (cl->len)

@@ -148,6 +148,7 @@ enum sipalg_cmd {
 
 	__SIPALG_CMD_MAX
 };
+
 #define SIPALG_CMD_MAX (__SIPALG_CMD_MAX - 1)
 
 enum sipalg_attr {
@@ -169,6 +170,7 @@ enum sipalg_attr {
 
 	__SIPALG_A_MAX
 };
+
 #define SIPALG_A_MAX (__SIPALG_A_MAX - 1)
 
 /* inside SIPALG_A_STATS; every counter is a u64 */
@@ -194,6 +196,7 @@ enum sipalg_stat_attr {
 
 	__SIPALG_STAT_MAX
 };
+
 #define SIPALG_STAT_MAX (__SIPALG_STAT_MAX - 1)
 
 /* the reason nests hold SIPALG_REASON entries, each a nest of: */
@@ -207,6 +210,7 @@ enum sipalg_reason_attr {
 
 	__SIPALG_REASON_MAX
 };
+
 #define SIPALG_REASON_MAX (__SIPALG_REASON_MAX - 1)
 
 /* SIPALG_EV_VERDICT values */
@@ -246,6 +250,7 @@ enum sipalg_ev_attr {
 
 	__SIPALG_EV_MAX
 };
+
 #define SIPALG_EV_MAX (__SIPALG_EV_MAX - 1)
 
 /* an address pair: SIPALG_EV_BEFORE, SIPALG_EV_AFTER */
@@ -258,6 +263,7 @@ enum sipalg_tup_attr {
 
 	__SIPALG_TUP_MAX
 };
+
 #define SIPALG_TUP_MAX (__SIPALG_TUP_MAX - 1)
 
 /* one line the rewrite changed: SIPALG_EV_EDIT */
@@ -272,6 +278,7 @@ enum sipalg_edit_attr {
 
 	__SIPALG_EDIT_MAX
 };
+
 #define SIPALG_EDIT_MAX (__SIPALG_EDIT_MAX - 1)
 
 /* one pinhole (expectation): SIPALG_EV_PINHOLE */
@@ -290,12 +297,14 @@ enum sipalg_ph_attr {
 
 	__SIPALG_PH_MAX
 };
+
 #define SIPALG_PH_MAX (__SIPALG_PH_MAX - 1)
 
 /* SIPALG_CL_STATE values */
 #define SIPALG_CALL_EARLY	0	/* INVITE sent, no 2xx yet */
 #define SIPALG_CALL_CONFIRMED	1	/* answered */
-#define SIPALG_CALL_HOLD	2	/* the latest SDP holds the media (sendonly, inactive, 0.0.0.0) */
+/* the latest SDP holds the media (sendonly, inactive, 0.0.0.0) */
+#define SIPALG_CALL_HOLD	2
 #define SIPALG_CALL_ENDING	3	/* BYE or CANCEL sent */
 
 /* one side of a connection: SIPALG_CL_CALLER, _CALLEE, SIPALG_RG_PHONE */
@@ -308,6 +317,7 @@ enum sipalg_party_attr {
 
 	__SIPALG_PT_MAX
 };
+
 #define SIPALG_PT_MAX (__SIPALG_PT_MAX - 1)
 
 /* inside SIPALG_A_CALL */
@@ -327,6 +337,7 @@ enum sipalg_call_attr {
 
 	__SIPALG_CL_MAX
 };
+
 #define SIPALG_CL_MAX (__SIPALG_CL_MAX - 1)
 
 /* inside SIPALG_A_REG */
@@ -344,6 +355,7 @@ enum sipalg_reg_attr {
 
 	__SIPALG_RG_MAX
 };
+
 #define SIPALG_RG_MAX (__SIPALG_RG_MAX - 1)
 
 #endif /* _UAPI_SIPALG_NL_H */

@@ -46,12 +46,26 @@ checkpatch_module_clean() {
 	"$top/scripts/checkpatch.sh"
 }
 
+# two blank lines in a row: a CHECK, which only --strict reports
+checkpatch_strict_finds_check() {
+	local rc=0
+	printf '// SPDX-License-Identifier: GPL-2.0\nstatic int x = 1;\n\n\nstatic int y = 2;\n' >"$W/spaced.c"
+	"$top/scripts/checkpatch.sh" "$W/spaced.c" >"$W/o" 2>&1 ||
+		{ cat "$W/o"; echo "without --strict it failed"; return 1; }
+	"$top/scripts/checkpatch.sh" --strict "$W/spaced.c" >"$W/o" 2>&1 || rc=$?
+	cat "$W/o"
+	[ "$rc" != 0 ] || { echo "--strict passed two blank lines"; return 1; }
+	grep -q "CHECK:LINE_SPACING" "$W/o"
+}
+
 if have_source; then
 	t_run checkpatch-finds-trailing-whitespace checkpatch_finds_error
 	t_run checkpatch-module-sources-clean checkpatch_module_clean
+	t_run checkpatch-strict-finds-a-check checkpatch_strict_finds_check
 else
 	t_skip checkpatch-finds-trailing-whitespace "no /usr/src/linux-source-6.1 tarball (scripts/install-deps.sh installs it)"
 	t_skip checkpatch-module-sources-clean "no /usr/src/linux-source-6.1 tarball"
+	t_skip checkpatch-strict-finds-a-check "no /usr/src/linux-source-6.1 tarball"
 fi
 
 # The demo from a checkout under /tmp, which the guest covers with its own
