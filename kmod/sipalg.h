@@ -333,6 +333,7 @@ enum {
 	SIPALG_TCP_FAIL_COPY,		/* skb_copy_bits */
 	SIPALG_TCP_FAIL_HDR,		/* the TCP header made writable */
 };
+
 extern int sipalg_tcp_fail_next;
 #endif
 
