@@ -6,23 +6,6 @@
  */
 #include "sa_util.h"
 
-static const char *const sa_method_names[SA_M_PUBLISH + 1] = {
-	[SA_M_INVITE] = "INVITE",	[SA_M_ACK] = "ACK",
-	[SA_M_BYE] = "BYE",		[SA_M_CANCEL] = "CANCEL",
-	[SA_M_REGISTER] = "REGISTER",	[SA_M_OPTIONS] = "OPTIONS",
-	[SA_M_UPDATE] = "UPDATE",	[SA_M_PRACK] = "PRACK",
-	[SA_M_INFO] = "INFO",		[SA_M_SUBSCRIBE] = "SUBSCRIBE",
-	[SA_M_NOTIFY] = "NOTIFY",	[SA_M_REFER] = "REFER",
-	[SA_M_MESSAGE] = "MESSAGE",	[SA_M_PUBLISH] = "PUBLISH",
-};
-
-const char *sa_method_name(uint8_t method)
-{
-	if (method > SA_M_PUBLISH || !sa_method_names[method])
-		return NULL;
-	return sa_method_names[method];
-}
-
 /* the end of the line holding off: its CR or LF, or len */
 static uint32_t sa_eol(const uint8_t *msg, uint32_t len, uint32_t off)
 {

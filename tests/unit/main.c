@@ -15,6 +15,7 @@ int main(void)
 	units_ip();
 	units_frame();
 	units_parse();
+	units_names();
 	units_plan();
 	units_sdp();
 	units_tcp();

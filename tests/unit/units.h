@@ -4,6 +4,7 @@
 void units_frame(void);
 void units_ip(void);
 void units_parse(void);
+void units_names(void);
 void units_plan(void);
 void units_sdp(void);
 void units_tcp(void);
