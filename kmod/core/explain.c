@@ -7,20 +7,20 @@
 #include "sa_util.h"
 
 /* the end of the line holding off: its CR or LF, or len */
-static uint32_t sa_eol(const uint8_t *msg, uint32_t len, uint32_t off)
+static u32 sa_eol(const u8 *msg, u32 len, u32 off)
 {
 	while (off < len && msg[off] != '\r' && msg[off] != '\n')
 		off++;
 	return off;
 }
 
-uint16_t sa_line_next(const uint8_t *msg, size_t len, const struct sa_msg *m,
-		      const struct sa_plan *plan, uint16_t i,
-		      struct sa_line_edit *le)
+u16 sa_line_next(const u8 *msg, size_t len, const struct sa_msg *m,
+		 const struct sa_plan *plan, u16 i,
+		 struct sa_line_edit *le)
 {
-	uint32_t n = len > SA_MAX_MSG ? SA_MAX_MSG : (uint32_t)len;
-	uint32_t s, e, k;
-	int32_t grow = 0;
+	u32 n = len > SA_MAX_MSG ? SA_MAX_MSG : (u32)len;
+	u32 s, e, k;
+	s32 grow = 0;
 
 	memset(le, 0, sizeof(*le));
 	if (i >= plan->n || plan->e[i].off > n)
@@ -38,13 +38,13 @@ uint16_t sa_line_next(const uint8_t *msg, size_t len, const struct sa_msg *m,
 		if (x->off + x->len > e)
 			e = sa_eol(msg, n, x->off + x->len > n ? n :
 				   x->off + x->len);
-		grow += (int32_t)x->text_len - (int32_t)x->len;
+		grow += (s32)x->text_len - (s32)x->len;
 		i++;
 	}
 	le->n = i - le->first;
 	le->off = s;
 	le->len = e - s;
-	le->new_len = (uint32_t)((int32_t)le->len + grow);
+	le->new_len = (u32)((s32)le->len + grow);
 	if (s == 0) {
 		le->where = SA_WHERE_START;
 	} else if (s >= m->hdr_len) {
@@ -67,12 +67,12 @@ uint16_t sa_line_next(const uint8_t *msg, size_t len, const struct sa_msg *m,
 	return i;
 }
 
-size_t sa_line_apply(const uint8_t *msg, const struct sa_plan *plan,
-		     const struct sa_line_edit *le, uint8_t *out, size_t cap)
+size_t sa_line_apply(const u8 *msg, const struct sa_plan *plan,
+		     const struct sa_line_edit *le, u8 *out, size_t cap)
 {
-	uint32_t pos = le->off, end = le->off + le->len;
+	u32 pos = le->off, end = le->off + le->len;
 	size_t w = 0;
-	uint16_t i;
+	u16 i;
 
 #define SA_PUT(src, cnt) do {					\
 		size_t c_ = (cnt);				\

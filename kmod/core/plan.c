@@ -28,8 +28,8 @@ static inline char *sa_text(struct sa_plan *p, char *tmp)
 	return tmp;
 }
 
-static void sa_edit(struct sa_plan *p, uint32_t off, uint32_t len,
-		    const char *t, uint32_t n)
+static void sa_edit(struct sa_plan *p, u32 off, u32 len,
+		    const char *t, u32 n)
 {
 	struct sa_edit *e;
 
@@ -47,7 +47,7 @@ static void sa_edit(struct sa_plan *p, uint32_t off, uint32_t len,
 	if (t != p->text + p->text_used)
 		memcpy(p->text + p->text_used, t, n);
 	p->text_used += n;
-	p->delta += (int32_t)n - (int32_t)len;
+	p->delta += (s32)n - (s32)len;
 }
 
 /* an address as written in a URI or Via: IPv6 in brackets */
@@ -64,8 +64,8 @@ static size_t sa_fmt_host(const struct sa_ip *ip, char *buf, bool bracket)
 }
 
 /* the decimal digits of v as an edit replacing m[off..off+len) */
-static void sa_edit_uint(struct sa_plan *p, uint32_t off, uint32_t len,
-			 uint32_t v)
+static void sa_edit_uint(struct sa_plan *p, u32 off, u32 len,
+			 u32 v)
 {
 	char tmp[SA_EDIT_MAXTEXT], *buf = sa_text(p, tmp);
 
@@ -79,9 +79,9 @@ static void sa_edit_uint(struct sa_plan *p, uint32_t off, uint32_t len,
  */
 static bool sa_map_hp(struct sa_plan *p, const struct sa_hostport *hp,
 		      const struct sa_ep *from, const struct sa_ep *to,
-		      uint16_t newport, uint16_t ip_flag)
+		      u16 newport, u16 ip_flag)
 {
-	uint16_t cur = sa_hp_port(hp);
+	u16 cur = sa_hp_port(hp);
 	char tmp[SA_EDIT_MAXTEXT], *buf;
 	bool ipchg, portchg;
 	size_t n = 0;
@@ -102,7 +102,7 @@ static bool sa_map_hp(struct sa_plan *p, const struct sa_hostport *hp,
 	if (ipchg && !portchg) {
 		sa_edit(p, hp->host.off, hp->host.len, buf, n);
 	} else if (ipchg) {
-		uint32_t end = hp->port.len ? hp->port.off + hp->port.len :
+		u32 end = hp->port.len ? hp->port.off + hp->port.len :
 					      hp->host.off + hp->host.len;
 
 		buf[n++] = ':';
@@ -123,7 +123,7 @@ static bool sa_map_hp(struct sa_plan *p, const struct sa_hostport *hp,
 
 /* fields that belong to either side: src mapping first, then dst */
 static void sa_map_either(struct sa_plan *p, const struct sa_ctx *c,
-			  const struct sa_hostport *hp, uint16_t ip_flag)
+			  const struct sa_hostport *hp, u16 ip_flag)
 {
 	/* only an IP literal can match (the ctx IPs are literals or none) */
 	if (!hp->ep.ip.family)
@@ -152,7 +152,7 @@ static void sa_map_sdp_addr(struct sa_plan *p, const struct sa_ctx *c,
 }
 
 static void sa_plan_via(struct sa_plan *p, const struct sa_ctx *c,
-			const uint8_t *msg, const struct sa_msg *m)
+			const u8 *msg, const struct sa_msg *m)
 {
 	const struct sa_via *v = &m->top_via;
 	const struct sa_ip *seen;
@@ -197,16 +197,16 @@ static void sa_plan_sdp(struct sa_plan *p, const struct sa_ctx *c,
 	sa_map_sdp_addr(p, c, &s->c_addr, &s->c_ip, &s->c_atype);
 	for (i = 0; i < s->n_media; i++) {
 		const struct sa_media *md = &s->media[i];
-		uint16_t np = c->media_port[i];
+		u16 np = c->media_port[i];
 
 		sa_map_sdp_addr(p, c, &md->c_addr, &md->c_ip, &md->c_atype);
 		if (np && md->rtp_port && np != md->rtp_port) {
 			sa_edit_uint(p, md->port.off, md->port.len, np);
 			if (md->rtcp_explicit) {
-				int32_t rp = c->rtcp_port[i];
+				s32 rp = c->rtcp_port[i];
 
 				if (!rp)
-					rp = (int32_t)np + md->rtcp_port -
+					rp = (s32)np + md->rtcp_port -
 					     md->rtp_port;
 				if (rp < 1 || rp > 65535) {
 					p->reason = SA_R_BAD_SDP;
@@ -225,7 +225,7 @@ static void sa_plan_sdp(struct sa_plan *p, const struct sa_ctx *c,
 
 /* a Content-Length value rewritten to v */
 static void sa_set_number(struct sa_plan *p, const struct sa_span *sp,
-			  int32_t v)
+			  s32 v)
 {
 	if (v < 0 || v > SA_MAX_MSG) {
 		if (!p->reason)
@@ -252,10 +252,10 @@ static void sa_sort(struct sa_plan *p)
 			p->reason = SA_R_CONFLICT;
 }
 
-enum sa_reason sa_plan(const uint8_t *msg, const struct sa_msg *m,
+enum sa_reason sa_plan(const u8 *msg, const struct sa_msg *m,
 		       const struct sa_ctx *c, struct sa_plan *p)
 {
-	int32_t hdr_delta;
+	s32 hdr_delta;
 	unsigned int i;
 
 	p->reason = SA_R_OK;
@@ -291,23 +291,23 @@ enum sa_reason sa_plan(const uint8_t *msg, const struct sa_msg *m,
 		 */
 		if (m->sdp.part_clen.len)
 			sa_set_number(p, &m->sdp.part_clen,
-				      (int32_t)m->sdp.part_clen_val +
+				      (s32)m->sdp.part_clen_val +
 				      p->delta - hdr_delta);
 		for (i = 0; i + 1 < m->sdp.mp_depth && i < SA_MAX_MP_DEPTH - 1; i++) {
 			const struct sa_span *cl = &m->sdp.outer_clen[i];
 
 			if (cl->len)
 				sa_set_number(p, cl,
-					      (int32_t)m->sdp.outer_clen_val[i] +
+					      (s32)m->sdp.outer_clen_val[i] +
 					      p->delta - hdr_delta);
 		}
 		if (m->has_clen)
-			sa_set_number(p, &m->clen, (int32_t)m->clen_val +
+			sa_set_number(p, &m->clen, (s32)m->clen_val +
 				      p->delta - hdr_delta);
 	}
 	if (!p->reason) {
 		sa_sort(p);
-		if ((int32_t)m->hdr_len + (int32_t)m->body.len + p->delta >
+		if ((s32)m->hdr_len + (s32)m->body.len + p->delta >
 		    SA_MAX_MSG)
 			p->reason = SA_R_TOO_BIG;
 	}
@@ -319,8 +319,8 @@ enum sa_reason sa_plan(const uint8_t *msg, const struct sa_msg *m,
 	return p->reason;
 }
 
-size_t sa_apply(const uint8_t *msg, size_t len, const struct sa_plan *p,
-		uint8_t *out, size_t cap)
+size_t sa_apply(const u8 *msg, size_t len, const struct sa_plan *p,
+		u8 *out, size_t cap)
 {
 	long nl = (long)len + p->delta;
 	size_t in = 0, o = 0;

@@ -6,22 +6,22 @@
  */
 #include "sa_tcp.h"
 
-static inline bool sa_before(uint32_t a, uint32_t b)
+static inline bool sa_before(u32 a, u32 b)
 {
-	return (int32_t)(a - b) < 0;
+	return (s32)(a - b) < 0;
 }
 
-static inline bool sa_after(uint32_t a, uint32_t b)
+static inline bool sa_after(u32 a, u32 b)
 {
 	return sa_before(b, a);
 }
 
-void sa_tcp_init(struct sa_tcp_dir *d, uint32_t next, int32_t base,
+void sa_tcp_init(struct sa_tcp_dir *d, u32 next, s32 base,
 		 bool syn_seen)
 {
 	memset(d, 0, sizeof(*d));
 	d->pt[0].c = next;
-	d->pt[0].o = next + (uint32_t)base;
+	d->pt[0].o = next + (u32)base;
 	d->n = 1;
 	d->top = d->pt[0];
 	d->sync = d->pt[0];
@@ -40,7 +40,7 @@ void sa_tcp_init(struct sa_tcp_dir *d, uint32_t next, int32_t base,
  * method and a space, or a status line. A stream picked up without its SYN
  * (conntrack -F, a failover) may begin inside a message.
  */
-static bool sa_tcp_starts_msg(const uint8_t *b, size_t len)
+static bool sa_tcp_starts_msg(const u8 *b, size_t len)
 {
 	size_t i;
 
@@ -60,7 +60,7 @@ static bool sa_tcp_starts_msg(const uint8_t *b, size_t len)
 }
 
 /* the last point whose o is at or below a; -1 when a is below them all */
-static int sa_tcp_floor(const struct sa_tcp_dir *d, uint32_t a)
+static int sa_tcp_floor(const struct sa_tcp_dir *d, u32 a)
 {
 	int i;
 
@@ -89,8 +89,8 @@ static void sa_tcp_thin(struct sa_tcp_dir *d)
 }
 
 /* a point at index i (the ones from i on move up) */
-static void sa_tcp_insert(struct sa_tcp_dir *d, unsigned int i, uint32_t c,
-			  uint32_t o)
+static void sa_tcp_insert(struct sa_tcp_dir *d, unsigned int i, u32 c,
+			  u32 o)
 {
 	memmove(d->pt + i + 1, d->pt + i, (d->n - i) * sizeof(d->pt[0]));
 	d->pt[i].c = c;
@@ -102,7 +102,7 @@ static void sa_tcp_insert(struct sa_tcp_dir *d, unsigned int i, uint32_t c,
  * cur moves to (c, o), a new message start, once the bytes before it went
  * out. While framing again it meets the points known ahead.
  */
-static void sa_tcp_advance(struct sa_tcp_dir *d, uint32_t c, uint32_t o)
+static void sa_tcp_advance(struct sa_tcp_dir *d, u32 c, u32 o)
 {
 	if (c == sa_tcp_cur(d)->c)
 		return;
@@ -139,7 +139,7 @@ static void sa_tcp_advance(struct sa_tcp_dir *d, uint32_t c, uint32_t o)
 	}
 }
 
-static void sa_tcp_lose(struct sa_tcp_dir *d, uint32_t c, uint32_t o)
+static void sa_tcp_lose(struct sa_tcp_dir *d, u32 c, u32 o)
 {
 	if (d->flags & SA_TCP_LOST)
 		return;
@@ -191,8 +191,8 @@ void sa_tcp_classify(struct sa_tcp_dir *d, const struct sa_tcp_cfg *cfg,
 		     struct sa_tcp_seg *seg)
 {
 	const struct sa_tcp_pt *cur = sa_tcp_cur(d);
-	uint32_t next = cur->c + d->held, end = seg->seq + seg->len;
-	uint32_t lo = seg->seq;
+	u32 next = cur->c + d->held, end = seg->seq + seg->len;
+	u32 lo = seg->seq;
 	unsigned int i;
 	int a = 0;
 
@@ -290,12 +290,12 @@ void sa_tcp_classify(struct sa_tcp_dir *d, const struct sa_tcp_cfg *cfg,
 }
 
 void sa_tcp_frame(struct sa_tcp_dir *d, const struct sa_tcp_cfg *cfg,
-		  const struct sa_tcp_seg *seg, const uint8_t *in,
+		  const struct sa_tcp_seg *seg, const u8 *in,
 		  size_t in_len, const struct sa_tcp_ops *ops, void *arg,
 		  struct sa_tcp_res *res)
 {
 	size_t pos = 0, raw_from = in_len + 1, rest;
-	uint32_t o = 0, base_c, base_o, old_held;
+	u32 o = 0, base_c, base_o, old_held;
 	bool holding = false, cust_out;
 	unsigned int k;
 	long r;
@@ -377,7 +377,7 @@ void sa_tcp_frame(struct sa_tcp_dir *d, const struct sa_tcp_cfg *cfg,
 		fr = sa_frame(in + pos, in_len - pos, SA_T_TCP, &mlen, &why);
 		if (fr == SA_FRAME_MSG && mlen && mlen <= in_len - pos &&
 		    pos + mlen <= raw_from) {
-			uint32_t c = base_c + pos;
+			u32 c = base_c + pos;
 
 			r = ops->msg(arg, in + pos, mlen, c,
 				     !sa_before(c, d->top.c));
@@ -525,7 +525,7 @@ void sa_tcp_frame(struct sa_tcp_dir *d, const struct sa_tcp_cfg *cfg,
 	}
 }
 
-uint32_t sa_tcp_map_seq(const struct sa_tcp_dir *d, uint32_t c)
+u32 sa_tcp_map_seq(const struct sa_tcp_dir *d, u32 c)
 {
 	const struct sa_tcp_pt *cur = sa_tcp_cur(d);
 	int i;
@@ -541,7 +541,7 @@ uint32_t sa_tcp_map_seq(const struct sa_tcp_dir *d, uint32_t c)
 }
 
 /* the mapping of an ACK, without remembering it */
-static uint32_t sa_tcp_ack_c(const struct sa_tcp_dir *d, uint32_t a)
+static u32 sa_tcp_ack_c(const struct sa_tcp_dir *d, u32 a)
 {
 	const struct sa_tcp_pt *cur = sa_tcp_cur(d);
 	int i;
@@ -567,9 +567,9 @@ static uint32_t sa_tcp_ack_c(const struct sa_tcp_dir *d, uint32_t a)
 	return cur->c;
 }
 
-uint32_t sa_tcp_map_ack(struct sa_tcp_dir *d, uint32_t a, bool cumulative)
+u32 sa_tcp_map_ack(struct sa_tcp_dir *d, u32 a, bool cumulative)
 {
-	uint32_t c = sa_tcp_ack_c(d, a);
+	u32 c = sa_tcp_ack_c(d, a);
 	int i;
 
 	if (!cumulative)
@@ -611,9 +611,9 @@ uint32_t sa_tcp_map_ack(struct sa_tcp_dir *d, uint32_t a, bool cumulative)
 	return c;
 }
 
-bool sa_tcp_map_sack(const struct sa_tcp_dir *d, uint32_t *s, uint32_t *e)
+bool sa_tcp_map_sack(const struct sa_tcp_dir *d, u32 *s, u32 *e)
 {
-	uint32_t cs, ce;
+	u32 cs, ce;
 	unsigned int i;
 
 	if ((d->flags & SA_TCP_LOST) && !sa_before(*s, d->lost_o)) {

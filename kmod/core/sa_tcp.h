@@ -63,30 +63,30 @@
 #define SA_TCP_UNSYNC		0x20	/* picked up without a SYN, no message yet */
 
 struct sa_tcp_pt {
-	uint32_t c;
-	uint32_t o;
+	u32 c;
+	u32 o;
 };
 
 struct sa_tcp_dir {
 	struct sa_tcp_pt pt[SA_TCP_PTS];	/* ascending; pt[n - 1] the head */
 	struct sa_tcp_pt top;		/* the furthest cur has been */
-	uint32_t acked;			/* the receiver's highest ACK (o) */
+	u32 acked;			/* the receiver's highest ACK (o) */
 	struct sa_tcp_pt sync;		/* framing began here: before, raw */
-	uint32_t lost_c;		/* with SA_TCP_LOST: raw from here on, */
-	uint32_t lost_o;		/* ... to here on */
+	u32 lost_c;			/* with SA_TCP_LOST: raw from here on, */
+	u32 lost_o;			/* ... to here on */
 	struct sa_tcp_pt cust;		/* where the custody message starts */
-	uint32_t cust_len;		/* bytes after cust.c reported received */
-	uint32_t cust_oend;		/* o its output ends at (once out) */
-	uint32_t held;			/* bytes held after cur.c */
-	uint32_t held_since;		/* ms (caller's clock) holding began */
-	uint8_t n;
-	uint8_t k;			/* cur is pt[k]; the ones after: known ahead */
-	uint8_t flags;
+	u32 cust_len;			/* bytes after cust.c reported received */
+	u32 cust_oend;			/* o its output ends at (once out) */
+	u32 held;			/* bytes held after cur.c */
+	u32 held_since;			/* ms (caller's clock) holding began */
+	u8 n;
+	u8 k;				/* cur is pt[k]; the ones after: known ahead */
+	u8 flags;
 };
 
 struct sa_tcp_cfg {
-	uint32_t hold_max;		/* bytes */
-	uint32_t hold_ms;		/* most time bytes stay held */
+	u32 hold_max;			/* bytes */
+	u32 hold_ms;			/* most time bytes stay held */
 };
 
 /* what to do with a segment (sa_tcp_classify) */
@@ -111,19 +111,19 @@ enum sa_tcp_why {
 
 struct sa_tcp_seg {
 	/* in */
-	uint32_t seq;
-	uint32_t len;
-	uint32_t now;		/* ms */
+	u32 seq;
+	u32 len;
+	u32 now;		/* ms */
 	bool fin;
 	/* out */
 	enum sa_tcp_act act;
 	enum sa_tcp_why why;	/* with SA_TCP_DROP */
-	uint32_t skip;		/* FRAME: segment bytes already handled */
-	uint32_t held;		/* FRAME: held bytes in front of them */
-	uint32_t out;		/* o of the first output byte */
+	u32 skip;		/* FRAME: segment bytes already handled */
+	u32 held;		/* FRAME: held bytes in front of them */
+	u32 out;		/* o of the first output byte */
 	bool rexmit;		/* it sends held bytes again */
 	bool regen;		/* FRAME from an earlier message start, */
-	uint8_t regen_pt;	/* ... pt[regen_pt] */
+	u8 regen_pt;		/* ... pt[regen_pt] */
 	bool from_cust;		/* ... the custody one: held bytes are its copy */
 };
 
@@ -139,13 +139,13 @@ struct sa_tcp_ops {
 	 * or not) and, when fresh, run its effects. Must give the same bytes
 	 * for the same message every time.
 	 */
-	long (*msg)(void *arg, const uint8_t *m, size_t len, uint32_t c,
+	long (*msg)(void *arg, const u8 *m, size_t len, u32 c,
 		    bool fresh);
 	/*
 	 * Bytes to forward unchanged (keep-alives, a direction given up): as
 	 * many as there is room for; returns how many.
 	 */
-	long (*raw)(void *arg, const uint8_t *b, size_t len);
+	long (*raw)(void *arg, const u8 *b, size_t len);
 	/*
 	 * Keep b[0..len) as the held bytes (they replace the old ones, which
 	 * are b's first bytes when any were held, or the custody copy's with
@@ -153,7 +153,7 @@ struct sa_tcp_ops {
 	 * memory). A hold of no more bytes than that must not fail: the
 	 * buffer they are in can be kept (custody bytes must never be lost).
 	 */
-	bool (*hold)(void *arg, const uint8_t *b, size_t len);
+	bool (*hold)(void *arg, const u8 *b, size_t len);
 	/*
 	 * Keep a copy of b[0..len), the bytes of a message in custody, which
 	 * now goes out: the sender will not send them again, and should the
@@ -161,24 +161,24 @@ struct sa_tcp_ops {
 	 * again (sa_tcp_seg.from_cust). The copy may go once d->cust_len is
 	 * 0. false: no memory (the message then has no such protection).
 	 */
-	bool (*keep)(void *arg, const uint8_t *b, size_t len);
+	bool (*keep)(void *arg, const u8 *b, size_t len);
 };
 
 struct sa_tcp_res {
-	uint32_t out_len;	/* output bytes */
-	uint32_t consumed;	/* input bytes output or held; the rest is cut */
-	uint32_t msgs;		/* messages output */
-	uint32_t reasm;		/* of them, begun in held bytes (fresh only) */
+	u32 out_len;		/* output bytes */
+	u32 consumed;		/* input bytes output or held; the rest is cut */
+	u32 msgs;		/* messages output */
+	u32 reasm;		/* of them, begun in held bytes (fresh only) */
 	enum sa_tcp_why why;	/* the direction gave up framing (or NONE) */
 	enum sa_reason frame_why;	/* with SA_TCP_W_FRAME */
 	bool held;		/* ends with bytes held */
 	bool custody;		/* custody taken: forward 1 byte at probe */
 	bool fin_ok;		/* the FIN may go (nothing was cut) */
-	uint32_t probe;		/* o of the custody probe byte */
+	u32 probe;		/* o of the custody probe byte */
 };
 
 /* start numbering at next (c); base: offset someone set before (synproxy) */
-void sa_tcp_init(struct sa_tcp_dir *d, uint32_t next, int32_t base,
+void sa_tcp_init(struct sa_tcp_dir *d, u32 next, s32 base,
 		 bool syn_seen);
 
 /* the direction's current start of the next message */
@@ -188,7 +188,7 @@ static inline const struct sa_tcp_pt *sa_tcp_cur(const struct sa_tcp_dir *d)
 }
 
 /* c of the next byte expected in sequence */
-static inline uint32_t sa_tcp_next(const struct sa_tcp_dir *d)
+static inline u32 sa_tcp_next(const struct sa_tcp_dir *d)
 {
 	return sa_tcp_cur(d)->c + d->held;
 }
@@ -200,9 +200,9 @@ static inline uint32_t sa_tcp_next(const struct sa_tcp_dir *d)
  * belong: a message held without custody is sent again by the sender and
  * then arrives unchanged.
  */
-static inline int32_t sa_tcp_offset(const struct sa_tcp_dir *d)
+static inline s32 sa_tcp_offset(const struct sa_tcp_dir *d)
 {
-	return (int32_t)(d->top.o - d->top.c);
+	return (s32)(d->top.o - d->top.c);
 }
 
 /* decide what a segment of the direction is (fills seg's out fields) */
@@ -224,12 +224,12 @@ bool sa_tcp_giveup(struct sa_tcp_dir *d, struct sa_tcp_seg *seg);
  * segment's end: the rest is cut). Calls ops in stream order and updates d.
  */
 void sa_tcp_frame(struct sa_tcp_dir *d, const struct sa_tcp_cfg *cfg,
-		  const struct sa_tcp_seg *seg, const uint8_t *in,
+		  const struct sa_tcp_seg *seg, const u8 *in,
 		  size_t in_len, const struct sa_tcp_ops *ops, void *arg,
 		  struct sa_tcp_res *res);
 
 /* o for a sender's number without payload (a pure ACK, a window probe) */
-uint32_t sa_tcp_map_seq(const struct sa_tcp_dir *d, uint32_t c);
+u32 sa_tcp_map_seq(const struct sa_tcp_dir *d, u32 c);
 
 /*
  * The sender's number for the receiver's ACK a (o): the furthest c below
@@ -237,10 +237,10 @@ uint32_t sa_tcp_map_seq(const struct sa_tcp_dir *d, uint32_t c);
  * is the receiver's cumulative ACK: remembered, and the points below it
  * forgotten.
  */
-uint32_t sa_tcp_map_ack(struct sa_tcp_dir *d, uint32_t a, bool cumulative);
+u32 sa_tcp_map_ack(struct sa_tcp_dir *d, u32 a, bool cumulative);
 
 /* a SACK block [*s, *e) (o) in c; false when no whole message is in it */
-bool sa_tcp_map_sack(const struct sa_tcp_dir *d, uint32_t *s, uint32_t *e);
+bool sa_tcp_map_sack(const struct sa_tcp_dir *d, u32 *s, u32 *e);
 
 const char *sa_tcp_why_str(enum sa_tcp_why w);
 

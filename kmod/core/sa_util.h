@@ -30,24 +30,24 @@
 #define SA_C_SCHEME	0x200	/* URI scheme characters after the first */
 #define SA_C_AT		0x400	/* '@' */
 
-extern const uint16_t sa_ctype[256];
+extern const u16 sa_ctype[256];
 
-static inline bool sa_isdigit(uint8_t c)
+static inline bool sa_isdigit(u8 c)
 {
 	return sa_ctype[c] & SA_C_DIGIT;
 }
 
-static inline bool sa_istoken(uint8_t c)
+static inline bool sa_istoken(u8 c)
 {
 	return sa_ctype[c] & SA_C_TOKEN;
 }
 
-static inline bool sa_isws(uint8_t c)
+static inline bool sa_isws(u8 c)
 {
 	return sa_ctype[c] & SA_C_WS;
 }
 
-static inline uint8_t sa_lower(uint8_t c)
+static inline u8 sa_lower(u8 c)
 {
 	return c + (((unsigned int)(c - 'A') < 26u) << 5);
 }
@@ -69,7 +69,7 @@ static __always_inline void sa_zero(void *p, size_t n)
 	memset(c, 0, n);
 }
 
-static inline struct sa_span sa_mkspan(uint32_t off, uint32_t len)
+static inline struct sa_span sa_mkspan(u32 off, u32 len)
 {
 	struct sa_span s = { off, len };
 
@@ -81,25 +81,25 @@ static inline struct sa_span sa_mkspan(uint32_t off, uint32_t len)
  * never assemble a word from narrower stores (the load that follows would
  * wait for a failed store-to-load forward).
  */
-static inline uint16_t sa_ld16(const void *p)
+static inline u16 sa_ld16(const void *p)
 {
-	uint16_t v;
+	u16 v;
 
 	memcpy(&v, p, 2);
 	return v;
 }
 
-static inline uint32_t sa_ld32(const void *p)
+static inline u32 sa_ld32(const void *p)
 {
-	uint32_t v;
+	u32 v;
 
 	memcpy(&v, p, 4);
 	return v;
 }
 
-static inline uint64_t sa_ld64(const void *p)
+static inline u64 sa_ld64(const void *p)
 {
-	uint64_t v;
+	u64 v;
 
 	memcpy(&v, p, 8);
 	return v;
@@ -113,10 +113,10 @@ static inline uint64_t sa_ld64(const void *p)
  * Reads exactly n bytes of p, as two (possibly overlapping) loads of the
  * widest size that fits; n is a constant after inlining.
  */
-static __always_inline bool sa_tok_ieq(const uint8_t *p, const char *lit,
+static __always_inline bool sa_tok_ieq(const u8 *p, const char *lit,
 				       size_t n)
 {
-	const uint64_t sp = 0x2020202020202020ULL;	/* lit has 0x20 set */
+	const u64 sp = 0x2020202020202020ULL;		/* lit has 0x20 set */
 
 	if (n >= 8)
 		return !(((sa_ld64(p) | sp) ^ (sa_ld64(lit) | sp)) |
@@ -138,13 +138,13 @@ static __always_inline bool sa_tok_ieq(const uint8_t *p, const char *lit,
  * byte, bit 7 of ge is set when its low 7 bits are >= 'A', of gt when
  * they are > 'Z' (no carry crosses a byte); bytes >= 0x80 are left alone.
  */
-static inline uint64_t sa_lower8(uint64_t x)
+static inline u64 sa_lower8(u64 x)
 {
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t lo7 = x & ~high;
-	uint64_t ge = lo7 + (0x80 - 'A') * ones;
-	uint64_t gt = lo7 + (0x7f - 'Z') * ones;
+	const u64 ones = 0x0101010101010101ULL;
+	const u64 high = 0x8080808080808080ULL;
+	u64 lo7 = x & ~high;
+	u64 ge = lo7 + (0x80 - 'A') * ones;
+	u64 gt = lo7 + (0x7f - 'Z') * ones;
 
 	return x | ((ge & ~gt & ~x & high) >> 2);
 }
@@ -154,7 +154,7 @@ static inline uint64_t sa_lower8(uint64_t x)
  * case, for any bytes. litlen is a constant after inlining: the compare is
  * a few word loads, never a byte loop.
  */
-static __always_inline bool sa_ieq(const uint8_t *p, size_t n,
+static __always_inline bool sa_ieq(const u8 *p, size_t n,
 				   const char *lit, size_t litlen)
 {
 	size_t i;
@@ -175,11 +175,11 @@ static __always_inline bool sa_ieq(const uint8_t *p, size_t n,
 		return !((sa_lower8(sa_ld16(p)) ^ sa_ld16(lit)) |
 			 (sa_lower8(sa_ld16(p + n - 2)) ^
 			  sa_ld16(lit + n - 2)));
-	return !n || sa_lower(p[0]) == (uint8_t)lit[0];
+	return !n || sa_lower(p[0]) == (u8)lit[0];
 }
 
 /* p[0..n) equals the literal lit of the same constant length n (2..16) */
-static __always_inline bool sa_eq(const uint8_t *p, const char *lit, size_t n)
+static __always_inline bool sa_eq(const u8 *p, const char *lit, size_t n)
 {
 	if (n >= 8)
 		return !((sa_ld64(p) ^ sa_ld64(lit)) |
@@ -197,12 +197,12 @@ static __always_inline bool sa_eq(const uint8_t *p, const char *lit, size_t n)
  * names, host names, tags and branches. Computed on the 7 low bits (no
  * carry crosses a byte); bytes >= 0x80 are none of them.
  */
-static inline uint64_t sa_swar_common(uint64_t x)
+static inline u64 sa_swar_common(u64 x)
 {
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t lo = x & ~high, l = lo | 0x20 * ones;
-	uint64_t alpha, dig;
+	const u64 ones = 0x0101010101010101ULL;
+	const u64 high = 0x8080808080808080ULL;
+	u64 lo = x & ~high, l = lo | 0x20 * ones;
+	u64 alpha, dig;
 
 	/* letters: l (case folded) in 'a'..'z' */
 	alpha = (l + (0x80 - 'a') * ones) & ~(l + (0x80 - 'z' - 1) * ones);
@@ -220,12 +220,12 @@ static inline uint64_t sa_swar_common(uint64_t x)
  * Worth it on runs of 8 bytes and more (host names, branch values); it
  * costs on short ones.
  */
-static __always_inline uint32_t sa_skip_class(const uint8_t *m, uint32_t pos,
-					      uint32_t end, uint16_t cls,
-					      bool in)
+static __always_inline u32 sa_skip_class(const u8 *m, u32 pos,
+					 u32 end, u16 cls,
+					 bool in)
 {
-	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t bad;
+	const u64 high = 0x8080808080808080ULL;
+	u64 bad;
 
 	while (pos + 8 <= end) {
 		bad = ~sa_swar_common(sa_ld64(m + pos)) & high;
@@ -245,10 +245,10 @@ static __always_inline uint32_t sa_skip_class(const uint8_t *m, uint32_t pos,
 }
 
 /* whole of p[0..n) is 1..10 digits with value <= max */
-bool sa_parse_uint(const uint8_t *p, size_t n, uint32_t max, uint32_t *out);
+bool sa_parse_uint(const u8 *p, size_t n, u32 max, u32 *out);
 /* skip SP/HT/CR/LF forward from pos, up to end */
-static inline uint32_t sa_skip_ws(const uint8_t *m, uint32_t pos,
-				  uint32_t end)
+static inline u32 sa_skip_ws(const u8 *m, u32 pos,
+			     u32 end)
 {
 	while (pos < end && sa_isws(m[pos]))
 		pos++;
@@ -258,17 +258,17 @@ static inline uint32_t sa_skip_ws(const uint8_t *m, uint32_t pos,
 /* end of a quoted string starting at pos (on the '"'): offset after the
  * closing quote, or 0 when unterminated
  */
-uint32_t sa_skip_quoted(const uint8_t *m, uint32_t pos, uint32_t end);
+u32 sa_skip_quoted(const u8 *m, u32 pos, u32 end);
 
 /*
  * The IPv4 dotted quad at the start of p[0..n): octets of 1 to 3 digits
  * (at most 255) taken greedily. Returns its length with the address in *w
  * (first octet in the high byte), or 0 when p does not start with one.
  */
-static inline uint32_t sa_ip4_prefix(const uint8_t *p, uint32_t n,
-				     uint32_t *w)
+static inline u32 sa_ip4_prefix(const u8 *p, u32 n,
+				u32 *w)
 {
-	uint32_t i = 0, v, d, k, a = 0;
+	u32 i = 0, v, d, k, a = 0;
 
 	for (k = 0; k < 4; k++) {
 		if (k) {
@@ -276,15 +276,15 @@ static inline uint32_t sa_ip4_prefix(const uint8_t *p, uint32_t n,
 				return 0;
 			i++;
 		}
-		v = i < n ? (uint32_t)p[i] - '0' : 10;
+		v = i < n ? (u32)p[i] - '0' : 10;
 		if (v > 9)
 			return 0;
 		i++;
-		d = i < n ? (uint32_t)p[i] - '0' : 10;
+		d = i < n ? (u32)p[i] - '0' : 10;
 		if (d <= 9) {
 			v = v * 10 + d;
 			i++;
-			d = i < n ? (uint32_t)p[i] - '0' : 10;
+			d = i < n ? (u32)p[i] - '0' : 10;
 			if (d <= 9) {
 				v = v * 10 + d;
 				i++;
@@ -302,7 +302,7 @@ static inline uint32_t sa_ip4_prefix(const uint8_t *p, uint32_t n,
 	return i;
 }
 
-static inline void sa_ip4_set(struct sa_ip *ip, uint32_t w)
+static inline void sa_ip4_set(struct sa_ip *ip, u32 w)
 {
 	memset(ip, 0, sizeof(*ip));
 	ip->family = 4;
@@ -312,28 +312,28 @@ static inline void sa_ip4_set(struct sa_ip *ip, uint32_t w)
 	ip->addr[3] = w;
 }
 
-bool sa_parse_ip4(const uint8_t *p, size_t n, struct sa_ip *ip);
-bool sa_parse_ip6(const uint8_t *p, size_t n, struct sa_ip *ip);
-size_t sa_fmt_uint(uint32_t v, char *buf);
+bool sa_parse_ip4(const u8 *p, size_t n, struct sa_ip *ip);
+bool sa_parse_ip6(const u8 *p, size_t n, struct sa_ip *ip);
+size_t sa_fmt_uint(u32 v, char *buf);
 
 /*
  * Parse host[:port] at m[pos..end). On success fill hp (def_port set by the
  * caller) and return the offset after it; return 0 when malformed.
  */
-uint32_t sa_parse_hostport(const uint8_t *m, uint32_t pos, uint32_t end,
-			   struct sa_hostport *hp);
+u32 sa_parse_hostport(const u8 *m, u32 pos, u32 end,
+		      struct sa_hostport *hp);
 
 /*
  * Parse a URI occupying exactly m[s..e). sip:/sips: URIs fill hp (host
  * span len 0 when the URI is another scheme). Returns false when a sip/sips
  * URI is malformed.
  */
-bool sa_parse_uri(const uint8_t *m, uint32_t s, uint32_t e,
+bool sa_parse_uri(const u8 *m, u32 s, u32 e,
 		  struct sa_hostport *hp);
 
 /* SDP / multipart (sdp.c) */
-enum sa_reason sa_parse_sdp(const uint8_t *m, uint32_t s, uint32_t e,
+enum sa_reason sa_parse_sdp(const u8 *m, u32 s, u32 e,
 			    struct sa_sdp *sdp);
-enum sa_reason sa_parse_body(const uint8_t *msg, struct sa_msg *m);
+enum sa_reason sa_parse_body(const u8 *msg, struct sa_msg *m);
 
 #endif /* SIPALG_SA_UTIL_H */

@@ -9,10 +9,10 @@
 #include "sa_util.h"
 
 /* next SP-separated field in m[*p..e); false when none is left */
-static inline bool sa_field(const uint8_t *m, uint32_t *p, uint32_t e,
+static inline bool sa_field(const u8 *m, u32 *p, u32 e,
 			    struct sa_span *f)
 {
-	uint32_t s = *p, q;
+	u32 s = *p, q;
 
 	while (s < e && sa_isws(m[s]))
 		s++;
@@ -30,12 +30,12 @@ static inline bool sa_field(const uint8_t *m, uint32_t *p, uint32_t e,
  * parsed when nettype is IN and addrtype IP4/IP6; a name leaves family 0.
  * *p is left inside the address field.
  */
-static bool sa_sdp_conn(const uint8_t *m, uint32_t *p, uint32_t e,
+static bool sa_sdp_conn(const u8 *m, u32 *p, u32 e,
 			struct sa_span *atype, struct sa_span *addr,
 			struct sa_ip *ip)
 {
 	struct sa_span nt, at;
-	uint32_t s, q, w;
+	u32 s, q, w;
 	int kind = 0;	/* 4: IN IP4, 6: IN IP6 */
 
 	memset(ip, 0, sizeof(*ip));
@@ -75,7 +75,7 @@ done:
 	return true;
 }
 
-static uint8_t sa_media_type(const uint8_t *p, uint32_t n)
+static u8 sa_media_type(const u8 *p, u32 n)
 {
 	switch (n) {
 	case 4:
@@ -95,7 +95,7 @@ static uint8_t sa_media_type(const uint8_t *p, uint32_t n)
 	return SA_MT_OTHER;
 }
 
-static int sa_media_dir(const uint8_t *p, uint32_t n)
+static int sa_media_dir(const u8 *p, u32 n)
 {
 	if (n != 8)
 		return -1;
@@ -111,11 +111,11 @@ static int sa_media_dir(const uint8_t *p, uint32_t n)
 }
 
 /* m=<media> <port>[/<number of ports>] <proto> <fmt> ... */
-static enum sa_reason sa_sdp_m(const uint8_t *m, uint32_t p, uint32_t e,
+static enum sa_reason sa_sdp_m(const u8 *m, u32 p, u32 e,
 			       struct sa_media *md)
 {
 	struct sa_span f, proto;
-	uint32_t v, n = 1, d;
+	u32 v, n = 1, d;
 
 	sa_zero(md, sizeof(*md));
 	if (!sa_field(m, &p, e, &f))
@@ -142,11 +142,11 @@ static enum sa_reason sa_sdp_m(const uint8_t *m, uint32_t p, uint32_t e,
 }
 
 /* a=rtcp:<port> [<nettype> <addrtype> <address>] (RFC 3605) */
-static enum sa_reason sa_sdp_rtcp(const uint8_t *m, uint32_t p, uint32_t e,
+static enum sa_reason sa_sdp_rtcp(const u8 *m, u32 p, u32 e,
 				  struct sa_media *md)
 {
 	struct sa_span f;
-	uint32_t v;
+	u32 v;
 
 	if (md->rtcp_explicit)
 		return SA_R_BAD_SDP;
@@ -167,7 +167,7 @@ static enum sa_reason sa_sdp_rtcp(const uint8_t *m, uint32_t p, uint32_t e,
 }
 
 /* o=<username> <sess-id> <sess-version> <nettype> <addrtype> <address> */
-static enum sa_reason sa_sdp_o(const uint8_t *m, uint32_t p, uint32_t e,
+static enum sa_reason sa_sdp_o(const u8 *m, u32 p, u32 e,
 			       struct sa_sdp *sdp)
 {
 	struct sa_span f;
@@ -181,16 +181,16 @@ static enum sa_reason sa_sdp_o(const uint8_t *m, uint32_t p, uint32_t e,
 	return SA_R_OK;
 }
 
-enum sa_reason sa_parse_sdp(const uint8_t *m, uint32_t s, uint32_t e,
+enum sa_reason sa_parse_sdp(const u8 *m, u32 s, u32 e,
 			    struct sa_sdp *sdp)
 {
 	struct sa_media *md = NULL;
 	struct sa_span *c_atype, *c_addr;
 	struct sa_ip *c_ip;
-	uint32_t pos = s, ls, le, i;
+	u32 pos = s, ls, le, i;
 	bool have_o = false;
 	enum sa_reason r;
-	const uint8_t *lf;
+	const u8 *lf;
 	int dir, sess_dir = SA_MD_SENDRECV;
 
 	sa_zero(sdp, offsetof(struct sa_sdp, media));
@@ -201,7 +201,7 @@ enum sa_reason sa_parse_sdp(const uint8_t *m, uint32_t s, uint32_t e,
 	while (pos < e) {
 		ls = pos;
 		lf = memchr(m + pos, '\n', e - pos);
-		le = lf ? (uint32_t)(lf - m) : e;
+		le = lf ? (u32)(lf - m) : e;
 		pos = lf ? le + 1 : e;
 		if (le > ls && m[le - 1] == '\r')
 			le--;
@@ -284,10 +284,10 @@ enum sa_ctype {
  * Content-Type value m[s..e): type/subtype and, for multipart, the
  * boundary parameter (quotes removed).
  */
-static int sa_content_type(const uint8_t *m, uint32_t s, uint32_t e,
+static int sa_content_type(const u8 *m, u32 s, u32 e,
 			   struct sa_span *boundary)
 {
-	uint32_t p = s, t, ts, te;
+	u32 p = s, t, ts, te;
 	int ct = SA_CT_OTHER;
 
 	boundary->len = 0;
@@ -312,7 +312,7 @@ static int sa_content_type(const uint8_t *m, uint32_t s, uint32_t e,
 		ct = SA_CT_MULTIPART;
 	p = sa_skip_ws(m, p, e);
 	while (p < e && m[p] == ';') {
-		uint32_t ns, ne, vs, ve;
+		u32 ns, ne, vs, ve;
 
 		p = sa_skip_ws(m, p + 1, e);
 		ns = p;
@@ -350,7 +350,7 @@ static int sa_content_type(const uint8_t *m, uint32_t s, uint32_t e,
 /* ---------------------------------------------------------------- multipart */
 
 /* m[p..e) starts with "--" boundary */
-static bool sa_is_delim(const uint8_t *m, uint32_t p, uint32_t e,
+static bool sa_is_delim(const u8 *m, u32 p, u32 e,
 			const struct sa_span *b)
 {
 	return e - p >= b->len + 2 && m[p] == '-' && m[p + 1] == '-' &&
@@ -358,10 +358,10 @@ static bool sa_is_delim(const uint8_t *m, uint32_t p, uint32_t e,
 }
 
 /* offset of the next line start at or after p that is a delimiter, or e */
-static uint32_t sa_next_delim(const uint8_t *m, uint32_t p, uint32_t e,
-			      const struct sa_span *b)
+static u32 sa_next_delim(const u8 *m, u32 p, u32 e,
+			 const struct sa_span *b)
 {
-	const uint8_t *lf;
+	const u8 *lf;
 
 	for (;;) {
 		if (sa_is_delim(m, p, e, b))
@@ -376,10 +376,10 @@ static uint32_t sa_next_delim(const uint8_t *m, uint32_t p, uint32_t e,
 /* one multipart level: the body's, or a multipart part's (nested) */
 struct sa_mp_level {
 	struct sa_span b;	/* its boundary */
-	uint32_t e;		/* where its body ends */
-	uint32_t next;		/* the next delimiter line in it (or e) */
+	u32 e;			/* where its body ends */
+	u32 next;		/* the next delimiter line in it (or e) */
 	struct sa_span clen;	/* nested: its part's Content-Length */
-	uint32_t clen_val;
+	u32 clen_val;
 };
 
 /*
@@ -389,15 +389,15 @@ struct sa_mp_level {
  * Content-Length may count it or not (brk is its length). A multipart part
  * fills *sub (a boundary of non-zero length) for the caller to look into.
  */
-static enum sa_reason sa_part(const uint8_t *m, uint32_t s, uint32_t e,
-			      uint32_t brk, struct sa_msg *msg,
+static enum sa_reason sa_part(const u8 *m, u32 s, u32 e,
+			      u32 brk, struct sa_msg *msg,
 			      const struct sa_mp_level *st, unsigned int depth,
 			      struct sa_mp_level *sub)
 {
 	struct sa_span ctype = { 0, 0 }, clen = { 0, 0 }, bnd;
-	uint32_t p = s, ls, le, c, n, v = 0, vs;
+	u32 p = s, ls, le, c, n, v = 0, vs;
 	struct sa_sdp *sdp = &msg->sdp;
-	const uint8_t *lf;
+	const u8 *lf;
 	enum sa_reason r;
 	unsigned int i;
 	int ct;
@@ -486,12 +486,12 @@ static enum sa_reason sa_part(const uint8_t *m, uint32_t s, uint32_t e,
  * SA_MAX_MP_DEPTH levels: a stack of levels, no recursion. Each part is
  * read once; a nested multipart is read whole before the part after it.
  */
-static enum sa_reason sa_multipart(const uint8_t *m, struct sa_msg *msg,
+static enum sa_reason sa_multipart(const u8 *m, struct sa_msg *msg,
 				   const struct sa_span *b)
 {
 	struct sa_mp_level st[SA_MAX_MP_DEPTH], sub, *l;
 	unsigned int depth = 1;
-	uint32_t e, p, ps, pe;
+	u32 e, p, ps, pe;
 	enum sa_reason r;
 
 	if (!b->len || b->len > SA_MP_BOUNDARY_MAX)
@@ -540,7 +540,7 @@ static enum sa_reason sa_multipart(const uint8_t *m, struct sa_msg *msg,
 	return SA_R_OK;
 }
 
-enum sa_reason sa_parse_body(const uint8_t *msg, struct sa_msg *m)
+enum sa_reason sa_parse_body(const u8 *msg, struct sa_msg *m)
 {
 	struct sa_span b;
 	int ct;

@@ -39,11 +39,11 @@ const char *sa_reason_str(enum sa_reason r)
 /* ---------------------------------------------------------------- lines */
 
 struct sa_hdr {
-	uint32_t name;
-	uint32_t name_len;
-	uint32_t val;		/* value, trimmed by sa_hdr_trim() */
-	uint32_t val_end;
-	uint32_t next;		/* first byte of the next line */
+	u32 name;
+	u32 name_len;
+	u32 val;		/* value, trimmed by sa_hdr_trim() */
+	u32 val_end;
+	u32 next;		/* first byte of the next line */
 };
 
 /*
@@ -51,11 +51,11 @@ struct sa_hdr {
  * 0 for the blank line that ends the headers (h->next just after it), or a
  * negative enum sa_reason.
  */
-static inline int sa_hdr_next(const uint8_t *m, uint32_t len,
-			      uint32_t pos, struct sa_hdr *h)
+static inline int sa_hdr_next(const u8 *m, u32 len,
+			      u32 pos, struct sa_hdr *h)
 {
-	const uint8_t *lf;
-	uint32_t eol, p;
+	const u8 *lf;
+	u32 eol, p;
 
 	if (pos >= len)
 		return -SA_R_TRUNCATED;
@@ -95,9 +95,9 @@ static inline int sa_hdr_next(const uint8_t *m, uint32_t len,
 }
 
 /* trim the white space (folding included) around a header's value */
-static inline void sa_hdr_trim(const uint8_t *m, struct sa_hdr *h)
+static inline void sa_hdr_trim(const u8 *m, struct sa_hdr *h)
 {
-	uint32_t end = h->val_end;
+	u32 end = h->val_end;
 
 	while (end > h->val && sa_isws(m[end - 1]))
 		end--;
@@ -124,7 +124,7 @@ enum sa_hdr_id {
 #define SA_IS(lit) sa_tok_ieq(p, lit, sizeof(lit) - 1)
 
 /* p[0..n) is a header name: token characters only (sa_hdr_next) */
-static enum sa_hdr_id sa_hdr_id(const uint8_t *p, uint32_t n)
+static enum sa_hdr_id sa_hdr_id(const u8 *p, u32 n)
 {
 	switch (n) {
 	case 1:
@@ -171,25 +171,25 @@ static enum sa_hdr_id sa_hdr_id(const uint8_t *p, uint32_t n)
  * Content-Length value: 1 to 10 digits, nothing else (no sign, no second
  * value), at most 2^32 - 1. Callers refuse values over SA_MAX_MSG.
  */
-static bool sa_clen_value(const uint8_t *m, const struct sa_hdr *h,
-			  uint32_t *v)
+static bool sa_clen_value(const u8 *m, const struct sa_hdr *h,
+			  u32 *v)
 {
 	return sa_parse_uint(m + h->val, h->val_end - h->val, 0xffffffffU, v);
 }
 
 /* ---------------------------------------------------------------- framing */
 
-static enum sa_reason sa_start_kind(const uint8_t *m, uint32_t s,
-				    uint32_t e, uint32_t *sp1, uint32_t *sp2);
+static enum sa_reason sa_start_kind(const u8 *m, u32 s,
+				    u32 e, u32 *sp1, u32 *sp2);
 
-enum sa_frame_result sa_frame(const uint8_t *buf, size_t len,
+enum sa_frame_result sa_frame(const u8 *buf, size_t len,
 			      enum sa_transport t, size_t *msg_len,
 			      enum sa_reason *why)
 {
-	uint32_t pos = 0, lim, clen = 0, sp1, sp2;
+	u32 pos = 0, lim, clen = 0, sp1, sp2;
 	bool have_clen = false;
 	struct sa_hdr h;
-	const uint8_t *lf;
+	const u8 *lf;
 	int r;
 
 	*why = SA_R_OK;
@@ -238,7 +238,7 @@ enum sa_frame_result sa_frame(const uint8_t *buf, size_t len,
 		/* only "Content-Length" and its compact "l" can be it */
 		if ((h.name_len == 14 || h.name_len == 1) &&
 		    sa_hdr_id(buf + h.name, h.name_len) == H_CLEN) {
-			uint32_t v;
+			u32 v;
 
 			sa_hdr_trim(buf, &h);
 			if (have_clen || !sa_clen_value(buf, &h, &v)) {
@@ -278,10 +278,10 @@ more:
  * inside <...> when angle is set) do not separate. Returns 0 when a quote
  * or '<' is not closed.
  */
-static uint32_t sa_elem_end(const uint8_t *m, uint32_t pos, uint32_t end,
-			    bool angle)
+static u32 sa_elem_end(const u8 *m, u32 pos, u32 end,
+		       bool angle)
 {
-	const uint8_t *gt;
+	const u8 *gt;
 
 	while (pos < end) {
 		while (pos < end && !(sa_ctype[m[pos]] & SA_C_ESPEC))
@@ -311,8 +311,8 @@ static uint32_t sa_elem_end(const uint8_t *m, uint32_t pos, uint32_t end,
 }
 
 struct sa_param {
-	uint32_t name, name_len;
-	uint32_t val, val_len;	/* val_len 0 and has_val 0 for a bare name */
+	u32 name, name_len;
+	u32 val, val_len;	/* val_len 0 and has_val 0 for a bare name */
 	bool has_val;
 };
 
@@ -320,8 +320,8 @@ struct sa_param {
  * Parse ";name[=value]" at pos (on the ';'). Returns the offset after it,
  * or 0 when malformed.
  */
-static uint32_t sa_param(const uint8_t *m, uint32_t pos, uint32_t end,
-			 struct sa_param *pr)
+static u32 sa_param(const u8 *m, u32 pos, u32 end,
+		    struct sa_param *pr)
 {
 	pos = sa_skip_ws(m, pos + 1, end);
 	pr->name = pos;
@@ -357,10 +357,10 @@ static uint32_t sa_param(const uint8_t *m, uint32_t pos, uint32_t end,
  * The via-parm starting at s, up to the ',' that ends it or end: the top
  * Via of the message. *next is the offset of that ',' (or end).
  */
-static enum sa_reason sa_parse_via(const uint8_t *m, uint32_t s, uint32_t end,
-				   struct sa_via *v, uint32_t *next)
+static enum sa_reason sa_parse_via(const u8 *m, u32 s, u32 end,
+				   struct sa_via *v, u32 *next)
 {
-	uint32_t p = s, q, i;
+	u32 p = s, q, i;
 	struct sa_param pr;
 
 	sa_zero(v, sizeof(*v));
@@ -404,7 +404,7 @@ static enum sa_reason sa_parse_via(const uint8_t *m, uint32_t s, uint32_t end,
 			return SA_R_BAD_VIA;
 		v->params_end = p;
 		if (sa_ieq(m + pr.name, pr.name_len, "rport", 5)) {
-			uint32_t val;
+			u32 val;
 
 			if (v->has_rport)
 				return SA_R_BAD_VIA;
@@ -417,8 +417,8 @@ static enum sa_reason sa_parse_via(const uint8_t *m, uint32_t s, uint32_t end,
 				v->rport_val = val;
 			}
 		} else if (sa_ieq(m + pr.name, pr.name_len, "received", 8)) {
-			const uint8_t *a = m + pr.val;
-			uint32_t n = pr.val_len;
+			const u8 *a = m + pr.val;
+			u32 n = pr.val_len;
 
 			if (v->received.len || !pr.has_val)
 				return SA_R_BAD_VIA;
@@ -443,13 +443,13 @@ static enum sa_reason sa_parse_via(const uint8_t *m, uint32_t s, uint32_t end,
  * parameters; *expires gets an expires= parameter (when expires is not
  * NULL). *next is the offset of that ',' (or end).
  */
-static enum sa_reason sa_parse_naddr(const uint8_t *m, uint32_t s,
-				     uint32_t end, struct sa_hostport *hp,
-				     int32_t *expires, uint32_t *next)
+static enum sa_reason sa_parse_naddr(const u8 *m, u32 s,
+				     u32 end, struct sa_hostport *hp,
+				     s32 *expires, u32 *next)
 {
-	uint32_t p = sa_skip_ws(m, s, end), us, ue, v;
+	u32 p = sa_skip_ws(m, s, end), us, ue, v;
 	struct sa_param pr;
-	const uint8_t *gt;
+	const u8 *gt;
 
 	if (p < end && m[p] == '"') {
 		p = sa_skip_quoted(m, p, end);
@@ -459,7 +459,7 @@ static enum sa_reason sa_parse_naddr(const uint8_t *m, uint32_t s,
 		if (p >= end || m[p] != '<')
 			return SA_R_BAD_URI;
 	} else {
-		uint32_t q = p;
+		u32 q = p;
 
 		while (q < end && (sa_istoken(m[q]) || sa_isws(m[q])))
 			q++;
@@ -501,11 +501,11 @@ static enum sa_reason sa_parse_naddr(const uint8_t *m, uint32_t s,
 }
 
 /* a header whose value is a comma-separated list of name-addr/addr-spec */
-static enum sa_reason sa_parse_list(const uint8_t *m, const struct sa_hdr *h,
+static enum sa_reason sa_parse_list(const u8 *m, const struct sa_hdr *h,
 				    enum sa_hdr_id id, struct sa_msg *msg)
 {
 	enum sa_reason bad = id == H_CONTACT ? SA_R_BAD_CONTACT : SA_R_BAD_URI;
-	uint32_t p = h->val, end = h->val_end, next;
+	u32 p = h->val, end = h->val_end, next;
 	struct sa_hostport *hp;
 	struct sa_contact *c;
 	bool star = false;
@@ -551,10 +551,10 @@ static enum sa_reason sa_parse_list(const uint8_t *m, const struct sa_hdr *h,
 	return SA_R_OK;
 }
 
-static enum sa_reason sa_parse_vias(const uint8_t *m, const struct sa_hdr *h,
+static enum sa_reason sa_parse_vias(const u8 *m, const struct sa_hdr *h,
 				    struct sa_msg *msg)
 {
-	uint32_t p = h->val, end = h->val_end, next;
+	u32 p = h->val, end = h->val_end, next;
 	enum sa_reason r;
 
 	for (;;) {
@@ -586,7 +586,7 @@ static enum sa_reason sa_parse_vias(const uint8_t *m, const struct sa_hdr *h,
 
 static const struct {
 	char name[10];
-	uint8_t len;
+	u8 len;
 } sa_methods[SA_M_PUBLISH + 1] = {
 	[SA_M_INVITE] = SA_METHOD("INVITE"),	[SA_M_ACK] = SA_METHOD("ACK"),
 	[SA_M_BYE] = SA_METHOD("BYE"),		[SA_M_CANCEL] = SA_METHOD("CANCEL"),
@@ -601,7 +601,7 @@ static const struct {
 };
 
 /* the methods by first letter: no letter starts more than two */
-static const uint8_t sa_method_first[26][2] = {
+static const u8 sa_method_first[26][2] = {
 	['A' - 'A'] = { SA_M_ACK },
 	['B' - 'A'] = { SA_M_BYE },
 	['C' - 'A'] = { SA_M_CANCEL },
@@ -615,7 +615,7 @@ static const uint8_t sa_method_first[26][2] = {
 	['U' - 'A'] = { SA_M_UPDATE },
 };
 
-const char *sa_method_name(uint8_t method)
+const char *sa_method_name(u8 method)
 {
 	if (method > SA_M_PUBLISH || !sa_methods[method].len)
 		return NULL;
@@ -623,12 +623,12 @@ const char *sa_method_name(uint8_t method)
 }
 
 /* methods are case-sensitive (RFC 3261 section 7.1) */
-static uint8_t sa_method_id(const uint8_t *p, uint32_t n)
+static u8 sa_method_id(const u8 *p, u32 n)
 {
-	const uint8_t *cand;
+	const u8 *cand;
 	unsigned int i;
 
-	if (!n || (uint8_t)(p[0] - 'A') >= 26)
+	if (!n || (u8)(p[0] - 'A') >= 26)
 		return SA_M_UNKNOWN;
 	cand = sa_method_first[p[0] - 'A'];
 	for (i = 0; i < 2 && cand[i]; i++)
@@ -638,12 +638,12 @@ static uint8_t sa_method_id(const uint8_t *p, uint32_t n)
 	return SA_M_UNKNOWN;
 }
 
-static bool sa_is_sip20(const uint8_t *p, uint32_t n)
+static bool sa_is_sip20(const u8 *p, u32 n)
 {
 	return sa_ieq(p, n, "sip/2.0", 7);
 }
 
-static bool sa_is_sipver(const uint8_t *p, uint32_t n)
+static bool sa_is_sipver(const u8 *p, u32 n)
 {
 	return n >= 4 && sa_ieq(p, 4, "sip/", 4);
 }
@@ -654,10 +654,10 @@ static bool sa_is_sipver(const uint8_t *p, uint32_t n)
  * malformed or another version. On SA_R_OK *sp1 is the offset of the
  * first SP, and for a Request-Line *sp2 the offset just after the last.
  */
-static enum sa_reason sa_start_kind(const uint8_t *m, uint32_t s, uint32_t e,
-				    uint32_t *sp1, uint32_t *sp2)
+static enum sa_reason sa_start_kind(const u8 *m, u32 s, u32 e,
+				    u32 *sp1, u32 *sp2)
 {
-	uint32_t p = s, q, i;
+	u32 p = s, q, i;
 
 	while (p < e && m[p] != ' ')
 		p++;
@@ -682,12 +682,12 @@ static enum sa_reason sa_start_kind(const uint8_t *m, uint32_t s, uint32_t e,
 }
 
 /* the start line m[s..e) */
-static enum sa_reason sa_parse_start(const uint8_t *m, uint32_t s, uint32_t e,
+static enum sa_reason sa_parse_start(const u8 *m, u32 s, u32 e,
 				     struct sa_msg *msg)
 {
-	uint32_t p = s, sp2 = e;
+	u32 p = s, sp2 = e;
 	enum sa_reason r = sa_start_kind(m, s, e, &p, &sp2);
-	uint32_t v;
+	u32 v;
 
 	if (r)
 		return r;
@@ -717,7 +717,7 @@ static enum sa_reason sa_parse_start(const uint8_t *m, uint32_t s, uint32_t e,
 		return SA_R_BAD_URI;
 	/* no headers in a SIP Request-URI (RFC 3261 19.1.5) */
 	if (msg->ruri.def_port) {
-		uint32_t h = msg->ruri.host.off + msg->ruri.host.len;
+		u32 h = msg->ruri.host.off + msg->ruri.host.len;
 
 		if (memchr(m + h, '?', sp2 - 1 - h))
 			return SA_R_BAD_URI;
@@ -742,11 +742,11 @@ static void sa_msg_init(struct sa_msg *m)
 	sa_zero(&m->sdp, offsetof(struct sa_sdp, media));
 }
 
-static enum sa_reason sa_parse_header(const uint8_t *m, struct sa_hdr *h,
+static enum sa_reason sa_parse_header(const u8 *m, struct sa_hdr *h,
 				      struct sa_msg *msg)
 {
 	enum sa_hdr_id id = sa_hdr_id(m + h->name, h->name_len);
-	uint32_t v, p, n;
+	u32 v, p, n;
 	enum sa_reason r;
 
 	if (id == H_OTHER)
@@ -824,11 +824,11 @@ static enum sa_reason sa_parse_header(const uint8_t *m, struct sa_hdr *h,
 	}
 }
 
-enum sa_reason sa_parse(const uint8_t *msg, size_t len, enum sa_transport t,
+enum sa_reason sa_parse(const u8 *msg, size_t len, enum sa_transport t,
 			struct sa_msg *m)
 {
-	uint32_t pos = 0, s, e, blen;
-	const uint8_t *lf;
+	u32 pos = 0, s, e, blen;
+	const u8 *lf;
 	struct sa_hdr h;
 	enum sa_reason r;
 	int rc;

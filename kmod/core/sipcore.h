@@ -32,8 +32,8 @@
 #else
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <string.h>
+#include "sa_types.h"
 #endif
 
 #define SA_MAX_MSG		65535	/* largest message the core looks at */
@@ -87,18 +87,18 @@ static inline bool sa_reason_drops(enum sa_reason r)
 }
 
 struct sa_ip {
-	uint8_t family;		/* 4 or 6; 0 = not an IP literal */
-	uint8_t addr[16];	/* IPv4 in addr[0..3], network order */
+	u8 family;		/* 4 or 6; 0 = not an IP literal */
+	u8 addr[16];		/* IPv4 in addr[0..3], network order */
 };
 
 struct sa_ep {
 	struct sa_ip ip;
-	uint16_t port;		/* host order; 0 = not written */
+	u16 port;		/* host order; 0 = not written */
 };
 
 struct sa_span {
-	uint32_t off;
-	uint32_t len;
+	u32 off;
+	u32 len;
 };
 
 /* the ports sip: and sips: URIs mean when they write none (RFC 3261 19.1.2) */
@@ -112,7 +112,7 @@ struct sa_hostport {
 	struct sa_span port;	/* the digits; len 0 when no port written */
 	struct sa_ep ep;	/* ep.ip.family 0 when host is a name */
 	/* port meant when none is written: SA_PORT_SIP; sips:, Via TLS: SA_PORT_SIPS */
-	uint16_t def_port;
+	u16 def_port;
 };
 
 /* parse an address: a.b.c.d, IPv6 text, or [IPv6]; false when invalid */
@@ -125,8 +125,8 @@ size_t sa_ip_str(const struct sa_ip *ip, char *buf);
 /* same family and address; false for two unset (family 0) ones */
 static inline bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b)
 {
-	uint64_t x[2], y[2];
-	uint32_t u, v;
+	u64 x[2], y[2];
+	u32 u, v;
 
 	if (a->family != b->family || !a->family)
 		return false;
@@ -141,7 +141,7 @@ static inline bool sa_ip_eq(const struct sa_ip *a, const struct sa_ip *b)
 }
 
 /* the port hp means: the one written, else its scheme's default */
-static inline uint16_t sa_hp_port(const struct sa_hostport *hp)
+static inline u16 sa_hp_port(const struct sa_hostport *hp)
 {
 	return hp->ep.port ? hp->ep.port : hp->def_port;
 }
@@ -179,7 +179,7 @@ enum sa_frame_result {
  * arrive without the end of the headers). After an error the stream
  * cannot be framed any more: pass the rest unparsed.
  */
-enum sa_frame_result sa_frame(const uint8_t *buf, size_t len,
+enum sa_frame_result sa_frame(const u8 *buf, size_t len,
 			      enum sa_transport t, size_t *msg_len,
 			      enum sa_reason *why);
 
@@ -205,18 +205,18 @@ enum sa_media_dir {
  * <IPv6 text>"; a c= address span stops before any "/ttl/n" suffix.
  */
 struct sa_media {
-	uint8_t type;			/* enum sa_media_type */
-	uint8_t dir;			/* enum sa_media_dir (media, else session) */
-	uint8_t rtcp_explicit;		/* a=rtcp: present */
+	u8 type;			/* enum sa_media_type */
+	u8 dir;				/* enum sa_media_dir (media, else session) */
+	u8 rtcp_explicit;		/* a=rtcp: present */
 	struct sa_span port;		/* m= port digits */
-	uint16_t rtp_port;		/* 0 = disabled stream */
-	uint16_t nports;		/* m=<port>/<n>, 1 when absent */
+	u16 rtp_port;			/* 0 = disabled stream */
+	u16 nports;			/* m=<port>/<n>, 1 when absent */
 	struct sa_ip addr;		/* effective c= (media level, else session) */
 	struct sa_span c_addr;		/* media-level c= address, len 0 when none */
 	struct sa_ip c_ip;		/* media-level c= address parsed */
 	struct sa_span c_atype;		/* media-level c= "IP4"/"IP6" token */
 	/* a=rtcp: port, else rtp_port + 1 (0 for rtp_port 0 or 65535) */
-	uint16_t rtcp_port;
+	u16 rtcp_port;
 	struct sa_span rtcp_port_span;	/* len 0 unless a=rtcp: */
 	struct sa_ip rtcp_addr;		/* a=rtcp: address, else addr */
 	struct sa_span rtcp_addr_span;	/* len 0 unless a=rtcp: has one */
@@ -224,7 +224,7 @@ struct sa_media {
 };
 
 struct sa_sdp {
-	uint8_t present;
+	u8 present;
 	struct sa_span body;		/* the SDP part inside the message */
 	struct sa_span o_addr;		/* o= unicast-address, len 0 when none */
 	struct sa_ip o_ip;
@@ -234,17 +234,17 @@ struct sa_sdp {
 	struct sa_span c_atype;		/* session-level c= "IP4"/"IP6" token */
 	/* multipart: the SDP part's own Content-Length digits, if any */
 	struct sa_span part_clen;
-	uint32_t part_clen_val;
+	u32 part_clen_val;
 	/*
 	 * Multipart levels the SDP part is in: 0 (the body is the SDP), 1
 	 * (a part of the body), up to SA_MAX_MP_DEPTH (nested multiparts).
 	 * The Content-Length digits of each multipart part that holds it,
 	 * innermost first (mp_depth - 1 of them; len 0 when a part has none).
 	 */
-	uint8_t mp_depth;
+	u8 mp_depth;
 	struct sa_span outer_clen[SA_MAX_MP_DEPTH - 1];
-	uint32_t outer_clen_val[SA_MAX_MP_DEPTH - 1];
-	uint8_t n_media;
+	u32 outer_clen_val[SA_MAX_MP_DEPTH - 1];
+	u8 n_media;
 	/* keep last: sa_parse() clears only what comes before it */
 	struct sa_media media[SA_MAX_MEDIA];
 };
@@ -253,19 +253,19 @@ struct sa_via {
 	struct sa_span value;		/* whole via-parm */
 	struct sa_span transport;	/* "UDP", "TCP", ... */
 	struct sa_hostport sent_by;
-	uint8_t has_rport;		/* ;rport present (with or without value) */
+	u8 has_rport;			/* ;rport present (with or without value) */
 	struct sa_span rport;		/* value digits, len 0 for bare ;rport */
 	struct sa_span received;	/* value, len 0 when absent */
-	uint32_t params_end;		/* offset where a new ;param may be inserted */
-	uint16_t rport_val;		/* rport value, 0 when bare or absent */
+	u32 params_end;			/* offset where a new ;param may be inserted */
+	u16 rport_val;			/* rport value, 0 when bare or absent */
 	/* received= parsed (family 0 if not an IP; [IPv6] accepted too) */
 	struct sa_ip received_ip;
 };
 
 struct sa_contact {
-	uint8_t star;			/* Contact: * */
+	u8 star;			/* Contact: * */
 	struct sa_hostport hp;		/* host part of the URI */
-	int32_t expires;		/* ;expires= value, -1 when absent */
+	s32 expires;			/* ;expires= value, -1 when absent */
 };
 
 /*
@@ -274,33 +274,33 @@ struct sa_contact {
  * counts only. Field order is not part of the API.
  */
 struct sa_msg {
-	uint8_t is_request;
-	uint8_t method;			/* request method, or CSeq method in responses */
-	uint8_t cseq_method;		/* CSeq method (requests and responses) */
-	uint16_t status;		/* responses */
+	u8 is_request;
+	u8 method;			/* request method, or CSeq method in responses */
+	u8 cseq_method;			/* CSeq method (requests and responses) */
+	u16 status;			/* responses */
 	struct sa_span start_line;	/* without the line end */
 	struct sa_span method_span;
 	struct sa_span ruri_span;	/* the whole Request-URI */
 	struct sa_hostport ruri;	/* requests, when the URI is sip:/sips: */
-	uint32_t cseq;
+	u32 cseq;
 	struct sa_span call_id;
 
-	uint16_t n_via;			/* Via values in the whole message */
+	u16 n_via;			/* Via values in the whole message */
 	struct sa_via top_via;
 
-	uint8_t n_contact;
-	uint8_t n_rr, n_route;
-	uint8_t has_from, has_to;
+	u8 n_contact;
+	u8 n_rr, n_route;
+	u8 has_from, has_to;
 	struct sa_hostport from, to;	/* host part, IP literal or not */
 
-	int32_t expires;		/* Expires: header, -1 when absent */
-	uint8_t has_clen;
+	s32 expires;			/* Expires: header, -1 when absent */
+	u8 has_clen;
 	struct sa_span clen;		/* Content-Length value digits */
-	uint32_t clen_val;
+	u32 clen_val;
 	struct sa_span ctype;		/* Content-Type value, len 0 when absent */
 	/* Content-Encoding other than identity: the body is not parsed */
-	uint8_t body_encoded;
-	uint32_t hdr_len;		/* bytes up to and including the blank line */
+	u8 body_encoded;
+	u32 hdr_len;			/* bytes up to and including the blank line */
 	struct sa_span body;
 
 	/* keep the arrays last: sa_parse() clears only what comes before */
@@ -341,7 +341,7 @@ struct sa_msg {
  * without brackets. Bodies with a Content-Encoding (other than identity)
  * are not parsed (their SDP, if any, is left alone).
  */
-enum sa_reason sa_parse(const uint8_t *msg, size_t len, enum sa_transport t,
+enum sa_reason sa_parse(const u8 *msg, size_t len, enum sa_transport t,
 			struct sa_msg *m);
 
 /* ---------------------------------------------------------------- planning */
@@ -358,22 +358,22 @@ enum sa_reason sa_parse(const uint8_t *msg, size_t len, enum sa_transport t,
  * Identity mappings (from == to) rewrite nothing.
  */
 struct sa_ctx {
-	uint8_t transport;		/* enum sa_transport */
-	uint32_t policy;		/* SA_POL_* */
+	u8 transport;			/* enum sa_transport */
+	u32 policy;			/* SA_POL_* */
 	struct sa_ep src_from, src_to;
 	struct sa_ep dst_from, dst_to;
 	/*
 	 * reply direction: the Via port the client originally wrote, to put
 	 * back into the top Via of responses (0 = none)
 	 */
-	uint16_t via_port_restore;
+	u16 via_port_restore;
 	/* new RTP port for sdp.media[i] as the NAT will translate it; 0 = keep */
-	uint16_t media_port[SA_MAX_MEDIA];
+	u16 media_port[SA_MAX_MEDIA];
 	/*
 	 * new a=rtcp: port for sdp.media[i] when its m= port changes; 0 = the
 	 * default rule (new RTP port + old a=rtcp port - old RTP port)
 	 */
-	uint16_t rtcp_port[SA_MAX_MEDIA];
+	u16 rtcp_port[SA_MAX_MEDIA];
 };
 
 /* sa_plan.ip_only: fields whose IP matched a from-endpoint but not the port */
@@ -384,18 +384,18 @@ struct sa_ctx {
 #define SA_IPONLY_FROM_TO	0x10
 
 struct sa_edit {
-	uint32_t off;			/* in the original message */
-	uint32_t len;			/* bytes replaced (0 = insertion) */
-	uint16_t text_off;		/* replacement in sa_plan.text */
-	uint16_t text_len;
+	u32 off;			/* in the original message */
+	u32 len;			/* bytes replaced (0 = insertion) */
+	u16 text_off;			/* replacement in sa_plan.text */
+	u16 text_len;
 };
 
 struct sa_plan {
 	enum sa_reason reason;
-	uint16_t n;			/* edits, sorted by off, not overlapping */
-	uint16_t text_used;
-	int32_t delta;			/* new length - old length */
-	uint16_t ip_only;		/* SA_IPONLY_*: left alone, IP-only match */
+	u16 n;				/* edits, sorted by off, not overlapping */
+	u16 text_used;
+	s32 delta;			/* new length - old length */
+	u16 ip_only;			/* SA_IPONLY_*: left alone, IP-only match */
 	struct sa_edit e[SA_MAX_EDITS];
 	char text[SA_EDIT_TEXT];
 };
@@ -461,20 +461,20 @@ struct sa_plan {
  * (the result would exceed SA_MAX_MSG), SA_R_CONFLICT (overlapping edits:
  * a bug, never seen in tests or fuzzing).
  */
-enum sa_reason sa_plan(const uint8_t *msg, const struct sa_msg *m,
+enum sa_reason sa_plan(const u8 *msg, const struct sa_msg *m,
 		       const struct sa_ctx *ctx, struct sa_plan *plan);
 
 /*
  * Write msg with plan applied into out (cap bytes). Returns the new length,
  * or 0 if it does not fit.
  */
-size_t sa_apply(const uint8_t *msg, size_t len, const struct sa_plan *plan,
-		uint8_t *out, size_t cap);
+size_t sa_apply(const u8 *msg, size_t len, const struct sa_plan *plan,
+		u8 *out, size_t cap);
 
 /* ------------------------------------------------- edits, line by line */
 
 /* a request method's name ("INVITE"), NULL for SA_M_UNKNOWN */
-const char *sa_method_name(uint8_t method);
+const char *sa_method_name(u8 method);
 
 enum sa_where {
 	SA_WHERE_START = 0,	/* the start line (Request-URI, status) */
@@ -488,10 +488,10 @@ enum sa_where {
  * and the edits plan->e[first..first+n) that fall in it.
  */
 struct sa_line_edit {
-	uint32_t off, len;
-	uint32_t new_len;	/* the line's length after its edits */
-	uint16_t first, n;
-	uint8_t where;		/* enum sa_where */
+	u32 off, len;
+	u32 new_len;		/* the line's length after its edits */
+	u16 first, n;
+	u8 where;		/* enum sa_where */
 	struct sa_span name;	/* header name or "x=" of an SDP line */
 };
 
@@ -502,16 +502,16 @@ struct sa_line_edit {
  * Bounded by the line's length; edits are sorted, so each line is
  * visited once.
  */
-uint16_t sa_line_next(const uint8_t *msg, size_t len, const struct sa_msg *m,
-		      const struct sa_plan *plan, uint16_t i,
-		      struct sa_line_edit *le);
+u16 sa_line_next(const u8 *msg, size_t len, const struct sa_msg *m,
+		 const struct sa_plan *plan, u16 i,
+		 struct sa_line_edit *le);
 
 /*
  * Write the line le with its edits applied into out, at most cap bytes
  * (the rest is cut); returns the bytes written.
  */
-size_t sa_line_apply(const uint8_t *msg, const struct sa_plan *plan,
-		     const struct sa_line_edit *le, uint8_t *out, size_t cap);
+size_t sa_line_apply(const u8 *msg, const struct sa_plan *plan,
+		     const struct sa_line_edit *le, u8 *out, size_t cap);
 
 /* SIP status codes the state code acts on (RFC 3261 21.4) */
 #define SA_ST_UNAUTHORIZED	401
@@ -519,13 +519,13 @@ size_t sa_line_apply(const uint8_t *msg, const struct sa_plan *plan,
 #define SA_ST_REQUEST_PENDING	491
 
 /* an authentication challenge: the request is sent again, authenticated */
-static inline bool sa_status_challenge(uint16_t status)
+static inline bool sa_status_challenge(u16 status)
 {
 	return status == SA_ST_UNAUTHORIZED || status == SA_ST_PROXY_AUTH;
 }
 
 /* a failure after which the dialog retries the INVITE (challenge or 491) */
-static inline bool sa_status_retried(uint16_t status)
+static inline bool sa_status_retried(u16 status)
 {
 	return sa_status_challenge(status) || status == SA_ST_REQUEST_PENDING;
 }

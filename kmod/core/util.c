@@ -10,7 +10,7 @@
 #define A (SA_C_ALPHA | SA_C_TOKEN | SA_C_HOST | SA_C_SCHEME)
 #define W (SA_C_WS | SA_C_PSTOP | SA_C_URIBAD)
 
-const uint16_t sa_ctype[256] = {
+const u16 sa_ctype[256] = {
 	[0 ... 8] = SA_C_URIBAD,
 	['\t'] = W, ['\n'] = W,
 	[11 ... 12] = SA_C_URIBAD,
@@ -40,16 +40,16 @@ const uint16_t sa_ctype[256] = {
 #undef A
 #undef W
 
-bool sa_parse_uint(const uint8_t *p, size_t n, uint32_t max, uint32_t *out)
+bool sa_parse_uint(const u8 *p, size_t n, u32 max, u32 *out)
 {
-	uint64_t v = 0;
+	u64 v = 0;
 	size_t i;
 
 	if (n == 0 || n > 10)
 		return false;
 	/* 10 digits fit in 64 bits: one range check at the end */
 	for (i = 0; i < n; i++) {
-		uint32_t d = (uint32_t)p[i] - '0';
+		u32 d = (u32)p[i] - '0';
 
 		if (d > 9)
 			return false;
@@ -62,7 +62,7 @@ bool sa_parse_uint(const uint8_t *p, size_t n, uint32_t max, uint32_t *out)
 	return true;
 }
 
-uint32_t sa_skip_quoted(const uint8_t *m, uint32_t pos, uint32_t end)
+u32 sa_skip_quoted(const u8 *m, u32 pos, u32 end)
 {
 	pos++;
 	while (pos < end) {
@@ -77,9 +77,9 @@ uint32_t sa_skip_quoted(const uint8_t *m, uint32_t pos, uint32_t end)
 	return 0;
 }
 
-bool sa_parse_ip4(const uint8_t *p, size_t n, struct sa_ip *ip)
+bool sa_parse_ip4(const u8 *p, size_t n, struct sa_ip *ip)
 {
-	uint32_t w;
+	u32 w;
 
 	if (n < 7 || n > 15 || sa_ip4_prefix(p, n, &w) != n)
 		return false;
@@ -87,7 +87,7 @@ bool sa_parse_ip4(const uint8_t *p, size_t n, struct sa_ip *ip)
 	return true;
 }
 
-static int sa_hexval(uint8_t c)
+static int sa_hexval(u8 c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -98,9 +98,9 @@ static int sa_hexval(uint8_t c)
 }
 
 /* RFC 4291 section 2.2 text forms, with an optional trailing dotted quad */
-bool sa_parse_ip6(const uint8_t *p, size_t n, struct sa_ip *ip)
+bool sa_parse_ip6(const u8 *p, size_t n, struct sa_ip *ip)
 {
-	uint8_t a[16];
+	u8 a[16];
 	int ngroups = 0, gap = -1, i;
 	size_t pos = 0;
 
@@ -116,7 +116,7 @@ bool sa_parse_ip6(const uint8_t *p, size_t n, struct sa_ip *ip)
 	}
 	for (;;) {
 		size_t start = pos;
-		uint32_t v = 0;
+		u32 v = 0;
 		int h;
 
 		while (pos < n && pos - start < 5 &&
@@ -177,10 +177,10 @@ done:
 	return true;
 }
 
-size_t sa_fmt_uint(uint32_t v, char *buf)
+size_t sa_fmt_uint(u32 v, char *buf)
 {
 	size_t n, i;
-	uint32_t t;
+	u32 t;
 
 	/* ports and message lengths have at most 5 digits */
 	n = 1 + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000);
@@ -259,7 +259,7 @@ static const char sa_oct[256][4] = {
 #undef SA_O
 
 /* writes 4 bytes, returns how many are digits */
-static inline size_t sa_fmt_octet(uint32_t v, char *buf)
+static inline size_t sa_fmt_octet(u32 v, char *buf)
 {
 	memcpy(buf, sa_oct[v], 4);
 	return sa_oct[v][3];
@@ -325,7 +325,7 @@ size_t sa_ip_str(const struct sa_ip *ip, char *buf)
 
 bool sa_ip_from_str(const char *s, size_t n, struct sa_ip *ip)
 {
-	const uint8_t *p = (const uint8_t *)s;
+	const u8 *p = (const u8 *)s;
 
 	if (n >= 2 && p[0] == '[' && p[n - 1] == ']')
 		return sa_parse_ip6(p + 1, n - 2, ip);
@@ -335,7 +335,7 @@ bool sa_ip_from_str(const char *s, size_t n, struct sa_ip *ip)
 }
 
 /* ZoneID = 1*( unreserved / pct-encoded ), after "%25", up to e */
-static bool sa_ip6_zone_ok(const uint8_t *z, const uint8_t *e)
+static bool sa_ip6_zone_ok(const u8 *z, const u8 *e)
 {
 	if (e - z < 4 || z[1] != '2' || z[2] != '5')
 		return false;
@@ -353,10 +353,10 @@ static bool sa_ip6_zone_ok(const uint8_t *z, const uint8_t *e)
 	return true;
 }
 
-uint32_t sa_parse_hostport(const uint8_t *m, uint32_t pos, uint32_t end,
-			   struct sa_hostport *hp)
+u32 sa_parse_hostport(const u8 *m, u32 pos, u32 end,
+		      struct sa_hostport *hp)
 {
-	uint32_t s = pos, digits_dots = 1, v, d, w;
+	u32 s = pos, digits_dots = 1, v, d, w;
 
 	memset(&hp->ep, 0, sizeof(hp->ep));
 	hp->port = sa_mkspan(0, 0);
@@ -376,8 +376,8 @@ uint32_t sa_parse_hostport(const uint8_t *m, uint32_t pos, uint32_t end,
 		}
 	}
 	if (m[pos] == '[') {
-		const uint8_t *rb = memchr(m + pos, ']', end - pos);
-		const uint8_t *zone;
+		const u8 *rb = memchr(m + pos, ']', end - pos);
+		const u8 *zone;
 
 		if (!rb)
 			return 0;
@@ -418,11 +418,11 @@ uint32_t sa_parse_hostport(const uint8_t *m, uint32_t pos, uint32_t end,
 port:
 	hp->host = sa_mkspan(s, pos - s);
 	if (pos < end && m[pos] == ':') {
-		uint32_t ps = ++pos;
+		u32 ps = ++pos;
 
 		/* 1 to 10 digits, 1 to 65535 */
 		v = 0;
-		while (pos < end && (d = (uint32_t)m[pos] - '0') <= 9) {
+		while (pos < end && (d = (u32)m[pos] - '0') <= 9) {
 			v = v * 10 + d;
 			if (v > 65535)
 				return 0;
@@ -436,12 +436,12 @@ port:
 	return pos;
 }
 
-bool sa_parse_uri(const uint8_t *m, uint32_t s, uint32_t e,
+bool sa_parse_uri(const u8 *m, u32 s, u32 e,
 		  struct sa_hostport *hp)
 {
-	const uint8_t *at;
-	uint32_t pos, ue;
-	uint16_t def_port = 0;
+	const u8 *at;
+	u32 pos, ue;
+	u16 def_port = 0;
 
 	memset(hp, 0, sizeof(*hp));
 	/*
@@ -493,7 +493,7 @@ bool sa_parse_uri(const uint8_t *m, uint32_t s, uint32_t e,
 
 enum sa_match sa_hp_match(const struct sa_hostport *hp, const struct sa_ep *ep)
 {
-	uint16_t port = sa_hp_port(hp);
+	u16 port = sa_hp_port(hp);
 
 	if (!sa_ip_eq(&hp->ep.ip, &ep->ip))
 		return SA_MATCH_NONE;

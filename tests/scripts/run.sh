@@ -46,6 +46,10 @@ checkpatch_module_clean() {
 	"$top/scripts/checkpatch.sh"
 }
 
+checkpatch_strict_module_clean() {
+	"$top/scripts/checkpatch.sh" --strict
+}
+
 # two blank lines in a row: a CHECK, which only --strict reports
 checkpatch_strict_finds_check() {
 	local rc=0
@@ -62,10 +66,12 @@ if have_source; then
 	t_run checkpatch-finds-trailing-whitespace checkpatch_finds_error
 	t_run checkpatch-module-sources-clean checkpatch_module_clean
 	t_run checkpatch-strict-finds-a-check checkpatch_strict_finds_check
+	t_run checkpatch-strict-module-sources-clean checkpatch_strict_module_clean
 else
 	t_skip checkpatch-finds-trailing-whitespace "no /usr/src/linux-source-6.1 tarball (scripts/install-deps.sh installs it)"
 	t_skip checkpatch-module-sources-clean "no /usr/src/linux-source-6.1 tarball"
 	t_skip checkpatch-strict-finds-a-check "no /usr/src/linux-source-6.1 tarball"
+	t_skip checkpatch-strict-module-sources-clean "no /usr/src/linux-source-6.1 tarball"
 fi
 
 # The demo from a checkout under /tmp, which the guest covers with its own
