@@ -306,6 +306,18 @@ static void fmt_time(uint64_t ns, char *buf, size_t len, bool iso)
 	}
 }
 
+/* a tuple: "key": {src, sport, dst, dport} in JSON, one line in text */
+static void print_tuple(const char *key, const char *label,
+			const struct mon_tuple *tp)
+{
+	pr_obj_open(key);
+	pr_endpoint(PR_ANY, "src", "sport", label, tp->alen, tp->src,
+		    tp->sport);
+	pr_endpoint(PR_ANY, "dst", "dport", " -> %s\n", tp->alen, tp->dst,
+		    tp->dport);
+	pr_obj_close();
+}
+
 /*
  * one event, text and JSON from the same calls: the text is a header line
  * (local time, method or status, transport, direction, verdict), the
@@ -348,18 +360,8 @@ static void print_event(const struct mon_event *ev)
 	pr_text("\n");
 	pr_uint(PR_JSON, "port", NULL, ev->port);
 
-	pr_obj_open("before");
-	pr_endpoint(PR_ANY, "src", "sport", "  came in   %s", ev->before.alen,
-		    ev->before.src, ev->before.sport);
-	pr_endpoint(PR_ANY, "dst", "dport", " -> %s\n", ev->before.alen,
-		    ev->before.dst, ev->before.dport);
-	pr_obj_close();
-	pr_obj_open("after");
-	pr_endpoint(PR_ANY, "src", "sport", "  left      %s", ev->after.alen,
-		    ev->after.src, ev->after.sport);
-	pr_endpoint(PR_ANY, "dst", "dport", " -> %s\n", ev->after.alen,
-		    ev->after.dst, ev->after.dport);
-	pr_obj_close();
+	print_tuple("before", "  came in   %s", &ev->before);
+	print_tuple("after", "  left      %s", &ev->after);
 
 	if (ev->method[0])
 		pr_pkt(PR_JSON, "method", NULL, ev->method);

@@ -1216,24 +1216,32 @@ pfile_example() {
 	"$CTL" policy restore --check "$W/ex.conf"
 }
 t_run pfile-shipped-example pfile_example
+# the completions of the last of WORDS, sorted, each followed by a space
+comp_words() {
+	bash -c '
+		f=$1; shift
+		. "$f"
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		_sipalgctl
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	' _ "$top/userspace/sipalgctl.bash-completion" "$@"
+}
+# comp_is WANT WORDS...: the last word of WORDS completes to WANT
+comp_is() {
+	local want=$1 got
+	shift
+	got=$(comp_words "$@")
+	[ "$got" = "$want" ] || { echo "complete '$*': got '$got', want '$want'"; return 1; }
+}
 pfile_completion() {
-	local f=$top/userspace/sipalgctl.bash-completion
 	mkdir -p "$W/cd" && : >"$W/cd/policies.conf"
-	comp() { # WORDS...: the completions of the last word, sorted
-		(cd "$W/cd" && bash -c '
-			f=$1; shift
-			. "$f"
-			COMP_WORDS=("$@")
-			COMP_CWORD=$(($# - 1))
-			_sipalgctl
-			printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
-		' _ "$f" "$@")
-	}
-	[ "$(comp sipalgctl policy s)" = "save set show " ] || { comp sipalgctl policy s; return 1; }
-	[ "$(comp sipalgctl policy restore '')" = "policies.conf " ] || { comp sipalgctl policy restore ''; return 1; }
-	[ "$(comp sipalgctl policy restore -c pol)" = "policies.conf " ] || return 1
-	[ "$(comp sipalgctl policy restore --)" = "--check " ] || return 1
-	[ "$(comp sipalgctl policy restore policies.conf '')" = " " ] || { comp sipalgctl policy restore policies.conf ''; return 1; }
+	cd "$W/cd" || return 1
+	comp_is "save set show " sipalgctl policy s || return 1
+	comp_is "policies.conf " sipalgctl policy restore '' || return 1
+	comp_is "policies.conf " sipalgctl policy restore -c pol || return 1
+	comp_is "--check " sipalgctl policy restore -- || return 1
+	comp_is " " sipalgctl policy restore policies.conf ''
 }
 t_run pfile-bash-completion pfile_completion
 # the boot unit as systemd reads it (its sipalgctl: the one built here)
@@ -1274,76 +1282,23 @@ else
 	t_skip man-page-renders-cleanly "man is not installed"
 fi
 completion_ok() {
-	local f=$top/userspace/sipalgctl.bash-completion
-	bash -n "$f" || return 1
+	local pol="default disable force-rport media-any static-port"
+	bash -n "$top/userspace/sipalgctl.bash-completion" || return 1
 	# complete "sipalgctl policy set udp 5060 " -> the policy names
-	bash -c '
-		. "$1"
-		COMP_WORDS=(sipalgctl policy set udp 5060 "")
-		COMP_CWORD=5
-		_sipalgctl
-		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
-	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "default disable force-rport media-any static-port strict " ] || { cat "$W/comp"; return 1; }
+	comp_is "$pol strict " sipalgctl policy set udp 5060 "" || return 1
 	# strict is not offered for TCP ports
-	bash -c '
-		. "$1"
-		COMP_WORDS=(sipalgctl policy set tcp 5061 "")
-		COMP_CWORD=5
-		_sipalgctl
-		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
-	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "default disable force-rport media-any static-port " ] || { cat "$W/comp"; return 1; }
-	bash -c '
-		. "$1"
-		COMP_WORDS=(sipalgctl rewrite --policy "")
-		COMP_CWORD=3
-		_sipalgctl
-		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
-	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "default disable force-rport media-any static-port strict " ] || { cat "$W/comp"; return 1; }
-	bash -c '
-		. "$1"
-		COMP_WORDS=(sipalgctl "")
-		COMP_CWORD=1
-		_sipalgctl
-		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
-	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "calls flows help monitor policy registrations rewrite stats " ] || { cat "$W/comp"; return 1; }
-	bash -c '
-		. "$1"
-		COMP_WORDS=(sipalgctl -j monitor --port 5060 "")
-		COMP_CWORD=5
-		_sipalgctl
-		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
-	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "--call-id --count --help --port " ] || { cat "$W/comp"; return 1; }
+	comp_is "$pol " sipalgctl policy set tcp 5061 "" || return 1
+	comp_is "$pol strict " sipalgctl rewrite --policy "" || return 1
+	comp_is "calls flows help monitor policy registrations rewrite stats " \
+		sipalgctl "" || return 1
+	comp_is "--call-id --count --help --port " \
+		sipalgctl -j monitor --port 5060 "" || return 1
 	# the global options after the command, and not counted as a word:
 	# "policy set -6 udp 5060 " still completes the policy names
-	bash -c '
-		. "$1"
-		COMP_WORDS=(sipalgctl monitor --count 3 -)
-		COMP_CWORD=4
-		_sipalgctl
-		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
-	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "--call-id --count --help --json --port --pretty -j -p " ] || { cat "$W/comp"; return 1; }
-	bash -c '
-		. "$1"
-		COMP_WORDS=(sipalgctl policy set -6 udp 5060 "")
-		COMP_CWORD=6
-		_sipalgctl
-		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
-	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "default disable force-rport media-any static-port strict " ] || { cat "$W/comp"; return 1; }
-	bash -c '
-		. "$1"
-		COMP_WORDS=(sipalgctl calls -)
-		COMP_CWORD=2
-		_sipalgctl
-		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
-	' _ "$f" >"$W/comp"
-	[ "$(cat "$W/comp")" = "--help --json --pretty -j -p " ] || { cat "$W/comp"; return 1; }
+	comp_is "--call-id --count --help --json --port --pretty -j -p " \
+		sipalgctl monitor --count 3 - || return 1
+	comp_is "$pol strict " sipalgctl policy set -6 udp 5060 "" || return 1
+	comp_is "--help --json --pretty -j -p " sipalgctl calls -
 }
 t_run bash-completion completion_ok
 
