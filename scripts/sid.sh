@@ -95,7 +95,14 @@ apt_update() {
 		return 0
 	fi
 	say "apt-get update (sid, in the chroot)"
-	in_root apt-get update -q >/dev/null
+	in_root apt-get update -q >/dev/null && return 0
+	# A mirror that is a snapshot serves a Release file past its
+	# Valid-Until, which apt refuses: the lists the chroot has (from
+	# debootstrap or an earlier update) still name the kernel it has
+	# installed, so go on with them; without any, nothing can be found.
+	[ -n "$(find "$root/var/lib/apt/lists" -maxdepth 1 -name '*Packages*' 2>/dev/null | head -n 1)" ] ||
+		die "apt-get update failed in $root, and it has no package lists"
+	say "apt-get update failed (above): going on with the chroot's package lists of $(date -u -r "$(find "$root/var/lib/apt/lists" -maxdepth 1 -name '*Packages*' | head -n 1)" +%F)"
 }
 
 install_headers() {
