@@ -370,7 +370,9 @@ strict_drops_malformed() {
 	# and logged
 	klog=$(dmesg)
 	[[ $klog == *"udp port 5060: message dropped by policy strict: bad-via"* ]]
-	grep -q "nf_ct_sipalg: dropping packet: policy strict: bad-via IN=" <<<"$klog"
+	# nf_ct_helper_log's prefix: "nf_ct_sipalg: " up to 6.x, "helper
+	# sipalg " in 7.x
+	grep -qE "(nf_ct_sipalg: |helper sipalg )dropping packet: policy strict: bad-via IN=" <<<"$klog"
 
 	# without strict: the malformed one crosses as the phone sent it
 	ctl policy del udp 5060
