@@ -536,9 +536,23 @@ static const struct sa_tcp_ops sipalg_tcp_ops = {
 };
 
 /*
- * What sa_tcp gave up for, counted once with its reason, and shown once to
- * a monitor: the bytes it held or framed (len) were never a message.
+ * Bytes that pass unchanged, never a message (len of them in s): counted
+ * once with the reason, shown once to a monitor; logged when the rest of
+ * the direction passes too (why).
  */
+static void sipalg_tcp_unchanged(struct sipalg_pkt *p, struct sipalg_scratch *s,
+				 unsigned int len, unsigned int reason,
+				 const char *why)
+{
+	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
+	sipalg_count_p(p, SIPALG_CTR_UNCHANGED, reason);
+	sipalg_mon_unparsed(p, s, len, SIPALG_VERDICT_UNCHANGED, reason);
+	if (why)
+		net_info_ratelimited("TCP port %u: the rest of a stream passes unchanged: %s\n",
+				     p->port, why);
+}
+
+/* what sa_tcp gave up for, with the bytes it held or framed (len) */
 static void sipalg_tcp_count_why(struct sipalg_pkt *p, struct sipalg_scratch *s,
 				 unsigned int len, const struct sa_tcp_res *r)
 {
@@ -566,12 +580,8 @@ static void sipalg_tcp_count_why(struct sipalg_pkt *p, struct sipalg_scratch *s,
 	default:
 		return;
 	}
-	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
-	sipalg_count_p(p, SIPALG_CTR_UNCHANGED, reason);
-	sipalg_mon_unparsed(p, s, len, SIPALG_VERDICT_UNCHANGED, reason);
-	if (r->why != SA_TCP_W_FRAME)
-		net_info_ratelimited("TCP port %u: the rest of a stream passes unchanged: %s\n",
-				     p->port, sa_tcp_why_str(r->why));
+	sipalg_tcp_unchanged(p, s, len, reason, r->why == SA_TCP_W_FRAME ?
+			     NULL : sa_tcp_why_str(r->why));
 }
 
 /* ------------------------------------------------------------ packets */
@@ -683,14 +693,10 @@ static int sipalg_tcp_giveup(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 		sipalg_mon_unparsed(p, s, len, SIPALG_VERDICT_DROPPED, reason);
 		return NF_DROP;
 	}
-	sipalg_mon_unparsed(p, s, len, SIPALG_VERDICT_UNCHANGED, reason);
 	/* what was held goes: the sender has no ACK for it, it comes again */
 	sipalg_tcp_half_trim(h);
-	sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
-	sipalg_count_p(p, SIPALG_CTR_UNCHANGED, reason);
-	net_info_ratelimited("TCP port %u: the rest of a stream passes unchanged: %s\n",
-			     p->port, reason == SIPALG_R_NOMEM ? "nomem" :
-			     "copy-failed");
+	sipalg_tcp_unchanged(p, s, len, reason, reason == SIPALG_R_NOMEM ?
+			     "nomem" : "copy-failed");
 	*seq = seg->out;
 	return NF_ACCEPT;
 }
