@@ -254,6 +254,26 @@ out:
 					      SIPALG_VERDICT_UNCHANGED);
 }
 
+/*
+ * A packet the helper drops goes to the netfilter log too, as the in-tree
+ * helpers log theirs: "nf_ct_sipalg: dropping packet: WHAT: REASON", shown
+ * once a logger is bound (net.netfilter.nf_log.*). nf_ct_helper_log uses
+ * the connection's helper unchecked: it has one when called from it, and
+ * it is checked all the same. It does not sleep (its buffer is GFP_ATOMIC)
+ * and takes no lock that is held while sipalg_ct_lock(ct) is taken, so it
+ * is called where the drop is decided, under that lock, as
+ * nf_conntrack_ftp calls it under nf_ftp_lock.
+ */
+void sipalg_drop_log(const struct sipalg_pkt *p, const char *what,
+		     unsigned int reason)
+{
+	const struct nf_conn_help *help = nfct_help(p->ct);
+
+	if (help && rcu_access_pointer(help->helper))
+		nf_ct_helper_log(p->skb, p->ct, "%s: %s", what,
+				 sipalg_reason_name(reason));
+}
+
 /* the packet and its connection, without the policy */
 void sipalg_pkt_fill(struct sipalg_pkt *p, struct sk_buff *skb,
 		     unsigned int protoff, struct nf_conn *ct,

@@ -279,6 +279,8 @@ void sipalg_msg_decide(struct sipalg_pkt *p, struct sipalg_scratch *s,
 		       struct sipalg_decision *dec);
 void sipalg_msg_commit(struct sipalg_pkt *p, struct sipalg_scratch *s,
 		       const struct sipalg_decision *dec, bool rewritten);
+void sipalg_drop_log(const struct sipalg_pkt *p, const char *what,
+		     unsigned int reason);
 
 /* the transports' help(): udp.c, tcp.c */
 int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,

@@ -669,6 +669,18 @@ static void sipalg_tcp_acks(struct sk_buff *skb, unsigned int protoff,
 					 *(__be16 *)(opt + i), false);
 }
 
+/*
+ * The segment is dropped, with nothing of it done: the sender sends it
+ * again. Counted with the reason, and logged (sipalg_drop_log).
+ */
+static int sipalg_tcp_drop(struct sipalg_pkt *p, const char *what,
+			   unsigned int reason)
+{
+	sipalg_count_p(p, SIPALG_CTR_DROPPED, reason);
+	sipalg_drop_log(p, what, reason);
+	return NF_DROP;
+}
+
 /* keep the first n payload bytes (1: a duplicate for the receiver to ACK) */
 static int sipalg_tcp_trim(struct sipalg_pkt *p, unsigned int n)
 {
@@ -689,9 +701,8 @@ static int sipalg_tcp_giveup(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 			     unsigned int len, unsigned int reason, u32 *seq)
 {
 	if (!sa_tcp_giveup(&h->st, seg)) {
-		sipalg_count_p(p, SIPALG_CTR_DROPPED, reason);
 		sipalg_mon_unparsed(p, s, len, SIPALG_VERDICT_DROPPED, reason);
-		return NF_DROP;
+		return sipalg_tcp_drop(p, "tcp segment not framed", reason);
 	}
 	/* what was held goes: the sender has no ACK for it, it comes again */
 	sipalg_tcp_half_trim(h);
@@ -725,8 +736,8 @@ static int sipalg_tcp_frame(struct sipalg_pkt *p, struct sipalg_tcp_half *h,
 
 	if (seg->held && !held) {
 		/* cannot be (held bytes are kept), but if it were: counted */
-		sipalg_count_p(p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
-		return NF_DROP;
+		return sipalg_tcp_drop(p, "tcp held bytes missing",
+				       SIPALG_R_NOMEM);
 	}
 	if (seg->held)
 		memcpy(s->buf, held, seg->held);
@@ -866,10 +877,10 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 	 */
 	if (sipalg_tcp_fail(SIPALG_TCP_FAIL_HDR) ||
 	    skb_ensure_writable(skb, p.dataoff)) {
-		sipalg_count_p(&p, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
 		net_dbg_ratelimited("TCP port %u: no memory for a writable header, segment dropped\n",
 				    p.port);
-		ret = NF_DROP;
+		ret = sipalg_tcp_drop(&p, "tcp header not writable",
+				      SIPALG_R_NOMEM);
 		goto out;
 	}
 
@@ -879,13 +890,13 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 		switch (seg.act) {
 		case SA_TCP_DROP:
 			/* the sender sends it again, from where it can go */
-			sipalg_count_p(&p, SIPALG_CTR_DROPPED, SIPALG_R_TCP_GAP);
 			sipalg_mon_unparsed(&p, sipalg_scratch_get(), len,
 					    SIPALG_VERDICT_DROPPED,
 					    SIPALG_R_TCP_GAP);
 			net_dbg_ratelimited("TCP port %u: segment %u+%u cannot be placed in the stream, dropped\n",
 					    p.port, seg.seq, seg.len);
-			ret = NF_DROP;
+			ret = sipalg_tcp_drop(&p, "tcp segment cannot be placed",
+					      SIPALG_R_TCP_GAP);
 			goto out;
 		case SA_TCP_RAW:
 			out = seg.out;
@@ -894,9 +905,8 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 			out = seg.out;
 			if (len > 1 && sipalg_tcp_trim(&p, 1)) {
 				/* a duplicate, nothing lost: it comes again */
-				sipalg_count_p(&p, SIPALG_CTR_DROPPED,
-					       SIPALG_R_NOMEM);
-				ret = NF_DROP;
+				ret = sipalg_tcp_drop(&p, "tcp duplicate not trimmed",
+						      SIPALG_R_NOMEM);
 				goto out;
 			}
 			break;

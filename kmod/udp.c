@@ -13,26 +13,9 @@
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <net/netfilter/nf_conntrack.h>
-#include <net/netfilter/nf_conntrack_helper.h>
 
 #include "sipalg.h"
 #include "compat.h"
-
-/*
- * A dropped datagram goes to the netfilter log too, as the in-tree helpers
- * log theirs (shown once a logger is bound: net.netfilter.nf_log.*).
- * nf_ct_helper_log needs the connection's helper; it has one when called
- * from it.
- */
-static void sipalg_udp_drop_log(const struct sipalg_pkt *p, const char *what,
-				unsigned int reason)
-{
-	const struct nf_conn_help *help = nfct_help(p->ct);
-
-	if (help && rcu_access_pointer(help->helper))
-		nf_ct_helper_log(p->skb, p->ct, "%s: %s", what,
-				 sipalg_reason_name(reason));
-}
 
 /* one UDP datagram's message, buf[0..len) in the scratch copy */
 static enum sipalg_verdict sipalg_udp_msg(struct sipalg_pkt *p,
@@ -48,7 +31,7 @@ static enum sipalg_verdict sipalg_udp_msg(struct sipalg_pkt *p,
 		sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
 		sipalg_policy_drop(p->net, p->l4proto, p->port, p->policy,
 				   dec.r);
-		sipalg_udp_drop_log(p, "policy strict", dec.r);
+		sipalg_drop_log(p, "policy strict", dec.r);
 		sipalg_mon_msg(p, s, &dec, SIPALG_VERDICT_DROPPED);
 		return SIPALG_DROP;
 	}
@@ -65,7 +48,7 @@ static enum sipalg_verdict sipalg_udp_msg(struct sipalg_pkt *p,
 				       SIPALG_R_MANGLE_FAILED);
 			net_warn_ratelimited("rewrite failed midway, packet dropped\n");
 			dec.r = SIPALG_R_MANGLE_FAILED;
-			sipalg_udp_drop_log(p, "rewrite failed midway", dec.r);
+			sipalg_drop_log(p, "rewrite failed midway", dec.r);
 			sipalg_mon_msg(p, s, &dec, SIPALG_VERDICT_DROPPED);
 			return SIPALG_DROP;
 		}

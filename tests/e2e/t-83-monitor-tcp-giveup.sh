@@ -14,6 +14,14 @@
 #   bytes of it, then lets the stream pass unchanged: "tcp-overflow";
 # - a hold that expires: the first 200 bytes of an OPTIONS, then 3 s
 #   (tcp_hold_ms is 2000), then the rest: "tcp-hold-expired".
+#
+# And a segment the TCP path drops: the router loses the phone's first
+# data segment before conntrack sees it (an nft rule at raw priority), so
+# the second, sent right after it, cannot be placed in the stream. It is
+# dropped, counted "tcp-gap", and logged to the netfilter log (a logger
+# bound in the router's namespace) as the in-tree helpers log theirs:
+# "nf_ct_sipalg: dropping packet: tcp segment cannot be placed: tcp-gap".
+# The phone sends both again and the server gets the whole message.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
 CTL=$E2E_TOP/userspace/sipalgctl
@@ -71,6 +79,10 @@ if mode == "overflow":
     for i in range(0, len(msg), 1000):
         s.sendall(msg[i:i + 1000])
         time.sleep(0.1)
+elif mode == "gap":
+    # two segments, the second right after the first (no Nagle wait)
+    s.sendall(msg[:200])
+    s.sendall(msg[200:])
 else:
     s.sendall(msg[:200])
     time.sleep(3)
@@ -144,11 +156,47 @@ gu_run() {
 	MON_PIDS=()
 }
 
+# the phone's first data segment to the server is lost at the router
+gap_loss() {
+	rtr nft -f - <<-EOF
+	table inet t83gap {
+		chain pre {
+			type filter hook prerouting priority raw; policy accept;
+			iifname "lan0" tcp dport 5060 meta length > 100 numgen inc mod 1000000 < 1 counter drop
+		}
+	}
+	EOF
+}
+
+tcp_gap_drop_logged() {
+	local allns klog rc=0
+	topo_up
+	gap_loss
+	modprobe nf_log_syslog
+	allns=$(sysctl -n net.netfilter.nf_log_all_netns)
+	sysctl -qw net.netfilter.nf_log_all_netns=1
+	rtr sysctl -qw net.netfilter.nf_log.2=nf_log_ipv4
+	gu_send gap gap || rc=$?
+	rtr sysctl -qw net.netfilter.nf_log.2=NONE
+	sysctl -qw net.netfilter.nf_log_all_netns="$allns"
+	[ "$rc" = 0 ]
+	echo "lost at the router: $(rtr nft list chain inet t83gap pre | grep -o 'packets [0-9]*')"
+	rtr "$CTL" stats | tee "$E2E_OUT/gap.stats" | grep -F tcp-gap
+	# the whole message reached the server, after the drop
+	grep -q $'^CSeq: 9 OPTIONS\r$' "$E2E_OUT/gap.srv"
+	[[ $(tail -c 4 "$E2E_OUT/gap.srv" | od -An -tx1 | tr -d ' \n') == 0d0a0d0a ]]
+	klog=$(dmesg | grep -F "nf_ct_sipalg: dropping packet:" || true)
+	echo "netfilter log: ${klog:-nothing}"
+	grep -q "nf_ct_sipalg: dropping packet: tcp segment cannot be placed: tcp-gap IN=" <<<"$klog"
+	topo_down
+}
+
 tcp_overflow_event() { gu_run overflow overflow tcp-overflow; }
 tcp_expired_event() { gu_run expired expired tcp-hold-expired; }
 
 e2e_module_load
 e2e_test monitor-tcp-overflow-one-event tcp_overflow_event
 e2e_test monitor-tcp-hold-expired-one-event tcp_expired_event
+e2e_test tcp-gap-drop-netfilter-log tcp_gap_drop_logged
 e2e_test kernel-log-clean e2e_kernel_log_clean
 e2e_finish

@@ -24,6 +24,7 @@
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_seqadj.h>
 #include <net/netfilter/nf_conntrack_zones.h>
+#include <net/netfilter/nf_log.h>
 
 #include "sipalg.h"
 #include "sipalg_kunit.h"
@@ -306,6 +307,63 @@ static int sk_help(struct sk_buff *skb, unsigned int protoff,
 	return ret;
 }
 
+/*
+ * The netfilter log as a bound logger sees it: sk_log_start() binds one
+ * for IPv4 in init_net (this kernel builds none of its own), which keeps
+ * each prefix it is given (what nf_ct_helper_log wrote, its trailing
+ * space included), each followed by '|', in sk_log_text; unbound when the
+ * test ends.
+ */
+static char sk_log_text[512];
+static DEFINE_SPINLOCK(sk_log_lock);
+
+static void sk_logfn(struct net *net, u_int8_t pf, unsigned int hooknum,
+		     const struct sk_buff *skb, const struct net_device *in,
+		     const struct net_device *out,
+		     const struct nf_loginfo *li, const char *prefix)
+{
+	size_t n;
+
+	spin_lock_bh(&sk_log_lock);
+	n = strlen(sk_log_text);
+	scnprintf(sk_log_text + n, sizeof(sk_log_text) - n, "%s|", prefix);
+	spin_unlock_bh(&sk_log_lock);
+}
+
+static struct nf_logger sk_logger = {
+	.name	= "sipalg_kunit",
+	.type	= NF_LOG_TYPE_LOG,
+	.logfn	= sk_logfn,
+	.me	= THIS_MODULE,
+};
+
+static void sk_log_free(struct kunit_resource *res)
+{
+	nf_log_unbind_pf(&init_net, NFPROTO_IPV4);
+	nf_log_unregister(&sk_logger);
+}
+
+static int sk_log_res(struct kunit_resource *res, void *logger)
+{
+	res->data = logger;
+	return 0;
+}
+
+static void sk_log_start(struct kunit *test)
+{
+	void *res;
+
+	memset(sk_log_text, 0, sizeof(sk_log_text));
+	KUNIT_ASSERT_EQ(test, nf_log_register(NFPROTO_IPV4, &sk_logger), 0);
+	res = kunit_alloc_resource(test, sk_log_res, sk_log_free, GFP_KERNEL,
+				   &sk_logger);
+	if (!res)
+		nf_log_unregister(&sk_logger);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, res, "no memory for a test resource");
+	KUNIT_ASSERT_EQ(test, nf_log_bind_pf(&init_net, NFPROTO_IPV4,
+					     &sk_logger), 0);
+}
+
 /* one UDP message through the helper: verdict, packet and payload checked */
 static void sk_udp_case(struct kunit *test, const struct sk_flow *f,
 			const struct sk_buf *in, const struct sk_buf *want,
@@ -489,8 +547,9 @@ static void skb_tcp_partial(struct kunit *test)
 /*
  * While the head of a message is held: a retransmission of the segment it
  * came from gives the same result again, a segment after a gap in the
- * stream is dropped (the sender retransmits), and the segment that does
- * continue the stream completes the message.
+ * stream is dropped (the sender retransmits) and logged to the netfilter
+ * log with its reason, and the segment that does continue the stream
+ * completes the message.
  */
 static void skb_tcp_gap_retransmit(struct kunit *test)
 {
@@ -518,15 +577,21 @@ static void skb_tcp_gap_retransmit(struct kunit *test)
 	/* the same segment again */
 	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000, stream.data, cut),
 			   want[0].str);
-	/* ten bytes missing before this one */
+	/* ten bytes missing before this one: dropped, and logged */
+	sk_log_start(test);
 	skb = sk_pkt(test, &f, 1000 + cut + 10, stream.data + cut + 10,
 		     stream.len - cut - 10, false, &protoff);
 	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct, IP_CT_ESTABLISHED),
 			NF_DROP);
 	kfree_skb(skb);
+	KUNIT_EXPECT_STREQ(test, sk_log_text,
+			   "nf_ct_sipalg: dropping packet: tcp segment cannot be placed: tcp-gap |");
 	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000 + cut,
 					    stream.data + cut, stream.len - cut),
 			   want[1].str);
+	/* what passes is not logged */
+	KUNIT_EXPECT_STREQ(test, sk_log_text,
+			   "nf_ct_sipalg: dropping packet: tcp segment cannot be placed: tcp-gap |");
 }
 
 /* ----------------------------------------- TCP: what the other end gets */
@@ -732,9 +797,9 @@ static void skb_tcp_rexmit_held_twice(struct kunit *test)
  * then the INVITE's first 40 bytes, held. The next segment (the rest of the
  * INVITE and the OPTIONS) cannot be framed: it passes as it is, at the
  * server's next byte after the 40 it lacks, counted "unchanged" with the
- * reason and not dropped, and the held bytes are freed. The phone has no
- * ACK for them and sends them again: they pass as they are too. The offset
- * of the BYE's rewrite stays, for data and ACKs.
+ * reason and not dropped (nor logged), and the held bytes are freed. The
+ * phone has no ACK for them and sends them again: they pass as they are
+ * too. The offset of the BYE's rewrite stays, for data and ACKs.
  */
 static void sk_tcp_giveup(struct kunit *test, int how, unsigned int reason)
 {
@@ -766,6 +831,7 @@ static void sk_tcp_giveup(struct kunit *test, int how, unsigned int reason)
 	unch = sipalg_ctr_reason_read(ctrs, SIPALG_CTR_UNCHANGED, reason);
 	drop = sipalg_ctr_reason_read(ctrs, SIPALG_CTR_DROPPED, reason);
 	rw = sk_total(test, SIPALG_CTR_REWRITTEN);
+	sk_log_start(test);
 	WRITE_ONCE(sipalg_tcp_fail_next, how);
 	exp = kunit_kzalloc(test, rest + 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, exp);
@@ -782,6 +848,8 @@ static void sk_tcp_giveup(struct kunit *test, int how, unsigned int reason)
 	KUNIT_EXPECT_EQ(test, sipalg_ctr_reason_read(ctrs, SIPALG_CTR_DROPPED,
 						     reason) - drop, 0);
 	KUNIT_EXPECT_EQ(test, sipalg_tcp_held_bytes(), held);
+	/* it passes: nothing in the netfilter log */
+	KUNIT_EXPECT_STREQ(test, sk_log_text, "");
 
 	/* the 40 bytes again from the phone: as they are, at o */
 	memset(exp, 0, rest + 1);
@@ -809,11 +877,74 @@ static void skb_tcp_copy_failed_passes(struct kunit *test)
 }
 
 /*
+ * A failed copy where the direction cannot be given up: the INVITE whole
+ * and the BYE's first 40 bytes (held), then the same segment again, to be
+ * framed again (its INVITE went out already, so the receiver may have part
+ * of it: never raw bytes over it). The copy fails: dropped, counted
+ * "dropped" with copy-failed, and logged to the netfilter log with that
+ * reason. Sent again, it gives the same as the first time, and the rest of
+ * the BYE completes it.
+ */
+static void skb_tcp_regen_copy_failed_drops(struct kunit *test)
+{
+	const struct sipalg_ctrs __percpu *ctrs = sipalg_totals(&init_net);
+	struct sk_buf parts[2] = {
+		sk_msg(test, INVITE_HDRS("TCP", PHONE4, "5060"),
+		       SDP_BODY(PHONE4, "49170")),
+		sk_msg(test, BYE_HDRS(PHONE4, "5060"), ""),
+	};
+	struct sk_buf want[2] = {
+		sk_msg(test, INVITE_HDRS("TCP", PUBLIC4, "61000"),
+		       SDP_BODY(PUBLIC4, "49170")),
+		sk_msg(test, BYE_HDRS(PUBLIC4, "61000"), ""),
+	};
+	struct sk_buf stream = sk_concat(test, parts, 2);
+	size_t cut = parts[0].len + 40;
+	unsigned int protoff;
+	struct sk_buff *skb;
+	struct sk_flow f;
+	struct nf_conn *ct;
+	s64 drop;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctrs);
+	sk_flow4(&f, IPPROTO_TCP);
+	ct = sk_ct(test, &f);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000, stream.data, cut),
+			   want[0].str);
+
+	drop = sipalg_ctr_reason_read(ctrs, SIPALG_CTR_DROPPED,
+				      SIPALG_R_COPY_FAILED);
+	sk_log_start(test);
+	WRITE_ONCE(sipalg_tcp_fail_next, SIPALG_TCP_FAIL_COPY);
+	skb = sk_pkt(test, &f, 1000, stream.data, cut, false, &protoff);
+	KUNIT_EXPECT_EQ(test, sk_help(skb, protoff, ct, IP_CT_ESTABLISHED),
+			NF_DROP);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(sipalg_tcp_fail_next),
+			SIPALG_TCP_FAIL_NONE);
+	WRITE_ONCE(sipalg_tcp_fail_next, SIPALG_TCP_FAIL_NONE);
+	KUNIT_EXPECT_EQ(test, sipalg_ctr_reason_read(ctrs, SIPALG_CTR_DROPPED,
+						     SIPALG_R_COPY_FAILED) - drop,
+			1);
+	KUNIT_EXPECT_STREQ(test, sk_log_text,
+			   "nf_ct_sipalg: dropping packet: tcp segment not framed: copy-failed |");
+
+	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000, stream.data, cut),
+			   want[0].str);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_seg(test, &f, ct, 1000 + cut,
+					    stream.data + cut, stream.len - cut),
+			   want[1].str);
+	KUNIT_EXPECT_STREQ(test, sk_log_text,
+			   "nf_ct_sipalg: dropping packet: tcp segment not framed: copy-failed |");
+}
+
+/*
  * No memory to make a segment's TCP header writable (its sequence number is
  * rewritten: the BYE before it grew): BYE, then an INVITE whose header
  * cannot be written. It is dropped before anything of it happens, counted
- * "dropped" with nomem, not seen and not rewritten; sent again, it leaves
- * rewritten at the server's next byte after the BYE.
+ * "dropped" with nomem, not seen and not rewritten, and logged to the
+ * netfilter log with its reason; sent again, it leaves rewritten at the
+ * server's next byte after the BYE.
  */
 static void skb_tcp_hdr_nomem_drops(struct kunit *test)
 {
@@ -838,6 +969,7 @@ static void skb_tcp_hdr_nomem_drops(struct kunit *test)
 	drop = sipalg_ctr_reason_read(ctrs, SIPALG_CTR_DROPPED, SIPALG_R_NOMEM);
 	seen = sk_total(test, SIPALG_CTR_SEEN);
 	rw = sk_total(test, SIPALG_CTR_REWRITTEN);
+	sk_log_start(test);
 	WRITE_ONCE(sipalg_tcp_fail_next, SIPALG_TCP_FAIL_HDR);
 	skb = sk_pkt(test, &f, c + in[0].len, in[1].data, in[1].len, false,
 		     &protoff);
@@ -851,13 +983,17 @@ static void skb_tcp_hdr_nomem_drops(struct kunit *test)
 						     SIPALG_R_NOMEM) - drop, 1);
 	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_SEEN) - seen, 0);
 	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_REWRITTEN) - rw, 0);
+	KUNIT_EXPECT_STREQ(test, sk_log_text,
+			   "nf_ct_sipalg: dropping packet: tcp header not writable: nomem |");
 
-	/* again: rewritten, right after the BYE as it left */
+	/* again: rewritten, right after the BYE as it left, not logged */
 	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, c + in[0].len,
 					    in[1].data, in[1].len, &seq),
 			   want[1].str);
 	KUNIT_EXPECT_EQ(test, seq, c + (u32)want[0].len);
 	KUNIT_EXPECT_EQ(test, sk_total(test, SIPALG_CTR_REWRITTEN) - rw, 1);
+	KUNIT_EXPECT_STREQ(test, sk_log_text,
+			   "nf_ct_sipalg: dropping packet: tcp header not writable: nomem |");
 }
 
 /*
@@ -2412,6 +2548,7 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_tcp_sack_edges),
 	KUNIT_CASE(skb_tcp_nomem_passes),
 	KUNIT_CASE(skb_tcp_copy_failed_passes),
+	KUNIT_CASE(skb_tcp_regen_copy_failed_drops),
 	KUNIT_CASE(skb_tcp_hdr_nomem_drops),
 	KUNIT_CASE_PARAM(skb_expect_sdp, sk_sdp_gen_params),
 	KUNIT_CASE(skb_expect_ipv6),
