@@ -20,7 +20,8 @@
 # the second, sent right after it, cannot be placed in the stream. It is
 # dropped, counted "tcp-gap", and logged to the netfilter log (a logger
 # bound in the router's namespace) as the in-tree helpers log theirs:
-# "nf_ct_sipalg: dropping packet: tcp segment cannot be placed: tcp-gap".
+# "nf_ct_sipalg: dropping packet: tcp segment cannot be placed: tcp-gap"
+# (from Linux 7 the prefix is "helper sipalg ").
 # The phone sends both again and the server gets the whole message.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
@@ -185,9 +186,9 @@ tcp_gap_drop_logged() {
 	# the whole message reached the server, after the drop
 	grep -q $'^CSeq: 9 OPTIONS\r$' "$E2E_OUT/gap.srv"
 	[[ $(tail -c 4 "$E2E_OUT/gap.srv" | od -An -tx1 | tr -d ' \n') == 0d0a0d0a ]]
-	klog=$(dmesg | grep -F "nf_ct_sipalg: dropping packet:" || true)
+	klog=$(dmesg | grep -E "(nf_ct_sipalg: |helper sipalg )dropping packet:" || true)
 	echo "netfilter log: ${klog:-nothing}"
-	grep -q "nf_ct_sipalg: dropping packet: tcp segment cannot be placed: tcp-gap IN=" <<<"$klog"
+	grep -qE "(nf_ct_sipalg: |helper sipalg )dropping packet: tcp segment cannot be placed: tcp-gap IN=" <<<"$klog"
 	topo_down
 }
 
