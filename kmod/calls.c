@@ -50,16 +50,8 @@ MODULE_PARM_DESC(calls_max,
 
 static atomic_long_t sipalg_calls_untracked = ATOMIC_LONG_INIT(0);
 
-static int sipalg_calls_untracked_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&sipalg_calls_untracked));
-}
-
-static const struct kernel_param_ops sipalg_calls_untracked_ops = {
-	.get = sipalg_calls_untracked_get,
-};
-
-module_param_cb(untracked_calls, &sipalg_calls_untracked_ops, NULL, 0444);
+module_param_cb(untracked_calls, &sipalg_param_counter_ops,
+		&sipalg_calls_untracked, 0444);
 MODULE_PARM_DESC(untracked_calls,
 		 "calls not shown by sipalgctl calls: their connection's table was full (read only)");
 

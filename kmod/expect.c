@@ -178,44 +178,17 @@ unsigned int sipalg_pin_share __read_mostly = SIPALG_PIN_SHARE_DEFAULT;
 bool sipalg_reg_low_ports __read_mostly;
 unsigned int sipalg_reg_contacts __read_mostly = SIPALG_REG_CONTACTS_DEFAULT;
 
-static int sipalg_call_pins_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, 2 * SA_MAX_MEDIA);
-}
-
-static const struct kernel_param_ops sipalg_call_pins_ops = {
-	.set = sipalg_call_pins_set,
-	.get = param_get_uint,
-};
-
+SIPALG_PARAM_UINT_RANGE(call_pins, 0, 2 * SA_MAX_MEDIA);
 module_param_cb(call_pinholes, &sipalg_call_pins_ops, &sipalg_call_pins, 0644);
 MODULE_PARM_DESC(call_pinholes,
 		 "most media pinholes one side's SDP of a call opens (default 4: audio and video, RTP and RTCP)");
 
-static int sipalg_pin_table_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, SIPALG_PIN_TABLE_MAX);
-}
-
-static const struct kernel_param_ops sipalg_pin_table_ops = {
-	.set = sipalg_pin_table_set,
-	.get = param_get_uint,
-};
-
+SIPALG_PARAM_UINT_RANGE(pin_table, 1, SIPALG_PIN_TABLE_MAX);
 module_param_cb(pinhole_table, &sipalg_pin_table_ops, &sipalg_pin_table, 0644);
 MODULE_PARM_DESC(pinhole_table,
 		 "most media pinholes one connection holds (default 128, at most 224)");
 
-static int sipalg_pin_share_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, 100);
-}
-
-static const struct kernel_param_ops sipalg_pin_share_ops = {
-	.set = sipalg_pin_share_set,
-	.get = param_get_uint,
-};
-
+SIPALG_PARAM_UINT_RANGE(pin_share, 1, 100);
 module_param_cb(pinhole_share, &sipalg_pin_share_ops, &sipalg_pin_share, 0644);
 MODULE_PARM_DESC(pinhole_share,
 		 "percent of nf_conntrack_expect_max one connection's pinholes may take (default 10)");
@@ -224,16 +197,7 @@ module_param_named(reg_low_ports, sipalg_reg_low_ports, bool, 0644);
 MODULE_PARM_DESC(reg_low_ports,
 		 "REGISTER Contacts on ports below 1024 open pinholes (default N)");
 
-static int sipalg_reg_contacts_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 0, SIPALG_REG_CONTACTS_MAX);
-}
-
-static const struct kernel_param_ops sipalg_reg_contacts_ops = {
-	.set = sipalg_reg_contacts_set,
-	.get = param_get_uint,
-};
-
+SIPALG_PARAM_UINT_RANGE(reg_contacts, 0, SIPALG_REG_CONTACTS_MAX);
 module_param_cb(reg_contacts, &sipalg_reg_contacts_ops, &sipalg_reg_contacts, 0644);
 MODULE_PARM_DESC(reg_contacts,
 		 "most Contacts of a connection's registration that open pinholes (default 2, at most 4)");
@@ -286,36 +250,13 @@ static void sipalg_expect_max_refresh(bool now)
 atomic_long_t sipalg_pins_untracked = ATOMIC_LONG_INIT(0);
 atomic_long_t sipalg_src_unknown = ATOMIC_LONG_INIT(0);
 
-static int sipalg_untracked_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&sipalg_pins_untracked));
-}
-
-static int sipalg_untracked_set(const char *val, const struct kernel_param *kp)
-{
-	return -EPERM;
-}
-
-static const struct kernel_param_ops sipalg_untracked_ops = {
-	.set = sipalg_untracked_set,
-	.get = sipalg_untracked_get,
-};
-
-module_param_cb(untracked_pinholes, &sipalg_untracked_ops, NULL, 0444);
+module_param_cb(untracked_pinholes, &sipalg_param_counter_ops,
+		&sipalg_pins_untracked, 0444);
 MODULE_PARM_DESC(untracked_pinholes,
 		 "media pinholes not tracked per call (read only): removed by the end of any call of their connection");
 
-static int sipalg_src_unknown_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&sipalg_src_unknown));
-}
-
-static const struct kernel_param_ops sipalg_src_unknown_ops = {
-	.set = sipalg_untracked_set,
-	.get = sipalg_src_unknown_get,
-};
-
-module_param_cb(unrecorded_media_sources, &sipalg_src_unknown_ops, NULL, 0444);
+module_param_cb(unrecorded_media_sources, &sipalg_param_counter_ops,
+		&sipalg_src_unknown, 0444);
 MODULE_PARM_DESC(unrecorded_media_sources,
 		 "media sources an SDP named that a full table could not record (read only): their pinholes admit the signalling peer");
 
@@ -325,7 +266,7 @@ static int sipalg_expect_max_get(char *buf, const struct kernel_param *kp)
 }
 
 static const struct kernel_param_ops sipalg_expect_max_ops = {
-	.set = sipalg_untracked_set,
+	.set = sipalg_param_ro_set,
 	.get = sipalg_expect_max_get,
 };
 

@@ -12,6 +12,7 @@
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sysfs.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_expect.h>
@@ -20,6 +21,27 @@
 #include "compat.h"
 
 #define SIPALG_MAX_PORTS	8
+
+/*
+ * A read-only parameter refuses a value at load too (modprobe sipalg
+ * tcp_held=1): the kernel calls an ops' .set for a load argument without
+ * checking that there is one, so every read-only ops has this one.
+ */
+int sipalg_param_ro_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+/* a counter shown read-only: kp->arg is its atomic_long_t */
+static int sipalg_param_counter_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(kp->arg));
+}
+
+const struct kernel_param_ops sipalg_param_counter_ops = {
+	.set = sipalg_param_ro_set,
+	.get = sipalg_param_counter_get,
+};
 
 static unsigned short ports[SIPALG_MAX_PORTS] = { 5060 };
 static unsigned int ports_c;

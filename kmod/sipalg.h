@@ -7,6 +7,7 @@
 #ifndef SIPALG_SIPALG_H
 #define SIPALG_SIPALG_H
 
+#include <linux/moduleparam.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -30,6 +31,26 @@ enum sipalg_exp_class {
 
 /* seconds a UDP SIP flow is kept after each message (module parameter) */
 extern unsigned int sipalg_sig_timeout;
+
+/* module parameters (main.c): the .set of every read-only one */
+int sipalg_param_ro_set(const char *val, const struct kernel_param *kp);
+/* a counter, read-only: module_param_cb(name, &these, &its_atomic_long, 0444) */
+extern const struct kernel_param_ops sipalg_param_counter_ops;
+
+/*
+ * The ops sipalg_NAME_ops of an unsigned int parameter that takes values
+ * in [lo, hi] only (module_param_cb(..., &sipalg_NAME_ops, &var, 0644)).
+ */
+#define SIPALG_PARAM_UINT_RANGE(name, lo, hi)				\
+static int sipalg_##name##_set(const char *val,			\
+			       const struct kernel_param *kp)		\
+{									\
+	return param_set_uint_minmax(val, kp, lo, hi);			\
+}									\
+static const struct kernel_param_ops sipalg_##name##_ops = {		\
+	.set = sipalg_##name##_set,					\
+	.get = param_get_uint,						\
+}
 
 /* longest registration lifetime honoured for pinholes and ct timeouts */
 #define SIPALG_REG_MAX_SECS	(24 * 3600)

@@ -100,16 +100,8 @@ MODULE_PARM_DESC(tcp_hold_budget, "most bytes held for split TCP messages, all c
 /* bytes held now (hold buffers and custody copies) */
 static atomic_long_t sipalg_tcp_held = ATOMIC_LONG_INIT(0);
 
-static int sipalg_tcp_held_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&sipalg_tcp_held));
-}
-
-static const struct kernel_param_ops sipalg_tcp_held_ops = {
-	.get = sipalg_tcp_held_get,
-};
-module_param_cb(tcp_held, &sipalg_tcp_held_ops, NULL, 0444);
-MODULE_PARM_DESC(tcp_held, "bytes held now for split TCP messages (read-only)");
+module_param_cb(tcp_held, &sipalg_param_counter_ops, &sipalg_tcp_held, 0444);
+MODULE_PARM_DESC(tcp_held, "bytes held now for split TCP messages (read only)");
 
 long sipalg_tcp_held_bytes(void)
 {

@@ -10,6 +10,32 @@
 . "$(dirname "$0")/topo.sh"
 trap topo_down EXIT
 
+# A read-only parameter given at load (modprobe sipalg tcp_held=1, or an
+# options line in modprobe.d) is refused by its name, and nothing breaks:
+# the kernel calls a parameter's .set for a load argument without checking
+# there is one, so one without it would take insmod down in the kernel.
+readonly_params_refused() {
+	local p out
+	for p in tcp_held untracked_calls untracked_pinholes \
+		unrecorded_media_sources expect_max; do
+		if out=$(e2e_module_load "$p=1" 2>&1); then
+			echo "$p=1 was taken at load"
+			rmmod sipalg
+			return 1
+		fi
+		echo "$p=1: ${out##*: }"
+		dmesg | grep -qF "sipalg: \`1' invalid for parameter \`$p'"
+		if e2e_module_loaded; then
+			echo "the module is loaded after $p=1 was refused"
+			return 1
+		fi
+	done
+	if dmesg | grep -E "$E2E_BAD_KLOG"; then
+		echo "kernel log has warnings (above)"
+		return 1
+	fi
+}
+
 module_loads() {
 	# shellcheck disable=SC2119 # no module parameters
 	e2e_module_load
@@ -127,6 +153,7 @@ module_unloads() {
 	fi
 }
 
+e2e_test readonly-params-refused-at-load readonly_params_refused
 e2e_test module-loads module_loads
 if ! e2e_module_loaded; then
 	t_skip module-rest "the module did not load"
