@@ -381,16 +381,21 @@ static u32 sipalg_pin_key(unsigned int dir, u16 port)
 	return (u32)dir << 16 | port;
 }
 
-/* the index of the pin (dir, port), or where it would go */
-static unsigned int sipalg_pin_pos(const struct sipalg_calls *c,
-				   unsigned int dir, u16 port, bool *found)
+/*
+ * The binary search of the connection's two sorted tables: the index of
+ * the entry with key, or where it would go. key_at(c, i) is the key of
+ * entry i; always inlined, so that it is a direct call for each table.
+ */
+static __always_inline unsigned int
+sipalg_table_pos(const struct sipalg_calls *c, unsigned int n, u64 key,
+		 u64 (*key_at)(const struct sipalg_calls *c, unsigned int i),
+		 bool *found)
 {
-	u32 key = sipalg_pin_key(dir, port);
-	unsigned int lo = 0, hi = c->n;
+	unsigned int lo = 0, hi = n;
 
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
-		u32 k = sipalg_pin_key(c->pin[mid].dir, c->pin[mid].port);
+		u64 k = key_at(c, mid);
 
 		if (k == key) {
 			*found = true;
@@ -403,6 +408,19 @@ static unsigned int sipalg_pin_pos(const struct sipalg_calls *c,
 	}
 	*found = false;
 	return lo;
+}
+
+static u64 sipalg_pin_key_at(const struct sipalg_calls *c, unsigned int i)
+{
+	return sipalg_pin_key(c->pin[i].dir, c->pin[i].port);
+}
+
+/* the index of the pin (dir, port), or where it would go */
+static unsigned int sipalg_pin_pos(const struct sipalg_calls *c,
+				   unsigned int dir, u16 port, bool *found)
+{
+	return sipalg_table_pos(c, c->n, sipalg_pin_key(dir, port),
+				sipalg_pin_key_at, found);
 }
 
 /* the connection's table, if it has one */
@@ -612,28 +630,18 @@ static u64 sipalg_src_key(u32 call, unsigned int dir, unsigned int media)
 	return (u64)call << 16 | dir << 8 | media;
 }
 
+static u64 sipalg_src_key_at(const struct sipalg_calls *c, unsigned int i)
+{
+	const struct sipalg_msrc *r = &c->src[i];
+
+	return sipalg_src_key(r->call, r->dir, r->media);
+}
+
 /* the index of the record key, or where it would go */
 static unsigned int sipalg_src_pos(const struct sipalg_calls *c, u64 key,
 				   bool *found)
 {
-	unsigned int lo = 0, hi = c->n_src;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-		const struct sipalg_msrc *r = &c->src[mid];
-		u64 k = sipalg_src_key(r->call, r->dir, r->media);
-
-		if (k == key) {
-			*found = true;
-			return mid;
-		}
-		if (k < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return sipalg_table_pos(c, c->n_src, key, sipalg_src_key_at, found);
 }
 
 /* what the call's side dir named for m= line media, or NULL */
