@@ -6,11 +6,28 @@
  */
 #include "sa_util.h"
 
-/* the end of the line holding off: its CR or LF, or len */
+/*
+ * Lines as the parser reads them: a line ends at LF, without the CR of a
+ * CRLF; a bare CR inside one starts no line.
+ */
+
+/* the end of the line holding off: the CR of its CRLF, its LF, or len */
 static u32 sa_eol(const u8 *msg, u32 len, u32 off)
 {
-	while (off < len && msg[off] != '\r' && msg[off] != '\n')
-		off++;
+	u32 e = off;
+
+	while (e < len && msg[e] != '\n')
+		e++;
+	if (e > off && msg[e - 1] == '\r')
+		e--;
+	return e;
+}
+
+/* the start of the line holding off */
+static u32 sa_bol(const u8 *msg, u32 off)
+{
+	while (off > 0 && msg[off - 1] != '\n')
+		off--;
 	return off;
 }
 
@@ -26,9 +43,7 @@ u16 sa_line_next(const u8 *msg, size_t len, const struct sa_msg *m,
 	if (i >= plan->n || plan->e[i].off > n)
 		return plan->n;
 	/* the line's start: back from the first edit to a line end */
-	s = plan->e[i].off;
-	while (s > 0 && msg[s - 1] != '\n' && msg[s - 1] != '\r')
-		s--;
+	s = sa_bol(msg, plan->e[i].off);
 	e = sa_eol(msg, n, s);
 	le->first = i;
 	/* every edit that starts in the line; one that runs past it widens it */
@@ -45,7 +60,8 @@ u16 sa_line_next(const u8 *msg, size_t len, const struct sa_msg *m,
 	le->off = s;
 	le->len = e - s;
 	le->new_len = (u32)((s32)le->len + grow);
-	if (s == 0) {
+	if (s <= m->start_line.off) {
+		/* (after the CRLFs that may come before it) */
 		le->where = SA_WHERE_START;
 	} else if (s >= m->hdr_len) {
 		/* a body line: "c=" and the like; a part header by its name */
@@ -53,16 +69,22 @@ u16 sa_line_next(const u8 *msg, size_t len, const struct sa_msg *m,
 		le->name.off = s;
 		le->name.len = e - s >= 2 && msg[s + 1] == '=' ? 2 : 0;
 	} else {
+		/* a folded line (SP or HT first) is its header's */
+		k = s;
+		while (k > m->start_line.off && (msg[k] == ' ' || msg[k] == '\t'))
+			k = sa_bol(msg, k - 1);
 		le->where = SA_WHERE_HEADER;
-		le->name.off = s;
+		le->name.off = k;
 	}
 	if (le->where != SA_WHERE_START && !le->name.len) {
 		/* a header's name: up to the colon, at most 64 bytes */
-		for (k = s; k < e && k - s < 64 && msg[k] != ':'; k++)
+		u32 h = le->name.off, he = sa_eol(msg, n, h);
+
+		for (k = h; k < he && k - h < 64 && msg[k] != ':'; k++)
 			;
-		while (k > s && (msg[k - 1] == ' ' || msg[k - 1] == '\t'))
+		while (k > h && (msg[k - 1] == ' ' || msg[k - 1] == '\t'))
 			k--;
-		le->name.len = k - s;
+		le->name.len = k - h;
 	}
 	return i;
 }

@@ -733,8 +733,77 @@ static void plan_lines(void)
 	T_OK(!sa_method_name(SA_M_UNKNOWN));
 }
 
+/*
+ * sa_line_next on the lines a parser reads oddly, with the same names
+ * sipalgctl rewrite --explain gives them (tests/ctl): lines end at LF (a
+ * bare CR inside one starts none), CRLFs may come before the start line,
+ * a folded line belongs to its header, and white space before the colon
+ * is no part of the name. want: "where name|before" per line, by hand.
+ */
+static void t_lines(const char *in, const struct sa_ctx *c,
+		    const char *const *want, unsigned int n_want)
+{
+	static struct t_rw r;
+	const uint8_t *m = (const uint8_t *)in;
+	struct sa_line_edit le;
+	unsigned int k = 0;
+	char got[256];
+	uint16_t i = 0;
+
+	t_rewrite(in, strlen(in), c, &r);
+	T_EQ(r.parse, SA_R_OK);
+	T_EQ(r.plan, SA_R_OK);
+	while (i < t_plan.n) {
+		i = sa_line_next(m, strlen(in), &t_msg, &t_plan, i, &le);
+		snprintf(got, sizeof(got), "%s %.*s|%.*s",
+			 le.where == SA_WHERE_START ? "start" :
+			 le.where == SA_WHERE_BODY ? "body" : "header",
+			 (int)le.name.len, in + le.name.off, (int)le.len,
+			 in + le.off);
+		T_OK(k < n_want);
+		if (k >= n_want)
+			return;
+		T_BYTES(got, strlen(got), want[k]);
+		k++;
+	}
+	T_EQ(k, n_want);
+}
+
+static void plan_lines_odd(void)
+{
+	static const char *const lead[] = {
+		"start |INVITE sip:alice@198.51.100.1:40000 SIP/2.0",
+		"header To|To: <sip:alice@198.51.100.1:40000>",
+	};
+	static const char *const reg[] = {
+		"header Via|Via : SIP/2.0/UDP\r10.0.0.2:5060;branch=z9hG4bKr1",
+		"header Contact| <sip:100@10.0.0.2:5060>",
+	};
+	struct sa_ctx c;
+
+	t_snat_reply(&c);
+	t_lines(L("") L("")
+		L("INVITE sip:alice@198.51.100.1:40000 SIP/2.0")
+		L("Via: SIP/2.0/UDP 198.51.100.2:5060;branch=z9hG4bKsrv")
+		L("From: <sip:carol@example.org>;tag=9")
+		L("To: <sip:alice@198.51.100.1:40000>")
+		L("Content-Length: 0") L(""), &c, lead, 2);
+	t_snat_orig(&c);
+	t_lines(L("REGISTER sip:example.com SIP/2.0")
+		L("Via : SIP/2.0/UDP\r10.0.0.2:5060;branch=z9hG4bKr1")
+		L("From: <sip:100@example.com>;tag=f1")
+		L("To: <sip:100@example.com>")
+		L("Call-ID: r1@phone")
+		L("CSeq: 1 REGISTER")
+		L("Contact: <sip:a@203.0.113.10>,")
+		L(" <sip:100@10.0.0.2:5060>")
+		L("Content-Length: 0") L(""), &c, reg, 2);
+}
+
 void units_plan(void)
 {
+	t_run("plan: edits line by line: CRLFs before the start line, a bare CR, a folded header, \"Via :\"",
+	      plan_lines_odd);
 	t_run("plan: edits line by line: header or SDP line, before and after",
 	      plan_lines);
 	t_run("plan: INVITE from a phone behind SNAT (Via, From, Contact, SDP, rport, Content-Length)",
