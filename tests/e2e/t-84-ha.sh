@@ -232,9 +232,23 @@ media_back() {
 	[ "$IDLE" -lt 100 ] && [ "$RX" -gt 0 ]
 }
 
+# the routers' tables and rules, for a failed step
+ha_dump() {
+	local r
+	for r in a b; do
+		{
+			ip netns exec "ha-$r" conntrack -L
+			ip netns exec "ha-$r" conntrack -L expect
+			ip netns exec "ha-$r" nft list ruleset
+		} >"$E2E_OUT/dump-$1-rtr$r.txt" 2>&1
+	done
+	echo "tables and rules in $E2E_OUT/dump-$1-rtr[ab].txt"
+}
+
 udp_failover() {
 	local l port1 port2 tfail tback gph gsrv
 	: >"$FACTS"
+	trap 'ha_dump failover' ERR
 	ha_up
 	# 1. register and call through rtrA
 	say ph register
@@ -339,16 +353,75 @@ udp_failover() {
 	fact "new-call"
 }
 
-# where the time went: the failure, rtrB's VRRP takeover, each notify step
+# step 5: rtrA comes back as the backup (nopreempt: it does not take the
+# addresses back), resyncs from rtrB, and takes over again when rtrB fails
+# the same way, with a call up across it
+udp_failback() {
+	local l port tfail gph gsrv
+	has_fact new-call
+	trap 'ha_dump failback' ERR
+	ip -n ha-a link set lan0 up
+	ip -n ha-a link set wan0 up
+	ip -n ha-a link set sync0 up
+	ha_keepalived A
+	e2e_wait 15 grep -q "Entering BACKUP STATE" "$E2E_OUT/keepalived-rtrA.out"
+	! ha_is_master a
+	# rtrA asked rtrB for its table (conntrackd -n); give it a moment
+	sleep 1
+	say ph call
+	ev ph '^[0-9]+ call-up 200 media to 198.51.100.2:20000'
+	ev srv "^[0-9]+ call-up media to $WAN_VIP:[0-9]+"
+	sleep 1
+	say ph mark
+	say srv mark
+	sleep 1
+	media_flows 30
+	ip netns exec ha-a conntrackd -C "$HA_RUN/conntrackd-rtrA.conf" -e expect >"$E2E_OUT/rtrA-cache-expect.txt" 2>&1 || true
+	echo "rtrA's external cache: $(grep -c . "$E2E_OUT/rtrA-cache-expect.txt") expectations"
+	say ph mark
+	say srv mark
+	tfail=$(ms)
+	ip -n ha-b link set lan0 down
+	ip -n ha-b link set wan0 down
+	ip -n ha-b link set sync0 down
+	kill -9 "$(cat "$HA_RUN/keepalived-rtrB.pid")" "$(cat "$HA_RUN/vrrp-rtrB.pid")" 2>/dev/null || true
+	echo "rtrB failed at $tfail"
+	if ! e2e_wait 20 media_back; then
+		ha_timeline "$tfail" A
+		return 1
+	fi
+	sleep 1
+	stats ph
+	gph=$GAP
+	stats srv
+	gsrv=$GAP
+	echo "media gap back to rtrA: towards the phone $gph ms, towards the server $gsrv ms"
+	fact "back-media-gap-ms $((gph > gsrv ? gph : gsrv)) phone $gph server $gsrv"
+	ha_timeline "$tfail" A
+	ha_is_master a
+	say ph bye
+	ev ph '^[0-9]+ bye-ok 200'
+	ev srv "^[0-9]+ bye from $WAN_VIP:"
+	say ph register
+	ev ph '^[0-9]+ registered 200'
+	l=$(ev srv '^[0-9]+ register from ')
+	port=$(echo "$l" | sed -E 's/.* register from [0-9.]+:([0-9]+) .*/\1/')
+	echo "public port first $(sed -n -E 's/^registered public-port //p' "$FACTS"), now $port"
+	grep -q "^registered public-port $port\$" "$FACTS"
+	fact "back-to-rtrA"
+}
+
+# where the time went: the failure, the new master's notify steps (router
+# $2, default B)
 ha_timeline() {
-	local t0=$1
-	echo "timeline (ms after rtrA failed):"
-	grep -h 'sipalg-ha:' "$E2E_OUT"/keepalived-rtrB.out /run/sipalg-ha-conntrackd-rtrB.log 2>/dev/null |
+	local t0=$1 r=${2:-B}
+	echo "timeline (ms after the failure) on rtr$r:"
+	grep -h 'sipalg-ha:' "/run/sipalg-ha-conntrackd-rtr$r.log" 2>/dev/null |
 		sed -n -E 's/.*sipalg-ha: (.*) at ([0-9]+) .*/\2 \1/p' | sort -n |
 		while read -r t rest; do
 			[ "$t" -ge "$t0" ] && echo "  +$((t - t0)) $rest"
 		done
-	grep -h -E 'Entering MASTER|Sending gratuitous' "$E2E_OUT/keepalived-rtrB.out" | tail -n 4 | sed 's/^/  /'
+	grep -h -E 'Entering MASTER|Sending gratuitous' "$E2E_OUT/keepalived-rtr$r.out" | tail -n 4 | sed 's/^/  /'
 	cp /run/sipalg-ha-conntrackd-rtr*.log "$E2E_OUT/" 2>/dev/null || true
 }
 
@@ -389,5 +462,6 @@ e2e_test ha-udp-inbound-call-through-backup has_fact inbound-call
 e2e_test ha-udp-register-refresh-same-port has_fact refresh-same-port
 e2e_test ha-udp-new-call-through-backup has_fact new-call
 summary_line | tee "$E2E_OUT/summary.txt"
+e2e_test ha-udp-failover-back-to-rtrA udp_failback
 e2e_test kernel-log-clean e2e_kernel_log_clean
 e2e_finish
