@@ -38,7 +38,7 @@ HA_EX=$E2E_TOP/examples/ha
 HAPEER=$E2E_DIR/sipp/hapeer.py
 HA_NS="ha-ph ha-sw ha-a ha-b ha-srv"
 HA_RUN=/run/sipalg-ha-test
-PH=192.168.1.2 SRVIP=198.51.100.2 WAN_VIP=198.51.100.1
+PH=192.168.1.2 PT=192.168.1.3 SRVIP=198.51.100.2 WAN_VIP=198.51.100.1
 FACTS=$E2E_OUT/facts
 GAP_GOAL_MS=3000
 trap ha_down EXIT
@@ -176,16 +176,31 @@ ha_peers_start() {
 		--registrar --media-port 20000 >"$E2E_OUT/server.log" 2>&1) &
 	e2e_wait 10 ip netns exec ha-ph ss -Hlnu "sport = 5060"
 	e2e_wait 10 ip netns exec ha-srv ss -Hlnu "sport = 5060"
+	e2e_wait 10 ip netns exec ha-srv ss -Hlnt "sport = 5060"
+}
+
+# a second phone, over TCP, on 192.168.1.3 (its connection is made now,
+# through the router that is master)
+ha_tcp_phone_start() {
+	mkfifo "$HA_RUN/pt.ctl"
+	ip -n ha-ph addr add "$PT/24" dev eth0
+	(exec ip netns exec ha-ph python3 "$HAPEER" --bind "$PT" --ctl "$HA_RUN/pt.ctl" --tcp \
+		--peer "$SRVIP:5060" --media-port 16000 >"$E2E_OUT/phone-tcp.log" 2>&1) &
+	e2e_wait 10 grep -q "connected from port" "$E2E_OUT/phone-tcp.log"
 }
 
 # tell peer ph|srv to do CMD; remembers where both logs stood (ev looks
 # only at what came after)
 say() {
-	ph_at=$(wc -l <"$E2E_OUT/phone.log")
-	srv_at=$(wc -l <"$E2E_OUT/server.log")
+	local p
+	for p in ph pt srv; do
+		[ -e "$E2E_OUT/$(ha_log $p)" ] && eval "${p}_at=\$(wc -l <\"\$E2E_OUT/\$(ha_log $p)\")"
+	done
 	echo "$2" >"$HA_RUN/$1.ctl"
 }
-ha_log() { if [ "$1" = ph ]; then echo phone.log; else echo server.log; fi; }
+ha_log() {
+	case $1 in ph) echo phone.log ;; pt) echo phone-tcp.log ;; *) echo server.log ;; esac
+}
 # the first line of peer $1's log since its last command matching $2,
 # waiting up to $3 s (default 10)
 ev() {
@@ -214,14 +229,71 @@ stats() {
 fact() { echo "$*" >>"$FACTS"; echo "fact: $*"; }
 ms() { date +%s%3N; }
 
-# both sides receive RTP: at least $1 packets since the last mark
+# both sides receive RTP: at least $1 packets since the last mark (the
+# phone: $2, default ph)
 media_flows() {
 	local p
-	for p in ph srv; do
+	for p in "${2:-ph}" srv; do
 		stats "$p"
 		echo "$p: rx $RX gap $GAP ms idle $IDLE ms"
 		[ "$RX" -ge "$1" ] && [ "$IDLE" -lt 200 ] || return 1
 	done
+}
+
+# the TCP phone is called on its connection and talks: the server hangs up
+tcp_inbound_call() {
+	local l
+	say srv callreg
+	l=$(ev pt '^[0-9]+ incoming from ')
+	echo "$l"
+	[[ $l == *" incoming from $SRVIP:5060 sdp ('$SRVIP', 20000) via SIP/2.0/TCP $SRVIP:5060;"* ]]
+	ev srv "^[0-9]+ call-up 200 media to $WAN_VIP:[0-9]+"
+	ev pt "^[0-9]+ call-up media to $SRVIP:20000"
+	sleep 0.5
+	say pt mark
+	say srv mark
+	sleep 1.5
+	media_flows 30 pt
+	say srv bye
+	ev srv '^[0-9]+ bye-ok 200'
+	ev pt '^[0-9]+ bye from '
+}
+
+# step 4: a phone registered over TCP whose connection carries the inbound
+# calls, before and after the failover (a fresh pair of routers)
+tcp_failover() {
+	local l port1 port2
+	: >"$FACTS.tcp"
+	FACTS=$FACTS.tcp
+	set -E
+	trap 'ha_dump tcp' ERR
+	ha_up
+	ha_tcp_phone_start
+	say pt register
+	ev pt '^[0-9]+ registered 200'
+	l=$(ev srv '^[0-9]+ register from ')
+	echo "$l"
+	port1=$(echo "$l" | sed -E 's/.* register from [0-9.]+:([0-9]+) .*/\1/')
+	[[ $l == *" register from $WAN_VIP:$port1 contact <sip:ua@$WAN_VIP:$port1;transport=tcp>"* ]]
+	fact "tcp-registered public-port $port1"
+	tcp_inbound_call
+	fact "tcp-inbound-before"
+	ip -n ha-a link set lan0 down
+	ip -n ha-a link set wan0 down
+	ip -n ha-a link set sync0 down
+	kill -9 "$(cat "$HA_RUN/keepalived-rtrA.pid")" "$(cat "$HA_RUN/vrrp-rtrA.pid")" 2>/dev/null || true
+	e2e_wait 20 ha_is_master b
+	e2e_wait 10 ha_guard_open b
+	tcp_inbound_call
+	fact "tcp-inbound-after"
+	say pt register
+	ev pt '^[0-9]+ registered 200'
+	l=$(ev srv '^[0-9]+ register from ')
+	echo "$l"
+	port2=$(echo "$l" | sed -E 's/.* register from [0-9.]+:([0-9]+) .*/\1/')
+	echo "public port before $port1, after $port2"
+	[ "$port2" = "$port1" ]
+	fact "tcp-refresh-same-port"
 }
 
 # both sides have RTP again after the failover
@@ -248,6 +320,7 @@ ha_dump() {
 udp_failover() {
 	local l port1 port2 tfail tback gph gsrv
 	: >"$FACTS"
+	set -E
 	trap 'ha_dump failover' ERR
 	ha_up
 	# 1. register and call through rtrA
@@ -359,6 +432,7 @@ udp_failover() {
 udp_failback() {
 	local l port tfail gph gsrv
 	has_fact new-call
+	set -E
 	trap 'ha_dump failback' ERR
 	ip -n ha-a link set lan0 up
 	ip -n ha-a link set wan0 up
@@ -426,7 +500,7 @@ ha_timeline() {
 }
 
 has_fact() {
-	grep -q "^$1" "$FACTS" 2>/dev/null || { echo "the failover scenario did not get to: $1"; return 1; }
+	grep -q "^$1" "$FACTS${2:-}" 2>/dev/null || { echo "the failover scenario did not get to: $1"; return 1; }
 }
 gap_below_goal() {
 	local g
@@ -463,5 +537,9 @@ e2e_test ha-udp-register-refresh-same-port has_fact refresh-same-port
 e2e_test ha-udp-new-call-through-backup has_fact new-call
 summary_line | tee "$E2E_OUT/summary.txt"
 e2e_test ha-udp-failover-back-to-rtrA udp_failback
+e2e_test ha-tcp-failover-scenario tcp_failover
+e2e_test ha-tcp-inbound-call-before-failover has_fact tcp-inbound-before .tcp
+e2e_test ha-tcp-inbound-call-on-connection-through-backup has_fact tcp-inbound-after .tcp
+e2e_test ha-tcp-register-refresh-same-port has_fact tcp-refresh-same-port .tcp
 e2e_test kernel-log-clean e2e_kernel_log_clean
 e2e_finish

@@ -5,7 +5,12 @@ its calls and RTP going while the test moves the router under it, and takes
 commands on a FIFO so the test decides when each step happens.
 
   hapeer.py --bind IP --ctl FIFO [--registrar] [--peer IP:PORT]
-            [--media-port P] [--rport]
+            [--media-port P] [--rport] [--tcp]
+
+--tcp: the phone sends everything over one TCP connection to --peer (Via
+and Contact: its local port, ;transport=tcp). The registrar always also
+listens on TCP 5060, answers on the connection a request came on, and
+calls a phone registered over TCP on that connection.
 
 Commands (one a line on the FIFO):
   register          REGISTER to --peer (Contact and Via: --bind:5060)
@@ -79,6 +84,19 @@ def build(start, hdrs, body=""):
     return out + "Content-Length: %d\r\n\r\n%s" % (len(body), body)
 
 
+def frame(buf):
+    """one message off the front of a TCP stream: (bytes, rest) or (None, buf)"""
+    buf = buf.lstrip(b"\r\n")
+    i = buf.find(b"\r\n\r\n")
+    if i < 0:
+        return None, buf
+    m = re.search(rb"(?im)^(?:content-length|l)\s*:\s*(\d+)", buf[:i])
+    end = i + 4 + (int(m.group(1)) if m else 0)
+    if len(buf) < end:
+        return None, buf
+    return buf[:end], buf[end:]
+
+
 def uri_hp(s):
     m = re.search(r"sip:(?:[^@>;]*@)?([0-9.]+)(?::(\d+))?", s)
     return (m.group(1), int(m.group(2) or 5060))
@@ -89,6 +107,14 @@ class UA:
         self.a = a
         self.sip = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sip.bind((a.bind, 5060))
+        self.lsock = None
+        self.conn = None
+        self.bufs = {}
+        if a.registrar:
+            self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.lsock.bind((a.bind, 5060))
+            self.lsock.listen(8)
         self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rtp.bind((a.bind, a.media_port))
         self.peer = None
@@ -96,30 +122,56 @@ class UA:
             h, _, p = a.peer.partition(":")
             self.peer = (h, int(p or 5060))
         self.binding = None
+        if a.tcp:
+            self.conn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.conn.bind((a.bind, 0))
+            self.conn.connect(self.peer)
+            self.bufs[self.conn] = b""
+            self.lport = self.conn.getsockname()[1]
+            log("connected from port %d" % self.lport)
         self.pending = {}   # branch -> [msg, dst, next resend, interval, deadline, what]
         self.call = None    # dict: cid, ltag, rtag, to/from uris, target, cseq, media
         self.seq = 0
+        self.cur_conn = None
         self.next_rtp = 0
         self.win_start = self.last_rx = None
         self.rx = 0
         self.gap = 0
 
-    def via(self, branch):
+    def via(self, branch, dst=None):
+        if self.a.tcp:
+            return "SIP/2.0/TCP %s:%d;branch=%s" % (self.a.bind, self.lport, branch)
+        if isinstance(dst, socket.socket):
+            return "SIP/2.0/TCP %s:5060;branch=%s" % (self.a.bind, branch)
         return "SIP/2.0/UDP %s:5060;branch=%s%s" % (self.a.bind, branch, ";rport" if self.a.rport else "")
+
+    def xmit(self, data, dst):
+        """dst: a UDP address, or a TCP connection; the TCP phone always
+        sends on its connection"""
+        if self.a.tcp:
+            dst = self.conn
+        if isinstance(dst, socket.socket):
+            dst.sendall(data)
+        else:
+            self.sip.sendto(data, dst)
 
     def send_req(self, method, ruri, dst, hdrs, body="", what=None):
         br = "z9hG4bK" + rnd()
         msg = build("%s %s SIP/2.0" % (method, ruri),
-                    [("Via", self.via(br)), ("Max-Forwards", "70")] + hdrs, body)
-        self.sip.sendto(msg.encode(), dst)
+                    [("Via", self.via(br, dst)), ("Max-Forwards", "70")] + hdrs, body)
+        self.xmit(msg.encode(), dst)
         if method != "ACK":
             now = time.time()
-            self.pending[br] = [msg, dst, now + T1, T1, now + 16, what or method]
+            resend = now + (T1 if not self.a.tcp and not isinstance(dst, socket.socket) else 99)
+            self.pending[br] = [msg, dst, resend, T1, now + 16, what or method]
 
     def respond(self, hdrs, code, src, extra=(), body=""):
         vias = [v for k, v in hdrs if k in ("via", "v")]
         top = vias[0]
-        if ";rport" in top:
+        if self.cur_conn:
+            dst = self.cur_conn
+        elif ";rport" in top:
             dst = src
         else:
             m = re.match(r"SIP/2.0/UDP [0-9.]+(?::(\d+))?", top)
@@ -130,13 +182,15 @@ class UA:
         out = [("Via", v) for v in vias] + [("From", hget(hdrs, "from", "f")), ("To", to),
                                            ("Call-ID", hget(hdrs, "call-id", "i")),
                                            ("CSeq", hget(hdrs, "cseq"))] + list(extra)
-        self.sip.sendto(build("SIP/2.0 %d %s" % (code, "OK"), out, body).encode(), dst)
+        self.xmit(build("SIP/2.0 %d %s" % (code, "OK"), out, body).encode(), dst)
 
     def sdp(self):
         return ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
                 "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" % (self.a.bind, self.a.bind, self.a.media_port))
 
     def contact(self):
+        if self.a.tcp:
+            return "<sip:ua@%s:%d;transport=tcp>" % (self.a.bind, self.lport)
         return "<sip:ua@%s:5060>" % self.a.bind
 
     # -- commands
@@ -155,7 +209,7 @@ class UA:
                            ("CSeq", "%d REGISTER" % self.seq), ("Contact", self.contact()),
                            ("Expires", "300")])
         elif c in ("call", "callreg"):
-            target = self.peer if c == "call" else self.binding[0]
+            target = self.peer if c == "call" else (self.binding[2] or self.binding[0])
             ruri = "sip:ua@%s:%d" % target if c == "call" else self.binding[1]
             self.call = {"cid": rnd() + "@" + self.a.bind, "ltag": rnd(), "rtag": None,
                          "ruri": ruri, "target": target, "cseq": 1, "media": None,
@@ -199,7 +253,7 @@ class UA:
         via = hget(hdrs, "via", "v")
         if method == "REGISTER":
             ctc = hget(hdrs, "contact", "m")
-            self.binding = (uri_hp(ctc), re.search(r"<?(sip:[^>;]+)", ctc).group(1))
+            self.binding = (uri_hp(ctc), re.search(r"<?(sip:[^>;]+)", ctc).group(1), self.cur_conn)
             log("register from %s:%d contact %s via %s" % (src[0], src[1], ctc, via))
             self.respond(hdrs, 200, src, [("Contact", ctc + ";expires=300")])
         elif method == "INVITE":
@@ -208,7 +262,8 @@ class UA:
                 fr = hget(hdrs, "from", "f")
                 ctc = hget(hdrs, "contact", "m")
                 self.call = {"cid": cid, "ltag": rnd(), "rtag": re.search(r";tag=([^;]+)", fr).group(1),
-                             "ruri": re.search(r"<?(sip:[^>;]+)", ctc).group(1), "target": uri_hp(ctc),
+                             "ruri": re.search(r"<?(sip:[^>;]+)", ctc).group(1),
+                             "target": self.cur_conn or uri_hp(ctc),
                              "cseq": 100, "media": None, "uac": False,
                              "from": re.sub(r";tag=.*", "", hget(hdrs, "to", "t")),
                              "to": re.sub(r";tag=.*", "", fr)}
@@ -247,7 +302,8 @@ class UA:
             ctc = hget(hdrs, "contact", "m")
             if ctc:
                 c["ruri"] = re.search(r"<?(sip:[^>;]+)", ctc).group(1)
-                c["target"] = uri_hp(ctc)
+                if not isinstance(c["target"], socket.socket):
+                    c["target"] = uri_hp(ctc)
             self.send_req("ACK", c["ruri"], c["target"], self.dlg_hdrs("ACK"))
             c["media"] = sdp_media(body)
             log("call-up %d media to %s:%d" % ((code,) + c["media"]))
@@ -263,7 +319,7 @@ class UA:
                     log("timeout %s" % p[5])
                     del self.pending[br]
                 elif now >= p[2]:
-                    self.sip.sendto(p[0].encode(), p[1])
+                    self.xmit(p[0].encode(), p[1])
                     p[3] = min(p[3] * 2, 4.0)
                     p[2] = now + p[3]
             med = self.call and self.call["media"]
@@ -272,8 +328,31 @@ class UA:
                 hdr = bytes([0x80, 0x00]) + (self.seq_rtp & 0xffff).to_bytes(2, "big") + bytes(8)
                 self.rtp.sendto(hdr + bytes(160), med)
                 self.next_rtp = max(self.next_rtp + 0.02, now - 0.02)
-            r, _, _ = select.select([self.sip, self.rtp, ctl], [], [], 0.005)
+            rl = [self.sip, self.rtp, ctl] + list(self.bufs) + ([self.lsock] if self.lsock else [])
+            r, _, _ = select.select(rl, [], [], 0.005)
             for s in r:
+                if s is self.lsock:
+                    c, a = s.accept()
+                    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    self.bufs[c] = b""
+                    log("accepted from %s:%d" % a)
+                    continue
+                if s in self.bufs:
+                    d = s.recv(65536)
+                    if not d:
+                        log("connection closed")
+                        del self.bufs[s]
+                        s.close()
+                        continue
+                    self.bufs[s] += d
+                    while True:
+                        m, self.bufs[s] = frame(self.bufs[s])
+                        if m is None:
+                            break
+                        self.cur_conn = s
+                        self.on_sip(m, s.getpeername())
+                        self.cur_conn = None
+                    continue
                 if s is ctl:
                     buf += os.read(ctl, 4096)
                     while b"\n" in buf:
@@ -301,6 +380,7 @@ def main():
     p.add_argument("--peer")
     p.add_argument("--registrar", action="store_true")
     p.add_argument("--rport", action="store_true")
+    p.add_argument("--tcp", action="store_true")
     p.add_argument("--media-port", type=int, default=16000)
     a = p.parse_args()
     ctl = os.open(a.ctl, os.O_RDWR)
