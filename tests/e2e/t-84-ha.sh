@@ -131,10 +131,10 @@ ha_up() {
 	cp "$HA_EX/ha-notify.sh" "$HA_RUN/"
 	ha_keepalived A
 	# rtrA first: it is master before rtrB starts
-	e2e_wait 15 ha_is_master a
-	e2e_wait 10 ha_guard_open a
+	e2e_wait 40 ha_is_master a
+	e2e_wait 20 ha_guard_open a
 	ha_keepalived B
-	e2e_wait 15 grep -q "Entering BACKUP STATE" "$E2E_OUT/keepalived-rtrB.out"
+	e2e_wait 40 grep -q "Entering BACKUP STATE" "$E2E_OUT/keepalived-rtrB.out"
 	ha_peers_start
 }
 
@@ -159,9 +159,9 @@ ha_guard_open() {
 
 # run CMD... until it succeeds, for at most $1 seconds
 e2e_wait() {
-	local t=$1 i
+	local end=$(($(date +%s) + $1))
 	shift
-	for ((i = 0; i < t * 10; i++)); do
+	while [ "$(date +%s)" -lt "$end" ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
@@ -205,9 +205,10 @@ ha_log() {
 # the first line of peer $1's log since its last command matching $2,
 # waiting up to $3 s (default 10)
 ev() {
-	local p=$1 re=$2 t=${3:-10} at i l
+	local p=$1 re=$2 t=${3:-10} at end l
 	eval "at=\$${p}_at"
-	for ((i = 0; i < t * 10; i++)); do
+	end=$(($(date +%s) + t))
+	while [ "$(date +%s)" -lt "$end" ]; do
 		l=$(tail -n "+$((at + 1))" "$E2E_OUT/$(ha_log "$p")" | grep -m1 -E "$re" || true)
 		if [ -n "$l" ]; then
 			echo "$l"
@@ -283,8 +284,8 @@ tcp_failover() {
 	ip -n ha-a link set wan0 down
 	ip -n ha-a link set sync0 down
 	kill -9 "$(cat "$HA_RUN/keepalived-rtrA.pid")" "$(cat "$HA_RUN/vrrp-rtrA.pid")" 2>/dev/null || true
-	e2e_wait 20 ha_is_master b
-	e2e_wait 10 ha_guard_open b
+	e2e_wait 40 ha_is_master b
+	e2e_wait 20 ha_guard_open b
 	tcp_inbound_call
 	fact "tcp-inbound-after"
 	say pt register
@@ -356,7 +357,7 @@ udp_failover() {
 	ip -n ha-a link set sync0 down
 	kill -9 "$(cat "$HA_RUN/keepalived-rtrA.pid")" "$(cat "$HA_RUN/vrrp-rtrA.pid")" 2>/dev/null || true
 	echo "rtrA failed at $tfail"
-	if ! e2e_wait 20 media_back; then
+	if ! e2e_wait 40 media_back; then
 		stats ph; echo "phone: rx $RX idle $IDLE"
 		stats srv; echo "server: rx $RX idle $IDLE"
 		ha_timeline "$tfail"
@@ -439,7 +440,7 @@ udp_failback() {
 	ip -n ha-a link set wan0 up
 	ip -n ha-a link set sync0 up
 	ha_keepalived A
-	e2e_wait 15 grep -q "Entering BACKUP STATE" "$E2E_OUT/keepalived-rtrA.out"
+	e2e_wait 40 grep -q "Entering BACKUP STATE" "$E2E_OUT/keepalived-rtrA.out"
 	! ha_is_master a
 	# rtrA asked rtrB for its table (conntrackd -n); give it a moment
 	sleep 1
@@ -461,7 +462,7 @@ udp_failback() {
 	ip -n ha-b link set sync0 down
 	kill -9 "$(cat "$HA_RUN/keepalived-rtrB.pid")" "$(cat "$HA_RUN/vrrp-rtrB.pid")" 2>/dev/null || true
 	echo "rtrB failed at $tfail"
-	if ! e2e_wait 20 media_back; then
+	if ! e2e_wait 40 media_back; then
 		ha_timeline "$tfail" A
 		return 1
 	fi
