@@ -314,6 +314,7 @@ ha_dump() {
 			ip netns exec "ha-$r" conntrack -L
 			ip netns exec "ha-$r" conntrack -L expect
 			ip netns exec "ha-$r" nft list ruleset
+			[ "$TOPO_HELPER_TYPE" != sipalg ] || ip netns exec "ha-$r" "$E2E_TOP/userspace/sipalgctl" stats
 		} >"$E2E_OUT/dump-$1-rtr$r.txt" 2>&1
 	done
 	echo "tables and rules in $E2E_OUT/dump-$1-rtr[ab].txt"
