@@ -321,7 +321,7 @@ ha_dump() {
 }
 
 udp_failover() {
-	local l port1 port2 tfail tback gph gsrv
+	local l port1 port2 tfail gph gsrv
 	: >"$FACTS"
 	set -E
 	trap 'ha_dump failover' ERR
@@ -365,7 +365,7 @@ udp_failover() {
 		fact "media-gap-ms none"
 		return 1
 	fi
-	tback=$(ms)
+
 	sleep 1
 	stats ph
 	gph=$GAP
