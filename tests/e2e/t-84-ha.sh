@@ -365,7 +365,6 @@ udp_failover() {
 		fact "media-gap-ms none"
 		return 1
 	fi
-
 	sleep 1
 	stats ph
 	gph=$GAP
