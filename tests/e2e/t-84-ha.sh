@@ -496,8 +496,8 @@ ha_timeline() {
 		sed -n -E 's/.*sipalg-ha: (.*) at ([0-9]+) .*/\2 \1/p' | sort -n |
 		while read -r t rest; do
 			[ "$t" -ge "$t0" ] && echo "  +$((t - t0)) $rest"
-		done
-	grep -h -E 'Entering MASTER|Sending gratuitous' "$E2E_OUT/keepalived-rtr$r.out" | tail -n 4 | sed 's/^/  /'
+		done || true
+	grep -h -E 'Entering MASTER|Sending gratuitous' "$E2E_OUT/keepalived-rtr$r.out" | tail -n 4 | sed 's/^/  /' || true
 	cp /run/sipalg-ha-conntrackd-rtr*.log "$E2E_OUT/" 2>/dev/null || true
 }
 
