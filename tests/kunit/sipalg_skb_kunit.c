@@ -2251,6 +2251,7 @@ static const char *sk_exp_nat(struct kunit *test, struct nf_conn *ct,
  */
 static void calls_copy_in_the_way(struct kunit *test)
 {
+	long stale = atomic_long_read(&sipalg_pins_stale);
 	struct sk_flow f;
 	struct nf_conn *ct;
 
@@ -2272,6 +2273,8 @@ static void calls_copy_in_the_way(struct kunit *test)
 			   "49170<" SERVER4 " 49171<" SERVER4);
 	KUNIT_EXPECT_STREQ(test, sk_exp_nat(test, ct, IP_CT_DIR_ORIGINAL),
 			   "30000:1>" SERVER4 ":30000 30001:1>" SERVER4 ":30001");
+	/* each copy removed once, the call's own pinholes never */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_stale), stale + 2);
 }
 
 /*
