@@ -2181,20 +2181,21 @@ static void sk_copy_exp(struct kunit *test, struct nf_conn *ct,
 
 	exp = nf_ct_expect_alloc(ct);
 	KUNIT_ASSERT_NOT_NULL(test, exp);
+	/* as ctnetlink does it: under RCU (the helper, the function's name) */
+	local_bh_disable();
+	rcu_read_lock();
 	nf_ct_expect_init(exp, SIPALG_EXP_SIGNALLING, nf_ct_l3num(ct), src, dst,
 			  IPPROTO_UDP, sport ? &sp : NULL, &p);
 	exp->dir = dir;
 	exp->saved_addr = *saved;
 	exp->saved_proto.udp.port = htons(saved_port);
-	rcu_read_lock();
 	f = nf_ct_helper_expectfn_find_by_name(fn);
 	exp->expectfn = f ? f->expectfn : NULL;
+	ret = f ? nf_ct_expect_related(exp, 0) : -ENOENT;
 	rcu_read_unlock();
-	if (!f)
-		nf_ct_expect_put(exp);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, f, "no expectation function %s", fn);
-	ret = nf_ct_expect_related(exp, 0);
+	local_bh_enable();
 	nf_ct_expect_put(exp);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, f, "no expectation function %s", fn);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 }
 
