@@ -2158,6 +2158,154 @@ static void calls_expectfn_registered(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, media, 2);
 }
 
+/* ------------------------------------- copies on a backup router (HA pair) */
+
+/*
+ * An expectation as conntrackd puts it on the backup router: the first
+ * router's pinhole copied through ctnetlink, class 0 (conntrackd does not
+ * carry the class), sipalg's expectation function found by its name fn
+ * (NULL: none, as conntrackd 1.4.7 commits them),
+ * its NAT (saved address and port) as the first router had it. Its tuple:
+ * from src (NULL: any address) and sport (0: any port) to dst:port,
+ * direction dir of ct.
+ */
+static void sk_copy_exp(struct kunit *test, struct nf_conn *ct,
+			const char *fn, enum ip_conntrack_dir dir,
+			const union nf_inet_addr *src, u16 sport,
+			const union nf_inet_addr *dst, u16 port,
+			const union nf_inet_addr *saved, u16 saved_port)
+{
+	struct nf_ct_helper_expectfn *f;
+	struct nf_conntrack_expect *exp;
+	__be16 p = htons(port), sp = htons(sport);
+	int ret;
+
+	exp = nf_ct_expect_alloc(ct);
+	KUNIT_ASSERT_NOT_NULL(test, exp);
+	/* as ctnetlink does it: under RCU (the helper, the function's name) */
+	local_bh_disable();
+	rcu_read_lock();
+	nf_ct_expect_init(exp, SIPALG_EXP_SIGNALLING, nf_ct_l3num(ct), src, dst,
+			  IPPROTO_UDP, sport ? &sp : NULL, &p);
+	exp->dir = dir;
+	exp->saved_addr = *saved;
+	exp->saved_proto.udp.port = htons(saved_port);
+	f = fn ? nf_ct_helper_expectfn_find_by_name(fn) : NULL;
+	exp->expectfn = f ? f->expectfn : NULL;
+	if (!strcmp(fn ?: "", "nat-follow-master"))
+		exp->flags = NF_CT_EXPECT_PERMANENT;
+	ret = f || !fn ? nf_ct_expect_related(exp, 0) : -ENOENT;
+	rcu_read_unlock();
+	local_bh_enable();
+	nf_ct_expect_put(exp);
+	KUNIT_ASSERT_TRUE_MSG(test, f || !fn, "no expectation function %s", fn);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+}
+
+/*
+ * "PORT:CLASS>ADDR:PORT" for each expectation of ct in direction dir
+ * (its destination port, class, saved address and port), sorted by port
+ * then class, space separated.
+ */
+static const char *sk_exp_nat(struct kunit *test, struct nf_conn *ct,
+			      enum ip_conntrack_dir dir)
+{
+	struct nf_conntrack_expect *exp;
+	struct { u32 key; char s[40]; } e[16], t;
+	int n = 0, i, j, len = 0;
+	const size_t cap = 16 * 41;
+	char *s;
+
+	s = kunit_kzalloc(test, cap, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &nfct_help(ct)->expectations, lnode) {
+		u16 port = ntohs(exp->tuple.dst.u.udp.port);
+
+		if (exp->dir != dir || n == ARRAY_SIZE(e))
+			continue;
+		e[n].key = (u32)port << 8 | exp->class;
+		snprintf(e[n].s, sizeof(e[n].s), "%u:%u>%pI4:%u", port,
+			 exp->class, &exp->saved_addr.ip,
+			 ntohs(exp->saved_proto.udp.port));
+		n++;
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && e[j - 1].key > e[j].key; j--) {
+			t = e[j - 1];
+			e[j - 1] = e[j];
+			e[j] = t;
+		}
+	for (i = 0; i < n; i++)
+		len += scnprintf(s + len, cap - len, "%s%s", i ? " " : "",
+				 e[i].s);
+	return s;
+}
+
+/*
+ * After a failover: the first call's pinholes were copied (class 0) and
+ * its BYE did not remove them; the next, inbound, call on the connection
+ * needs the same tuples (the server's media port 30000 again, the phone's
+ * 49170 again). Its pinholes are opened as on the first router, of class
+ * audio with the NAT the call needs, on the ports its SDPs name; the copies
+ * in their way go: one with the same tuple (the kernel: -EALREADY), and one
+ * from any source (the first router had the port media-any), which would
+ * take the same packets (-EBUSY).
+ */
+static void calls_copy_in_the_way(struct kunit *test)
+{
+	long stale = atomic_long_read(&sipalg_pins_stale);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	/* the first call's: phone -> server:30000, any -> public:49170 */
+	sk_copy_exp(test, ct, SIPALG_NAME, IP_CT_DIR_ORIGINAL, &f.phone, 0,
+		    &f.server, 30000, &f.server, 30000);
+	sk_copy_exp(test, ct, NULL, IP_CT_DIR_REPLY, NULL, 0,
+		    &f.pub, 49170, &f.phone, 49170);
+
+	sk_server_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("30000"));
+	KUNIT_EXPECT_STREQ(test, sk_exp_nat(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30000:1>" SERVER4 ":30000 30001:1>" SERVER4 ":30001");
+	sk_phone_resp(test, &f, ct, "200 OK", "b", "1 INVITE", SK_AUDIO("49170"));
+	KUNIT_EXPECT_STREQ(test, sk_exp_nat(test, ct, IP_CT_DIR_REPLY),
+			   "49170:1>" PHONE4 ":49170 49171:1>" PHONE4 ":49171");
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49170<" SERVER4 " 49171<" SERVER4);
+	KUNIT_EXPECT_STREQ(test, sk_exp_nat(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30000:1>" SERVER4 ":30000 30001:1>" SERVER4 ":30001");
+	/* each copy removed once, the call's own pinholes never */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_stale), stale + 2);
+}
+
+/*
+ * After a failover the helper knows no call of the connection: a BYE
+ * removes every media pinhole, the copies (class 0, sipalg's media
+ * functions) too; a registration's copy (nf_nat_follow_master) stays.
+ */
+static void calls_copy_bye_unknown(struct kunit *test)
+{
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_copy_exp(test, ct, NULL, IP_CT_DIR_ORIGINAL, &f.phone, 0,
+		    &f.server, 30000, &f.server, 30000);
+	sk_copy_exp(test, ct, SIPALG_NAME, IP_CT_DIR_REPLY, &f.server, 0,
+		    &f.pub, 49170, &f.phone, 49170);
+	sk_copy_exp(test, ct, "nat-follow-master", IP_CT_DIR_REPLY, &f.server,
+		    0, &f.pub, 61000, &f.phone, 5060);
+
+	sk_phone_req(test, &f, ct, "BYE", "a", 2, NULL);
+	KUNIT_EXPECT_STREQ(test, sk_exp_nat(test, ct, IP_CT_DIR_ORIGINAL), "");
+	KUNIT_EXPECT_STREQ(test, sk_exp_nat(test, ct, IP_CT_DIR_REPLY),
+			   "61000:0>" PHONE4 ":5060");
+}
+
 /* ---------------------------------------------------------------- limits */
 
 struct sk_param {
@@ -2432,6 +2580,8 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(calls_media_any),
 	KUNIT_CASE(calls_media_out_port),
 	KUNIT_CASE(calls_expectfn_registered),
+	KUNIT_CASE(calls_copy_in_the_way),
+	KUNIT_CASE(calls_copy_bye_unknown),
 	KUNIT_CASE(limits_call_pinholes),
 	KUNIT_CASE(limits_share),
 	KUNIT_CASE(limits_table),
