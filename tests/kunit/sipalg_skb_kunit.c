@@ -20,6 +20,7 @@
 #include <net/tcp.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_ecache.h>
 #include <net/netfilter/nf_conntrack_expect.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_seqadj.h>
@@ -1063,6 +1064,126 @@ static void skb_tcp_sack_edges(struct kunit *test)
 		kfree_skb(skb);
 	}
 }
+
+/* ------------------------------------------------ TCP across a failover */
+
+#ifdef CONFIG_NF_CONNTRACK_EVENTS
+static int sk_ct_event(unsigned int events, const struct nf_ct_event *item)
+{
+	return 0;
+}
+
+static const struct nf_ct_event_notifier sk_notifier = {
+	.ct_event = sk_ct_event,
+};
+
+static void sk_notifier_free(struct kunit_resource *res)
+{
+	nf_conntrack_unregister_notifier(&init_net);
+}
+
+static int sk_notifier_init(struct kunit_resource *res, void *ctx)
+{
+	nf_conntrack_register_notifier(&init_net, &sk_notifier);
+	return 0;
+}
+
+/* an event listener, as ctnetlink is while conntrackd runs */
+static void sk_listen(struct kunit *test)
+{
+	if (rcu_access_pointer(init_net.ct.nf_conntrack_event_cb))
+		return;
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, sk_notifier_init,
+							 sk_notifier_free,
+							 GFP_KERNEL, NULL));
+}
+
+/*
+ * rtrA rewrites an INVITE (it grows), then fails; rtrB goes on with a BYE
+ * on the same connection. conntrackd sends what ctnetlink's update events
+ * carry, and those carry the sequence offsets only when IPCT_SEQADJ is among
+ * the events: so rtrB's conntrack gets them only then (as ctnetlink sets
+ * them when conntrackd commits). The server must get the BYE right after
+ * the INVITE, rewritten: not where the phone's numbering would put it.
+ */
+static void skb_tcp_failover_offsets(struct kunit *test)
+{
+	struct sk_buf in1 = sk_msg(test, INVITE_HDRS("TCP", PHONE4, "5060"),
+				   SDP_BODY(PHONE4, "49170"));
+	struct sk_buf out1 = sk_msg(test, INVITE_HDRS("TCP", PUBLIC4, "61000"),
+				    SDP_BODY(PUBLIC4, "49170"));
+	struct sk_buf in2 = sk_msg(test, BYE_HDRS(PHONE4, "5060"), "");
+	struct sk_buf out2 = sk_msg(test, BYE_HDRS(PUBLIC4, "61000"), "");
+	struct nf_conn_seqadj *sa, *sb;
+	struct nf_conntrack_ecache *e;
+	struct nf_conn *a, *b;
+	struct sk_flow f;
+	u32 seq;
+
+	sk_flow4(&f, IPPROTO_TCP);
+	sk_listen(test);
+	a = sk_ct(test, &f);
+	KUNIT_ASSERT_TRUE(test, nf_ct_ecache_ext_add(a, ~0, 0, GFP_KERNEL));
+	e = nf_ct_ecache_find(a);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, a, 1000, in1.data,
+					    in1.len, &seq), out1.str);
+	KUNIT_EXPECT_EQ(test, seq, 1000U);
+	KUNIT_EXPECT_TRUE(test, test_bit(IPCT_SEQADJ, &e->cache));
+
+	/* rtrB: what conntrackd committed; no helper data */
+	b = sk_ct(test, &f);
+	sa = nfct_seqadj(a);
+	sb = nfct_seqadj(b);
+	if (test_bit(IPCT_SEQADJ, &e->cache)) {
+		sb->seq[IP_CT_DIR_ORIGINAL] = sa->seq[IP_CT_DIR_ORIGINAL];
+		sb->seq[IP_CT_DIR_REPLY] = sa->seq[IP_CT_DIR_REPLY];
+		set_bit(IPS_SEQ_ADJUST_BIT, &b->status);
+	}
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, b, 1000 + in1.len,
+					    in2.data, in2.len, &seq), out2.str);
+	KUNIT_EXPECT_EQ(test, seq, 1000U + (u32)out1.len);
+	KUNIT_EXPECT_EQ(test, sk_seq_offset(b),
+			(s32)(out1.len + out2.len) - (s32)(in1.len + in2.len));
+}
+
+/* an offset that does not change is no event: none per segment */
+static void skb_tcp_offset_event_once(struct kunit *test)
+{
+	struct sk_buf in = sk_msg(test, BYE_HDRS(PHONE4, "5060"), "");
+	struct sk_buf out = sk_msg(test, BYE_HDRS(PUBLIC4, "61000"), "");
+	struct nf_conntrack_ecache *e;
+	struct nf_conn *ct;
+	struct sk_flow f;
+	u32 seq;
+
+	sk_flow4(&f, IPPROTO_TCP);
+	sk_listen(test);
+	ct = sk_ct(test, &f);
+	KUNIT_ASSERT_TRUE(test, nf_ct_ecache_ext_add(ct, ~0, 0, GFP_KERNEL));
+	e = nf_ct_ecache_find(ct);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, 1000, in.data, in.len,
+					    &seq), out.str);
+	KUNIT_EXPECT_TRUE(test, test_bit(IPCT_SEQADJ, &e->cache));
+	/* delivered: the bits start again */
+	e->cache = 0;
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, 1000 + in.len,
+					    "\r\n\r\n", 4, &seq), "\r\n\r\n");
+	KUNIT_EXPECT_EQ(test, seq, 1000U + (u32)out.len);
+	KUNIT_EXPECT_FALSE(test, test_bit(IPCT_SEQADJ, &e->cache));
+}
+#else
+static void skb_tcp_failover_offsets(struct kunit *test)
+{
+	kunit_skip(test, "CONFIG_NF_CONNTRACK_EVENTS is off");
+}
+
+static void skb_tcp_offset_event_once(struct kunit *test)
+{
+	kunit_skip(test, "CONFIG_NF_CONNTRACK_EVENTS is off");
+}
+#endif
 
 /* ---------------------------------------------------------- expectations */
 
@@ -2561,6 +2682,8 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_tcp_nomem_passes),
 	KUNIT_CASE(skb_tcp_copy_failed_passes),
 	KUNIT_CASE(skb_tcp_hdr_nomem_drops),
+	KUNIT_CASE(skb_tcp_failover_offsets),
+	KUNIT_CASE(skb_tcp_offset_event_once),
 	KUNIT_CASE_PARAM(skb_expect_sdp, sk_sdp_gen_params),
 	KUNIT_CASE(skb_expect_ipv6),
 	KUNIT_CASE(skb_expect_bye_flushes),
