@@ -511,16 +511,23 @@ gap_below_goal() {
 	echo "media gap $g ms, goal below $GAP_GOAL_MS ms"
 	[ "$g" -lt "$GAP_GOAL_MS" ]
 }
+# one line for both phones; a phone whose first call did not come up
+# through rtrA lost nothing to the failover, and is named as not run
 summary_line() {
-	local calls=0 regs=0 g
+	local calls=0 regs=0 g tcp="TCP phone not run"
 	has_fact call-up-before || return 1
 	# the call across the failover, the inbound call, the new call
 	grep -q "^bye-rewritten" "$FACTS" || calls=$((calls + 1))
 	grep -q "^inbound-call" "$FACTS" || calls=$((calls + 1))
 	grep -q "^new-call" "$FACTS" || calls=$((calls + 1))
 	grep -q "^refresh-same-port" "$FACTS" || regs=1
+	if grep -q "^tcp-inbound-before" "$FACTS.tcp" 2>/dev/null; then
+		tcp="TCP phone included"
+		grep -q "^tcp-inbound-after" "$FACTS.tcp" || calls=$((calls + 1))
+		grep -q "^tcp-refresh-same-port" "$FACTS.tcp" || regs=$((regs + 1))
+	fi
 	g=$(sed -n -E 's/^media-gap-ms (.*)/\1/p' "$FACTS")
-	echo "HA failover (UDP): calls lost $calls, registrations lost $regs, media gap ${g:-none} ms"
+	echo "HA failover: calls lost $calls, registrations lost $regs, media gap ${g:-none} ms ($tcp)"
 }
 
 if ! e2e_have conntrackd keepalived conntrack nft python3; then
@@ -537,11 +544,11 @@ e2e_test ha-udp-bye-through-backup-rewritten has_fact bye-rewritten
 e2e_test ha-udp-inbound-call-through-backup has_fact inbound-call
 e2e_test ha-udp-register-refresh-same-port has_fact refresh-same-port
 e2e_test ha-udp-new-call-through-backup has_fact new-call
-summary_line | tee "$E2E_OUT/summary.txt" || true
 e2e_test ha-udp-failover-back-to-rtrA udp_failback
 e2e_test ha-tcp-failover-scenario tcp_failover
 e2e_test ha-tcp-inbound-call-before-failover has_fact tcp-inbound-before .tcp
 e2e_test ha-tcp-inbound-call-on-connection-through-backup has_fact tcp-inbound-after .tcp
 e2e_test ha-tcp-register-refresh-same-port has_fact tcp-refresh-same-port .tcp
+summary_line | tee "$E2E_OUT/summary.txt" || true
 e2e_test kernel-log-clean e2e_kernel_log_clean
 e2e_finish
