@@ -1085,6 +1085,8 @@ static void sk_notifier_free(struct kunit_resource *res)
 static int sk_notifier_init(struct kunit_resource *res, void *ctx)
 {
 	nf_conntrack_register_notifier(&init_net, &sk_notifier);
+	/* (what kunit_alloc_resource() returns) */
+	res->data = (void *)&sk_notifier;
 	return 0;
 }
 
