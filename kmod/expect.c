@@ -41,6 +41,13 @@
  * active with the registration's lifetime by a 2xx, removed by an
  * expires=0, a final failure or the lifetime's end.
  *
+ * HA pair: on a backup router, conntrackd's copies of the first router's
+ * pinholes arrive as class 0 with sipalg's media functions, tied to no call
+ * the helper knows (sipalg_exp_copy). They go with the end of any call of
+ * the connection, as untracked pinholes do, and whenever one is in the way
+ * of a pinhole sipalg opens (sipalg_expect_related, counted in
+ * sipalg_pins_stale).
+ *
  * Limits (sipalg_pin_check, before every nf_ct_expect_related, so that
  * they hold on every kernel whatever copy of the expectation policy it
  * registered): one SDP opens at most call_pinholes media pinholes; a
@@ -249,6 +256,7 @@ static void sipalg_expect_max_refresh(bool now)
 
 atomic_long_t sipalg_pins_untracked = ATOMIC_LONG_INIT(0);
 atomic_long_t sipalg_src_unknown = ATOMIC_LONG_INIT(0);
+atomic_long_t sipalg_pins_stale = ATOMIC_LONG_INIT(0);
 
 module_param_cb(untracked_pinholes, &sipalg_param_counter_ops,
 		&sipalg_pins_untracked, 0444);
@@ -259,6 +267,20 @@ module_param_cb(unrecorded_media_sources, &sipalg_param_counter_ops,
 		&sipalg_src_unknown, 0444);
 MODULE_PARM_DESC(unrecorded_media_sources,
 		 "media sources an SDP named that a full table could not record (read only): their pinholes admit the signalling peer");
+
+static int sipalg_stale_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&sipalg_pins_stale));
+}
+
+static const struct kernel_param_ops sipalg_stale_ops = {
+	.set = sipalg_untracked_set,
+	.get = sipalg_stale_get,
+};
+
+module_param_cb(stale_pinholes, &sipalg_stale_ops, NULL, 0444);
+MODULE_PARM_DESC(stale_pinholes,
+		 "expectations of a connection removed because they were in the way of a pinhole it needed (read only): copies from conntrackd, stale ones");
 
 static int sipalg_expect_max_get(char *buf, const struct kernel_param *kp)
 {
@@ -360,8 +382,35 @@ static bool sipalg_exp_media(const struct nf_conntrack_expect *exp)
 	return exp->class != SIPALG_EXP_SIGNALLING;
 }
 
+static void sipalg_media_expected(struct nf_conn *ct,
+				  struct nf_conntrack_expect *exp);
 static void sipalg_media_out_expected(struct nf_conn *ct,
 				      struct nf_conntrack_expect *exp);
+
+/*
+ * A copy of a media pinhole made through ctnetlink: conntrackd (1.4.7, as
+ * t-84 measured it on 6.12), committing on a backup router, loses the
+ * first router's class, so they arrive as class 0, and their expectation
+ * function too. sipalg gives class 0 only to registration pinholes, always
+ * PERMANENT (nf_nat_follow_master): one with a media function, or one
+ * without that flag, is such a copy. No call the helper knows holds it; it goes with
+ * the media pinholes (a call's end that finds no table, or one that knows
+ * of untracked pinholes) and whenever it is in the way of a pinhole sipalg
+ * needs (sipalg_expect_related). It never counts as a registration's.
+ */
+static bool sipalg_exp_copy(const struct nf_conntrack_expect *exp)
+{
+	return exp->class == SIPALG_EXP_SIGNALLING &&
+	       (exp->expectfn == sipalg_media_expected ||
+		exp->expectfn == sipalg_media_out_expected ||
+		!(READ_ONCE(exp->flags) & NF_CT_EXPECT_PERMANENT));
+}
+
+/* a registration pinhole (not a copy of a media one) */
+static bool sipalg_exp_reg(const struct nf_conntrack_expect *exp)
+{
+	return exp->class == SIPALG_EXP_SIGNALLING && !sipalg_exp_copy(exp);
+}
 
 /* a media expectation's pin key (dir, port) */
 static void sipalg_exp_key(const struct nf_conntrack_expect *exp,
@@ -465,6 +514,16 @@ static struct sipalg_calls *sipalg_calls_get(struct nf_conn *ct)
 	for (class = SIPALG_EXP_AUDIO; class < SIPALG_EXP_MAX; class++)
 		if (READ_ONCE(help->expecting[class]))
 			c->untracked = true;
+	/* and copies from the other router of an HA pair */
+	if (!c->untracked && READ_ONCE(help->expecting[SIPALG_EXP_SIGNALLING])) {
+		struct nf_conntrack_expect *exp;
+
+		spin_lock_bh(&nf_conntrack_expect_lock);
+		hlist_for_each_entry(exp, &help->expectations, lnode)
+			if (sipalg_exp_copy(exp))
+				c->untracked = true;
+		spin_unlock_bh(&nf_conntrack_expect_lock);
+	}
 	d->flags |= SIPALG_F_CALLS;
 	return c;
 }
@@ -574,6 +633,85 @@ static void sipalg_pin_add(struct sipalg_pkt *p, struct sipalg_calls **cp,
 }
 
 /*
+ * Would a and b, expectations of one connection, clash: does a packet
+ * exist that both would take? The kernel's rule: equal destinations, and
+ * equal sources where both masks look.
+ */
+static bool sipalg_exp_clash(const struct nf_conntrack_expect *a,
+			     const struct nf_conntrack_expect *b)
+{
+	struct nf_conntrack_tuple_mask m;
+	unsigned int i;
+
+	m.src.u.all = a->mask.src.u.all & b->mask.src.u.all;
+	for (i = 0; i < ARRAY_SIZE(m.src.u3.all); i++)
+		m.src.u3.all[i] = a->mask.src.u3.all[i] & b->mask.src.u3.all[i];
+	return nf_ct_tuple_mask_cmp(&a->tuple, &b->tuple, &m);
+}
+
+/*
+ * An expectation of the connection in the way of a new pinhole that no
+ * call the helper knows holds: a copy (sipalg_exp_copy), or a media one
+ * that the table c, knowing every pinhole of the connection, does not
+ * hold. A registration's, or a pinhole of a known call, is never stale.
+ */
+static bool sipalg_exp_stale(const struct sipalg_calls *c,
+			     const struct nf_conntrack_expect *exp)
+{
+	unsigned int kdir;
+	bool found;
+	u16 kport;
+
+	if (sipalg_exp_copy(exp))
+		return true;
+	if (!sipalg_exp_media(exp) || !c || c->untracked)
+		return false;
+	sipalg_exp_key(exp, &kdir, &kport);
+	sipalg_pin_pos(c, kdir, kport, &found);
+	return !found;
+}
+
+/*
+ * nf_ct_expect_related() for a pinhole of the message's connection (c: its
+ * table, may be NULL). The kernel refuses a pinhole when an expectation
+ * with the same tuple but another class is there (-EALREADY), or one that
+ * would take some of its packets (-EBUSY). When those in its way on this
+ * connection are stale (sipalg_exp_stale: on a backup router, conntrackd's
+ * copies of the first router's pinholes, which rtrB's BYE of their call
+ * may not remove), they go, each counted (stale_pinholes, and as a pinhole
+ * removed), and the kernel is asked once more; never more than once.
+ */
+static int sipalg_expect_related(struct sipalg_pkt *p,
+				 const struct sipalg_calls *c,
+				 struct nf_conntrack_expect *exp)
+{
+	struct nf_conn_help *help = nfct_help(p->ct);
+	struct nf_conntrack_expect *old;
+	struct hlist_node *next;
+	unsigned int n = 0;
+	int ret;
+
+	ret = nf_ct_expect_related(exp, 0);
+	if ((ret != -EALREADY && ret != -EBUSY) || !help)
+		return ret;
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry_safe(old, next, &help->expectations, lnode) {
+		if (!sipalg_exp_clash(old, exp) || !sipalg_exp_stale(c, old))
+			continue;
+		sipalg_mon_pin(p, old, false);
+		nf_ct_unlink_expect(old);
+		n++;
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	if (!n)
+		return ret;
+	atomic_long_add(n, &sipalg_pins_stale);
+	while (n--)
+		sipalg_count_p(p, SIPALG_CTR_PINHOLE_EXPIRED, 0);
+	return nf_ct_expect_related(exp, 0);
+}
+
+/*
  * Whether a pin goes: the call's (end of a call), or (the side's new SDP,
  * sdp) those of the call in direction dir that the SDP did not name.
  */
@@ -601,10 +739,15 @@ static void sipalg_pins_remove(struct sipalg_pkt *p, struct sipalg_calls *c,
 
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	hlist_for_each_entry_safe(exp, next, &help->expectations, lnode) {
-		if (!sipalg_exp_media(exp))
+		if (sipalg_exp_copy(exp)) {
+			/* no pin is a copy's: it goes as an untracked one */
+			found = false;
+		} else if (sipalg_exp_media(exp)) {
+			sipalg_exp_key(exp, &kdir, &kport);
+			i = sipalg_pin_pos(c, kdir, kport, &found);
+		} else {
 			continue;
-		sipalg_exp_key(exp, &kdir, &kport);
-		i = sipalg_pin_pos(c, kdir, kport, &found);
+		}
 		if (found ? !sipalg_pin_goes(&c->pin[i], p->call, dir, sdp) :
 			    sdp || !c->untracked)
 			continue;
@@ -837,7 +980,7 @@ static void sipalg_pin_move(struct sipalg_pkt *p, const struct sipalg_pin *pin,
 		exp->saved_addr = saved_addr;
 		exp->saved_proto = saved_proto;
 		exp->expectfn = fn;
-		ret = nf_ct_expect_related(exp, 0);
+		ret = sipalg_expect_related(p, sipalg_calls_find(p->ct), exp);
 		if (ret) {
 			sipalg_count_p(p, SIPALG_CTR_PINHOLE_EXPIRED, 0);
 			net_info_ratelimited("media pinhole for port %u not moved: %d\n",
@@ -974,7 +1117,7 @@ static void sipalg_out_open(struct sipalg_pkt *p, struct sipalg_calls **cp)
 		exp->saved_addr = pub;
 		exp->saved_proto.udp.port = htons(todo[i].port);
 		exp->expectfn = sipalg_media_out_expected;
-		ret = nf_ct_expect_related(exp, 0);
+		ret = sipalg_expect_related(p, *cp, exp);
 		if (ret == 0)
 			sipalg_pin_add(p, cp, exp->dir | SIPALG_PIN_OUT,
 				       ntohs(real_port), todo[i].media, 0);
@@ -1335,9 +1478,9 @@ static int sipalg_media_pair(struct sipalg_pkt *p, struct sipalg_calls **c,
 			return -ENOMEM;
 		}
 	}
-	ret = nf_ct_expect_related(e_rtp, 0);
+	ret = sipalg_expect_related(p, *c, e_rtp);
 	if (ret == 0 && e_rtcp) {
-		ret = nf_ct_expect_related(e_rtcp, 0);
+		ret = sipalg_expect_related(p, *c, e_rtcp);
 		if (ret)
 			nf_ct_unexpect_related(e_rtp);
 	}
@@ -1455,7 +1598,7 @@ void sipalg_expect_flush(struct sipalg_pkt *p, bool media, bool signalling)
 		return;
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	hlist_for_each_entry_safe(exp, next, &help->expectations, lnode) {
-		bool sig = exp->class == SIPALG_EXP_SIGNALLING;
+		bool sig = sipalg_exp_reg(exp);
 
 		if ((sig && !signalling) || (!sig && !media))
 			continue;
@@ -1490,7 +1633,7 @@ static unsigned int sipalg_reg_check(struct sipalg_pkt *p, u16 port)
 
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	hlist_for_each_entry(exp, &help->expectations, lnode) {
-		if (exp->class != SIPALG_EXP_SIGNALLING)
+		if (!sipalg_exp_reg(exp))
 			continue;
 		if (ntohs(exp->tuple.dst.u.all) == port)
 			same = true;
@@ -1639,7 +1782,7 @@ void sipalg_expect_register_reply(struct sipalg_pkt *p, const struct sa_msg *m,
 
 	spin_lock_bh(&nf_conntrack_expect_lock);
 	hlist_for_each_entry(exp, &help->expectations, lnode) {
-		if (exp->class != SIPALG_EXP_SIGNALLING)
+		if (!sipalg_exp_reg(exp))
 			continue;
 		WRITE_ONCE(exp->flags,
 			   READ_ONCE(exp->flags) & ~NF_CT_EXPECT_INACTIVE);

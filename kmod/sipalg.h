@@ -282,6 +282,8 @@ unsigned int sipalg_pin_check(const struct nf_conn *ct, unsigned int class,
 extern atomic_long_t sipalg_pins_untracked;
 /* media sources not recorded (table full): the signalling peer stayed the source */
 extern atomic_long_t sipalg_src_unknown;
+/* expectations removed as stale, in the way of a pinhole (HA copies) */
+extern atomic_long_t sipalg_pins_stale;
 void sipalg_expect_register(struct sipalg_pkt *p, const struct sa_msg *m,
 			    const struct sa_ctx *ctx);
 void sipalg_expect_register_reply(struct sipalg_pkt *p, const struct sa_msg *m,

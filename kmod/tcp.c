@@ -75,6 +75,7 @@
 #include <net/ip6_checksum.h>
 #include <net/tcp.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_ecache.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_seqadj.h>
 
@@ -215,6 +216,15 @@ static struct sipalg_tcp *sipalg_tcp_get(struct nf_conn *ct)
  * another was set, no call of the kernel's sets (nf_ct_seqadj_set() only
  * adds a correction at a position), so that one case writes the two
  * fields itself, under the lock the kernel reads them with.
+ *
+ * Neither way tells the conntrack's event listeners (only
+ * nf_ct_seqadj_set()'s callers that cache IPCT_SEQADJ do, and the NAT
+ * helpers do not), and ctnetlink puts the offsets into an update event only
+ * when IPCT_SEQADJ is among its events. So every change is cached as one:
+ * conntrackd then carries the offsets to the backup router, where ctnetlink
+ * sets them on the conntrack it creates and sipalg_tcp_half_init() starts
+ * from them. Without them the backup numbers the stream as the ends never
+ * saw it, and the connection stalls at the first segment after a failover.
  */
 static void sipalg_tcp_kernel(struct nf_conn *ct, enum ip_conntrack_dir dir,
 			      struct sipalg_tcp_half *h)
@@ -234,10 +244,28 @@ static void sipalg_tcp_kernel(struct nf_conn *ct, enum ip_conntrack_dir dir,
 		sa->seq[dir].offset_after = 0;
 		spin_unlock_bh(&ct->lock);
 	}
+	nf_conntrack_event_cache(IPCT_SEQADJ, ct);
 	h->kx = x;
 }
 
-/* start numbering dir at next; an offset set before (synproxy) stays */
+/*
+ * Start numbering dir at next; an offset set before stays (synproxy's, or
+ * the one conntrackd carried from the other router: sipalg_tcp_kernel()).
+ *
+ * After a failover this is how the stream's state is rebuilt on the backup:
+ * conntrackd created the conntrack with the offsets the primary last
+ * reported, and numbering resumes from them at the first segment seen, as
+ * if nothing had changed size before it. What the backup cannot rebuild:
+ *   - sa_tcp's points for bytes older than that segment: a retransmission
+ *     of them passes unchanged at the synced offset, which is exact only
+ *     for bytes after the last change of size on the primary (in practice
+ *     the one message in flight at the failover);
+ *   - the bytes the primary held (an incomplete message) and custody
+ *     copies: lost by design, the sender sends a held message again, but
+ *     not custody bytes (see the top of this file);
+ *   - an offset changed in the last moments before the failover, before
+ *     conntrackd sent it: the next segment then lands off by that change.
+ */
 static void sipalg_tcp_half_init(struct nf_conn *ct, enum ip_conntrack_dir dir,
 				 struct sipalg_tcp_half *h, u32 next,
 				 bool syn_seen, bool can_hold)

@@ -20,6 +20,7 @@
 #include <net/tcp.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_ecache.h>
 #include <net/netfilter/nf_conntrack_expect.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_seqadj.h>
@@ -1200,6 +1201,128 @@ static void skb_tcp_sack_edges(struct kunit *test)
 	}
 }
 
+/* ------------------------------------------------ TCP across a failover */
+
+#ifdef CONFIG_NF_CONNTRACK_EVENTS
+static int sk_ct_event(unsigned int events, const struct nf_ct_event *item)
+{
+	return 0;
+}
+
+static const struct nf_ct_event_notifier sk_notifier = {
+	.ct_event = sk_ct_event,
+};
+
+static void sk_notifier_free(struct kunit_resource *res)
+{
+	nf_conntrack_unregister_notifier(&init_net);
+}
+
+static int sk_notifier_init(struct kunit_resource *res, void *ctx)
+{
+	nf_conntrack_register_notifier(&init_net, &sk_notifier);
+	/* (what kunit_alloc_resource() returns) */
+	res->data = (void *)&sk_notifier;
+	return 0;
+}
+
+/* an event listener, as ctnetlink is while conntrackd runs */
+static void sk_listen(struct kunit *test)
+{
+	if (rcu_access_pointer(init_net.ct.nf_conntrack_event_cb))
+		return;
+	KUNIT_ASSERT_NOT_NULL(test, kunit_alloc_resource(test, sk_notifier_init,
+							 sk_notifier_free,
+							 GFP_KERNEL, NULL));
+}
+
+/*
+ * rtrA rewrites an INVITE (it grows), then fails; rtrB goes on with a BYE
+ * on the same connection. conntrackd sends what ctnetlink's update events
+ * carry, and those carry the sequence offsets only when IPCT_SEQADJ is among
+ * the events: so rtrB's conntrack gets them only then (as ctnetlink sets
+ * them when conntrackd commits). The server must get the BYE right after
+ * the INVITE, rewritten: not where the phone's numbering would put it.
+ */
+static void skb_tcp_failover_offsets(struct kunit *test)
+{
+	struct sk_buf in1 = sk_msg(test, INVITE_HDRS("TCP", PHONE4, "5060"),
+				   SDP_BODY(PHONE4, "49170"));
+	struct sk_buf out1 = sk_msg(test, INVITE_HDRS("TCP", PUBLIC4, "61000"),
+				    SDP_BODY(PUBLIC4, "49170"));
+	struct sk_buf in2 = sk_msg(test, BYE_HDRS(PHONE4, "5060"), "");
+	struct sk_buf out2 = sk_msg(test, BYE_HDRS(PUBLIC4, "61000"), "");
+	struct nf_conn_seqadj *sa, *sb;
+	struct nf_conntrack_ecache *e;
+	struct nf_conn *a, *b;
+	struct sk_flow f;
+	u32 seq;
+
+	sk_flow4(&f, IPPROTO_TCP);
+	sk_listen(test);
+	a = sk_ct(test, &f);
+	KUNIT_ASSERT_TRUE(test, nf_ct_ecache_ext_add(a, ~0, 0, GFP_KERNEL));
+	e = nf_ct_ecache_find(a);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, a, 1000, in1.data,
+					    in1.len, &seq), out1.str);
+	KUNIT_EXPECT_EQ(test, seq, 1000U);
+	KUNIT_EXPECT_TRUE(test, test_bit(IPCT_SEQADJ, &e->cache));
+
+	/* rtrB: what conntrackd committed; no helper data */
+	b = sk_ct(test, &f);
+	sa = nfct_seqadj(a);
+	sb = nfct_seqadj(b);
+	if (test_bit(IPCT_SEQADJ, &e->cache)) {
+		sb->seq[IP_CT_DIR_ORIGINAL] = sa->seq[IP_CT_DIR_ORIGINAL];
+		sb->seq[IP_CT_DIR_REPLY] = sa->seq[IP_CT_DIR_REPLY];
+		set_bit(IPS_SEQ_ADJUST_BIT, &b->status);
+	}
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, b, 1000 + in1.len,
+					    in2.data, in2.len, &seq), out2.str);
+	KUNIT_EXPECT_EQ(test, seq, 1000U + (u32)out1.len);
+	KUNIT_EXPECT_EQ(test, sk_seq_offset(b),
+			(s32)(out1.len + out2.len) - (s32)(in1.len + in2.len));
+}
+
+/* an offset that does not change is no event: none per segment */
+static void skb_tcp_offset_event_once(struct kunit *test)
+{
+	struct sk_buf in = sk_msg(test, BYE_HDRS(PHONE4, "5060"), "");
+	struct sk_buf out = sk_msg(test, BYE_HDRS(PUBLIC4, "61000"), "");
+	struct nf_conntrack_ecache *e;
+	struct nf_conn *ct;
+	struct sk_flow f;
+	u32 seq;
+
+	sk_flow4(&f, IPPROTO_TCP);
+	sk_listen(test);
+	ct = sk_ct(test, &f);
+	KUNIT_ASSERT_TRUE(test, nf_ct_ecache_ext_add(ct, ~0, 0, GFP_KERNEL));
+	e = nf_ct_ecache_find(ct);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, 1000, in.data, in.len,
+					    &seq), out.str);
+	KUNIT_EXPECT_TRUE(test, test_bit(IPCT_SEQADJ, &e->cache));
+	/* delivered: the bits start again */
+	e->cache = 0;
+	KUNIT_EXPECT_STREQ(test, sk_tcp_fwd(test, &f, ct, 1000 + in.len,
+					    "\r\n\r\n", 4, &seq), "\r\n\r\n");
+	KUNIT_EXPECT_EQ(test, seq, 1000U + (u32)out.len);
+	KUNIT_EXPECT_FALSE(test, test_bit(IPCT_SEQADJ, &e->cache));
+}
+#else
+static void skb_tcp_failover_offsets(struct kunit *test)
+{
+	kunit_skip(test, "CONFIG_NF_CONNTRACK_EVENTS is off");
+}
+
+static void skb_tcp_offset_event_once(struct kunit *test)
+{
+	kunit_skip(test, "CONFIG_NF_CONNTRACK_EVENTS is off");
+}
+#endif
+
 /* ---------------------------------------------------------- expectations */
 
 struct sk_exp_want {
@@ -2294,6 +2417,154 @@ static void calls_expectfn_registered(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, media, 2);
 }
 
+/* ------------------------------------- copies on a backup router (HA pair) */
+
+/*
+ * An expectation as conntrackd puts it on the backup router: the first
+ * router's pinhole copied through ctnetlink, class 0 (conntrackd does not
+ * carry the class), sipalg's expectation function found by its name fn
+ * (NULL: none, as conntrackd 1.4.7 commits them),
+ * its NAT (saved address and port) as the first router had it. Its tuple:
+ * from src (NULL: any address) and sport (0: any port) to dst:port,
+ * direction dir of ct.
+ */
+static void sk_copy_exp(struct kunit *test, struct nf_conn *ct,
+			const char *fn, enum ip_conntrack_dir dir,
+			const union nf_inet_addr *src, u16 sport,
+			const union nf_inet_addr *dst, u16 port,
+			const union nf_inet_addr *saved, u16 saved_port)
+{
+	struct nf_ct_helper_expectfn *f;
+	struct nf_conntrack_expect *exp;
+	__be16 p = htons(port), sp = htons(sport);
+	int ret;
+
+	exp = nf_ct_expect_alloc(ct);
+	KUNIT_ASSERT_NOT_NULL(test, exp);
+	/* as ctnetlink does it: under RCU (the helper, the function's name) */
+	local_bh_disable();
+	rcu_read_lock();
+	nf_ct_expect_init(exp, SIPALG_EXP_SIGNALLING, nf_ct_l3num(ct), src, dst,
+			  IPPROTO_UDP, sport ? &sp : NULL, &p);
+	exp->dir = dir;
+	exp->saved_addr = *saved;
+	exp->saved_proto.udp.port = htons(saved_port);
+	f = fn ? nf_ct_helper_expectfn_find_by_name(fn) : NULL;
+	exp->expectfn = f ? f->expectfn : NULL;
+	if (!strcmp(fn ?: "", "nat-follow-master"))
+		exp->flags = NF_CT_EXPECT_PERMANENT;
+	ret = f || !fn ? nf_ct_expect_related(exp, 0) : -ENOENT;
+	rcu_read_unlock();
+	local_bh_enable();
+	nf_ct_expect_put(exp);
+	KUNIT_ASSERT_TRUE_MSG(test, f || !fn, "no expectation function %s", fn);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+}
+
+/*
+ * "PORT:CLASS>ADDR:PORT" for each expectation of ct in direction dir
+ * (its destination port, class, saved address and port), sorted by port
+ * then class, space separated.
+ */
+static const char *sk_exp_nat(struct kunit *test, struct nf_conn *ct,
+			      enum ip_conntrack_dir dir)
+{
+	struct nf_conntrack_expect *exp;
+	struct { u32 key; char s[40]; } e[16], t;
+	int n = 0, i, j, len = 0;
+	const size_t cap = 16 * 41;
+	char *s;
+
+	s = kunit_kzalloc(test, cap, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_bh(&nf_conntrack_expect_lock);
+	hlist_for_each_entry(exp, &nfct_help(ct)->expectations, lnode) {
+		u16 port = ntohs(exp->tuple.dst.u.udp.port);
+
+		if (exp->dir != dir || n == ARRAY_SIZE(e))
+			continue;
+		e[n].key = (u32)port << 8 | exp->class;
+		snprintf(e[n].s, sizeof(e[n].s), "%u:%u>%pI4:%u", port,
+			 exp->class, &exp->saved_addr.ip,
+			 ntohs(exp->saved_proto.udp.port));
+		n++;
+	}
+	spin_unlock_bh(&nf_conntrack_expect_lock);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && e[j - 1].key > e[j].key; j--) {
+			t = e[j - 1];
+			e[j - 1] = e[j];
+			e[j] = t;
+		}
+	for (i = 0; i < n; i++)
+		len += scnprintf(s + len, cap - len, "%s%s", i ? " " : "",
+				 e[i].s);
+	return s;
+}
+
+/*
+ * After a failover: the first call's pinholes were copied (class 0) and
+ * its BYE did not remove them; the next, inbound, call on the connection
+ * needs the same tuples (the server's media port 30000 again, the phone's
+ * 49170 again). Its pinholes are opened as on the first router, of class
+ * audio with the NAT the call needs, on the ports its SDPs name; the copies
+ * in their way go: one with the same tuple (the kernel: -EALREADY), and one
+ * from any source (the first router had the port media-any), which would
+ * take the same packets (-EBUSY).
+ */
+static void calls_copy_in_the_way(struct kunit *test)
+{
+	long stale = atomic_long_read(&sipalg_pins_stale);
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	/* the first call's: phone -> server:30000, any -> public:49170 */
+	sk_copy_exp(test, ct, SIPALG_NAME, IP_CT_DIR_ORIGINAL, &f.phone, 0,
+		    &f.server, 30000, &f.server, 30000);
+	sk_copy_exp(test, ct, NULL, IP_CT_DIR_REPLY, NULL, 0,
+		    &f.pub, 49170, &f.phone, 49170);
+
+	sk_server_req(test, &f, ct, "INVITE", "b", 1, SK_AUDIO("30000"));
+	KUNIT_EXPECT_STREQ(test, sk_exp_nat(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30000:1>" SERVER4 ":30000 30001:1>" SERVER4 ":30001");
+	sk_phone_resp(test, &f, ct, "200 OK", "b", "1 INVITE", SK_AUDIO("49170"));
+	KUNIT_EXPECT_STREQ(test, sk_exp_nat(test, ct, IP_CT_DIR_REPLY),
+			   "49170:1>" PHONE4 ":49170 49171:1>" PHONE4 ":49171");
+	KUNIT_EXPECT_STREQ(test, sk_media_srcs(test, ct, IP_CT_DIR_REPLY),
+			   "49170<" SERVER4 " 49171<" SERVER4);
+	KUNIT_EXPECT_STREQ(test, sk_exp_nat(test, ct, IP_CT_DIR_ORIGINAL),
+			   "30000:1>" SERVER4 ":30000 30001:1>" SERVER4 ":30001");
+	/* each copy removed once, the call's own pinholes never */
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sipalg_pins_stale), stale + 2);
+}
+
+/*
+ * After a failover the helper knows no call of the connection: a BYE
+ * removes every media pinhole, the copies (class 0, sipalg's media
+ * functions) too; a registration's copy (nf_nat_follow_master) stays.
+ */
+static void calls_copy_bye_unknown(struct kunit *test)
+{
+	struct sk_flow f;
+	struct nf_conn *ct;
+
+	sk_flow4(&f, IPPROTO_UDP);
+	ct = sk_ct_confirmed(test, &f);
+	sk_copy_exp(test, ct, NULL, IP_CT_DIR_ORIGINAL, &f.phone, 0,
+		    &f.server, 30000, &f.server, 30000);
+	sk_copy_exp(test, ct, SIPALG_NAME, IP_CT_DIR_REPLY, &f.server, 0,
+		    &f.pub, 49170, &f.phone, 49170);
+	sk_copy_exp(test, ct, "nat-follow-master", IP_CT_DIR_REPLY, &f.server,
+		    0, &f.pub, 61000, &f.phone, 5060);
+
+	sk_phone_req(test, &f, ct, "BYE", "a", 2, NULL);
+	KUNIT_EXPECT_STREQ(test, sk_exp_nat(test, ct, IP_CT_DIR_ORIGINAL), "");
+	KUNIT_EXPECT_STREQ(test, sk_exp_nat(test, ct, IP_CT_DIR_REPLY),
+			   "61000:0>" PHONE4 ":5060");
+}
+
 /* ---------------------------------------------------------------- limits */
 
 struct sk_param {
@@ -2550,6 +2821,8 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(skb_tcp_copy_failed_passes),
 	KUNIT_CASE(skb_tcp_regen_copy_failed_drops),
 	KUNIT_CASE(skb_tcp_hdr_nomem_drops),
+	KUNIT_CASE(skb_tcp_failover_offsets),
+	KUNIT_CASE(skb_tcp_offset_event_once),
 	KUNIT_CASE_PARAM(skb_expect_sdp, sk_sdp_gen_params),
 	KUNIT_CASE(skb_expect_ipv6),
 	KUNIT_CASE(skb_expect_bye_flushes),
@@ -2569,6 +2842,8 @@ static struct kunit_case sipalg_skb_cases[] = {
 	KUNIT_CASE(calls_media_any),
 	KUNIT_CASE(calls_media_out_port),
 	KUNIT_CASE(calls_expectfn_registered),
+	KUNIT_CASE(calls_copy_in_the_way),
+	KUNIT_CASE(calls_copy_bye_unknown),
 	KUNIT_CASE(limits_call_pinholes),
 	KUNIT_CASE(limits_share),
 	KUNIT_CASE(limits_table),
