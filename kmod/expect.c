@@ -268,17 +268,8 @@ module_param_cb(unrecorded_media_sources, &sipalg_param_counter_ops,
 MODULE_PARM_DESC(unrecorded_media_sources,
 		 "media sources an SDP named that a full table could not record (read only): their pinholes admit the signalling peer");
 
-static int sipalg_stale_get(char *buf, const struct kernel_param *kp)
-{
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&sipalg_pins_stale));
-}
-
-static const struct kernel_param_ops sipalg_stale_ops = {
-	.set = sipalg_untracked_set,
-	.get = sipalg_stale_get,
-};
-
-module_param_cb(stale_pinholes, &sipalg_stale_ops, NULL, 0444);
+module_param_cb(stale_pinholes, &sipalg_param_counter_ops, &sipalg_pins_stale,
+		0444);
 MODULE_PARM_DESC(stale_pinholes,
 		 "expectations of a connection removed because they were in the way of a pinhole it needed (read only): copies from conntrackd, stale ones");
 

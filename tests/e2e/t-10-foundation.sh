@@ -17,7 +17,7 @@ trap topo_down EXIT
 readonly_params_refused() {
 	local p out
 	for p in tcp_held untracked_calls untracked_pinholes \
-		unrecorded_media_sources expect_max; do
+		unrecorded_media_sources expect_max stale_pinholes; do
 		if out=$(e2e_module_load "$p=1" 2>&1); then
 			echo "$p=1 was taken at load"
 			rmmod sipalg
