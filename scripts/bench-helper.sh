@@ -13,6 +13,9 @@
 # SIPALG_HB_MSGS / SIPALG_HB_ROUNDS / SIPALG_HB_PROTOS / SIPALG_HB_SPIN_NS /
 # SIPALG_HB_ROUTERS  see tests/bench-e2e/helper-guest.sh
 # SIPALG_VM_TIMEOUT  seconds the guest may run (default here 1800)
+# SIPALG_HB_ICOUNT   QEMU's -icount shift (0: the guest's clock advances 1 ns
+#                    per instruction executed, so durations count instructions
+#                    and do not depend on the host's load; "off": real time)
 # Results in .build/bench-helper/results (SIPALG_HB_RESULTS):
 # bench-helper/summary.md, helper.csv, the traces, console.log.
 set -euo pipefail
@@ -54,7 +57,9 @@ echo "== bench-helper: booting $kver (TCG guest)"
 st=$(date +%s)
 for try in 1 2 3; do
 	rc=0
-	SIPALG_KO=$ko SIPALG_SPIN_KO=$spin SIPALG_BENCH_GEN=$out/siploadgen \
+	icount=
+	[ "${SIPALG_HB_ICOUNT:-0}" = off ] || icount="-icount shift=${SIPALG_HB_ICOUNT:-0}"
+	SIPALG_VM_QEMU_ARGS=$icount SIPALG_KO=$ko SIPALG_SPIN_KO=$spin SIPALG_BENCH_GEN=$out/siploadgen \
 		SIPALG_VM_TIMEOUT=${SIPALG_VM_TIMEOUT:-1800} \
 		"$top/scripts/vm/run.sh" -r "$res" "$kver" "$top/tests/bench-e2e/helper-guest.sh" || rc=$?
 	if [ "$rc" != 125 ] || ! grep -q "IO-APIC + timer" "$res/console.log" 2>/dev/null; then

@@ -66,6 +66,7 @@ grep -q function_graph "$T/available_tracers" || {
 		"/boot/config-$(uname -r)" 2>/dev/null || true
 	echo "trace_clock $(cat "$T/trace_clock")"
 } | tee "$res/env.txt"
+topo_up --helper none --nat fully-random
 
 LOADED=
 # load the module a router needs (the kernel refuses two helpers on a port)
@@ -172,7 +173,7 @@ one() {
 		>"$res/send-$tag.txt" 2>&1 || echo "send exit $?" >>"$res/send-$tag.txt"
 	wait "$spid" || true
 	trace_stop "$tag"
-	log "$tag: $(head -n1 "$res/send-$tag.txt"); $(head -n1 "$out")"
+	log "$tag: $(head -n1 "$res/send-$tag.txt"); $(tail -n1 "$out")"
 }
 
 # warm-up, not recorded: caches, module loads

@@ -119,9 +119,12 @@ def main():
         ra = {x['round']: x for x in a}
         ratios = [ra[x['round']]['per_msg_ns'] / x['per_msg_ns'] for x in b
                   if x['round'] in ra and x['per_msg_ns'] > 0]
+        calls = [ra[x['round']]['call_med_ns'] / x['call_med_ns'] for x in b
+                 if x['round'] in ra and x['call_med_ns'] > 0]
         clean = all(x['received'] == x['sent'] and not x['reset'] for x in b)
         line = (f'{p}: sipalg/in-tree ns per message {med(ratios):.2f}x '
-                f'(rounds {min(ratios):.2f}-{max(ratios):.2f})' if ratios else f'{p}: no ratio')
+                f'(rounds {min(ratios):.2f}-{max(ratios):.2f}), per call (median) '
+                f'{med(calls):.2f}x' if ratios and calls else f'{p}: no ratio')
         if p == 'udp':
             line += '; target <= 0.70x ' + ('met' if ratios and med(ratios) <= 0.7 else 'NOT MET')
         elif not clean:
