@@ -22,7 +22,7 @@ DESTDIR ?=
 
 .PHONY: all module ctl install modules_install ctl_install dkms_src dkms_install \
 	dkms_uninstall conf_install deb pkg-test clean check unit \
-	fuzz fuzz-smoke bench-core bench kunit e2e demo deps help
+	fuzz fuzz-smoke bench-core bench bench-helper kunit e2e demo deps help
 
 all: module ctl
 
@@ -122,6 +122,12 @@ bench-core:
 # (not part of make check; figures go to BENCHMARKS.md)
 bench:
 	scripts/bench.sh
+
+# each helper's own help() time per message, sipalg beside nf_conntrack_sip,
+# by the kernel's function_graph tracer in one guest (BENCHMARKS.md; make
+# check runs its summing on hand-made traces and its builds, not the guest)
+bench-helper:
+	scripts/bench-helper.sh
 
 kunit:
 	scripts/kunit.sh

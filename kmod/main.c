@@ -48,6 +48,25 @@ static unsigned int ports_c;
 module_param_array(ports, ushort, &ports_c, 0400);
 MODULE_PARM_DESC(ports, "SIP ports the helpers are registered for (default 5060)");
 
+#ifdef SIPALG_BENCH_SPIN
+#include <linux/ktime.h>
+static unsigned int bench_spin_ns;
+module_param(bench_spin_ns, uint, 0600);
+MODULE_PARM_DESC(bench_spin_ns, "test build only: ns each help() call busy-waits first (0)");
+
+void sipalg_bench_spin(void)
+{
+	unsigned int ns = READ_ONCE(bench_spin_ns);
+	u64 t0;
+
+	if (!ns)
+		return;
+	t0 = ktime_get_ns();
+	while (ktime_get_ns() - t0 < ns)
+		cpu_relax();
+}
+#endif
+
 /*
  * A UDP SIP flow is kept at least this long after each message, so the
  * signalling of a call held open (or a phone idle between re-registrations)

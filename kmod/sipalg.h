@@ -306,6 +306,19 @@ void sipalg_drop_log(const struct sipalg_pkt *p, const char *what,
 		     unsigned int reason);
 
 /* the transports' help(): udp.c, tcp.c */
+/*
+ * Only in the instrument-check build of make bench-helper (Kbuild, with
+ * SIPALG_BENCH_SPIN=1): each help() call first busy-waits bench_spin_ns
+ * nanoseconds, a known extra cost the measurement must show at its size.
+ * The production module has no such parameter and no such code.
+ */
+#ifdef SIPALG_BENCH_SPIN
+void sipalg_bench_spin(void);
+#else
+static inline void sipalg_bench_spin(void)
+{
+}
+#endif
 int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 		    struct nf_conn *ct, enum ip_conntrack_info ctinfo);
 int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,

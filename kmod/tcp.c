@@ -821,6 +821,7 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
 	u32 out;
 	int ret = NF_ACCEPT;
 
+	sipalg_bench_spin();
 	/*
 	 * From the first packet on, have the kernel adjust every packet (by
 	 * 0 until something changes length): whether it adjusts one is

@@ -69,6 +69,7 @@ int sipalg_help_udp(struct sk_buff *skb, unsigned int protoff,
 	size_t mlen = 0;
 	spinlock_t *lock;	/* sipalg_ct_lock(ct) */
 
+	sipalg_bench_spin();
 	p.dataoff = protoff + sizeof(struct udphdr);
 	if (skb->len <= p.dataoff)
 		return NF_ACCEPT;

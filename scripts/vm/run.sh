@@ -19,7 +19,8 @@
 # Exit status: the script's own, or
 #   124  the guest did not finish within SIPALG_VM_TIMEOUT seconds (default 900)
 #   125  the guest stopped without reporting a status (panic, oops, boot failure)
-# Tunables: SIPALG_VM_TIMEOUT, SIPALG_VM_MEM (MiB, 1024), SIPALG_VM_SMP (1).
+# Tunables: SIPALG_VM_TIMEOUT, SIPALG_VM_MEM (MiB, 1024), SIPALG_VM_SMP (1),
+# SIPALG_VM_QEMU_ARGS (more qemu arguments, split at spaces: "-icount shift=0").
 # One vCPU by default: with two, TCG occasionally loses a race with the
 # kernel's live code patching and 6.12 oopses at boot ("Oops: int3" in
 # sched_clock_cpu, seen once in ~10 boots here).
@@ -99,6 +100,7 @@ done
 
 start=$(date +%s)
 set +e
+# shellcheck disable=SC2086 # SIPALG_VM_QEMU_ARGS is split on purpose
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-accel tcg -cpu max -m "${SIPALG_VM_MEM:-1024}" -smp "${SIPALG_VM_SMP:-1}" \
 	-nodefaults -no-user-config -display none -no-reboot \
@@ -109,7 +111,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=results,mount_tag=results \
 	-serial "file:$res/console.log" \
 	-chardev "stdio,id=out,signal=off,logfile=$res/output.log" \
-	-serial chardev:out </dev/null
+	-serial chardev:out ${SIPALG_VM_QEMU_ARGS:-} </dev/null
 qrc=$?
 set -e
 elapsed=$(( $(date +%s) - start ))

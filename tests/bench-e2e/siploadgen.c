@@ -30,6 +30,9 @@
  *   send PROTO sent N bytes B in T s rate R
  * UDP counts datagrams; TCP counts whole messages, framed by the end of the
  * headers and Content-Length (the router may have changed their lengths).
+ *
+ * SIPLOADGEN_MIX=5 adds a re-INVITE with SDP and a BYE (in the INVITE's
+ * dialog) to the cycle (make bench-helper); the default is the three.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -47,7 +50,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NMSG 3
+#define NMSG 5
+
+/* messages cycled: the first 3, or all 5 with SIPLOADGEN_MIX=5 */
+static int nmsg = 3;
 #define MSGMAX 2048
 
 static char msgs[NMSG][MSGMAX];
@@ -148,6 +154,36 @@ static void build(const char *tr, const char *src, unsigned int sport,
 			"User-Agent: siploadgen\r\n"
 			"Content-Length: %zu\r\n\r\n%s",
 			tr, dst, dport, dst, dst, dst, src, sport, bl, body));
+
+	/* SIPLOADGEN_MIX=5: a re-INVITE (new media port) and a BYE in the
+	 * dialog of the INVITE
+	 */
+	bl = sdp(body, sizeof(body), src, 16004);
+	put(3, snprintf(msgs[3], MSGMAX,
+			"INVITE sip:echo@%s:%u SIP/2.0\r\n"
+			"Via: SIP/2.0/%s %s:%u;branch=z9hG4bK-bench-reinv\r\n"
+			"Max-Forwards: 70\r\n"
+			"From: <sip:bench@%s>;tag=bench-i1\r\n"
+			"To: <sip:echo@%s>;tag=bench-e1\r\n"
+			"Call-ID: bench-inv@%s\r\n"
+			"CSeq: 2 INVITE\r\n"
+			"Contact: <sip:bench@%s:%u>\r\n"
+			"Content-Type: application/sdp\r\n"
+			"User-Agent: siploadgen\r\n"
+			"Content-Length: %zu\r\n\r\n%s",
+			dst, dport, tr, src, sport, dst, dst, src, src, sport,
+			bl, body));
+	put(4, snprintf(msgs[4], MSGMAX,
+			"BYE sip:echo@%s:%u SIP/2.0\r\n"
+			"Via: SIP/2.0/%s %s:%u;branch=z9hG4bK-bench-bye\r\n"
+			"Max-Forwards: 70\r\n"
+			"From: <sip:bench@%s>;tag=bench-i1\r\n"
+			"To: <sip:echo@%s>;tag=bench-e1\r\n"
+			"Call-ID: bench-inv@%s\r\n"
+			"CSeq: 3 BYE\r\n"
+			"User-Agent: siploadgen\r\n"
+			"Content-Length: 0\r\n\r\n",
+			dst, dport, tr, src, sport, dst, dst, src));
 }
 
 static int proto_of(const char *s)
@@ -212,6 +248,7 @@ static int do_send(char **argv)
 	unsigned int limit = getenv("SIPLOADGEN_LIMIT") ?
 		(unsigned int)atoi(getenv("SIPLOADGEN_LIMIT")) : 120;
 	const char *seg = getenv("SIPLOADGEN_SEG");
+	const char *mix = getenv("SIPLOADGEN_MIX");
 	int per_msg = 1;
 	double t0, t;
 
@@ -220,6 +257,12 @@ static int do_send(char **argv)
 	} else if (seg && *seg && strcmp(seg, "msg")) {
 		fprintf(stderr, "SIPLOADGEN_SEG must be msg or stream, not %s\n",
 			seg);
+		exit(2);
+	}
+	if (mix && !strcmp(mix, "5")) {
+		nmsg = 5;
+	} else if (mix && *mix && strcmp(mix, "3")) {
+		fprintf(stderr, "SIPLOADGEN_MIX must be 3 or 5, not %s\n", mix);
 		exit(2);
 	}
 	addr(&s, argv[1], argv[2]);
@@ -249,7 +292,7 @@ static int do_send(char **argv)
 	alarm(limit);
 	t0 = now();
 	for (i = 0; i < count; i++) {
-		int m = (int)(i % NMSG);
+		int m = (int)(i % nmsg);
 
 		if (type == SOCK_STREAM) {
 			if (per_msg)
@@ -330,6 +373,7 @@ static long tcp_count(const char *p, size_t n)
 			break;
 		if (strncmp(sbuf + off, "REGISTER ", 9) &&
 		    strncmp(sbuf + off, "INVITE ", 7) &&
+		    strncmp(sbuf + off, "BYE ", 4) &&
 		    strncmp(sbuf + off, "SIP/2.0 200 ", 12))
 			bad++;
 		off += total;
