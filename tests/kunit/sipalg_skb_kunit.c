@@ -1213,14 +1213,20 @@ static const struct nf_ct_event_notifier sk_notifier = {
 	.ct_event = sk_ct_event,
 };
 
+static u8 sk_events_was;
+
 static void sk_notifier_free(struct kunit_resource *res)
 {
 	nf_conntrack_unregister_notifier(&init_net);
+	init_net.ct.sysctl_events = sk_events_was;
 }
 
 static int sk_notifier_init(struct kunit_resource *res, void *ctx)
 {
 	nf_conntrack_register_notifier(&init_net, &sk_notifier);
+	/* events on for every conntrack (2, the default, waits for ctnetlink) */
+	sk_events_was = init_net.ct.sysctl_events;
+	init_net.ct.sysctl_events = 1;
 	/* (what kunit_alloc_resource() returns) */
 	res->data = (void *)&sk_notifier;
 	return 0;
