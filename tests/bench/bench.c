@@ -8,6 +8,9 @@
  *   - libosip2: osip_message_parse, plus sdp_message_parse of the body.
  * Each figure is the best of several timed batches, in thread CPU time
  * (so other load on the machine does not count).
+ *
+ * "bench profile [SECONDS]" runs only parse+plan, over the three messages
+ * in turn, for perf record (make -C tests/bench profile).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -120,6 +123,10 @@ static double now_ns(void)
 
 static volatile size_t sink;
 
+/* the targets of issue 18, printed, never asserted */
+#define TARGET_X_MEMCHR	3.0	/* parse+plan at most this many memchr passes */
+#define TARGET_X_OSIP	20.0	/* libosip2 at least this many times slower */
+
 enum what { W_MEMCHR1, W_MEMCHR, W_PARSE, W_PLAN, W_APPLY, W_OSIP };
 
 static struct sa_msg msg;
@@ -212,7 +219,32 @@ static void ep(struct sa_ep *e, const char *ip, unsigned int port)
 	e->port = port;
 }
 
-int main(void)
+static const char *met(int ok)
+{
+	return ok ? "met" : "NOT MET";
+}
+
+/* parse+plan only, each message in turn, for about secs seconds */
+static int profile(double secs, const char *const *m, const int *reply,
+		   unsigned int n)
+{
+	double t0 = now_ns();
+	size_t len[8];
+	unsigned int i;
+	long k;
+
+	for (i = 0; i < n && i < 8; i++)
+		len[i] = strlen(m[i]);
+	do {
+		for (i = 0; i < n && i < 8; i++)
+			for (k = 0; k < 10000; k++)
+				once(W_PLAN, m[i], len[i],
+				     reply[i] ? &ctx_reply : &ctx_orig);
+	} while (now_ns() - t0 < secs * 1e9);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -224,7 +256,7 @@ int main(void)
 		{ "200 OK+SDP", ok, 1 },
 	};
 	unsigned int i;
-	int bad = 0;
+	int x_ok = 1, osip_ok = 1;
 
 	build();
 	parser_init();
@@ -240,6 +272,17 @@ int main(void)
 	ctx_reply.dst_from = ctx_orig.src_to;
 	ctx_reply.dst_to = ctx_orig.src_from;
 
+	if (argc > 1 && !strcmp(argv[1], "profile")) {
+		const char *const m[] = { reg, invite, ok };
+		const int reply[] = { 0, 0, 1 };
+
+		return profile(argc > 2 ? atof(argv[2]) : 5, m, reply, 3);
+	}
+	if (argc > 1) {
+		fprintf(stderr, "usage: %s [profile [SECONDS]]\n", argv[0]);
+		return 2;
+	}
+
 	printf("sipcore microbenchmark (ns per message, best of 25 batches)\n\n");
 	printf("%-11s %5s %8s %8s %8s %11s %8s %9s %9s %9s\n", "message",
 	       "bytes", "memchr1", "memchr", "parse", "parse+plan", "+apply",
@@ -254,7 +297,7 @@ int main(void)
 		if (r || sa_plan((const uint8_t *)s, &msg, c, &plan) || !plan.n) {
 			printf("%s: not rewritten (%s)\n", cases[i].name,
 			       sa_reason_str(r));
-			bad = 1;
+			x_ok = 0;
 			continue;
 		}
 		m1 = measure(W_MEMCHR1, s, c);
@@ -266,16 +309,20 @@ int main(void)
 		printf("%-11s %5zu %8.1f %8.1f %8.1f %11.1f %8.1f %9.1f %8.2fx %8.1fx\n",
 		       cases[i].name, strlen(s), m1, mc, pa, pl, ap, os,
 		       pl / mc, os / pl);
-		if (pl > 5 * mc || os < 10 * pl)
-			bad = 1;
+		if (pl > TARGET_X_MEMCHR * mc)
+			x_ok = 0;
+		if (os < TARGET_X_OSIP * pl)
+			osip_ok = 0;
 	}
 	printf("\nmemchr1: one memchr call over all the bytes (raw scan speed);\n"
 	       "memchr: every line end found with memchr (the practical floor);\n"
 	       "parse+plan: sa_parse + sa_plan (what the module runs per packet);\n"
 	       "+apply: also writing the rewritten copy (userspace);\n"
 	       "libosip2: osip_message_parse + sdp_message_parse of the body.\n"
-	       "x memchr = parse+plan / memchr (target <= 5);"
-	       " osip / us = libosip2 / parse+plan (target >= 10).\n");
-	printf("targets: %s\n", bad ? "NOT MET" : "met");
+	       "x memchr = parse+plan / memchr; osip / us = libosip2 / parse+plan.\n");
+	printf("target parse+plan <= %.0fx memchr, every message: %s\n",
+	       TARGET_X_MEMCHR, met(x_ok));
+	printf("target libosip2 >= %.0fx parse+plan, every message: %s\n",
+	       TARGET_X_OSIP, met(osip_ok));
 	return 0;
 }

@@ -153,6 +153,34 @@ siploadgen_mix5() {
 }
 t_run siploadgen-five-message-mix siploadgen_mix5
 
+# make bench-core's smoke pass: it builds without warnings, prints a row of
+# figures for each of its three messages and both targets (met or NOT
+# MET: figures, never asserted), and its profile mode (make -C tests/bench
+# profile, for perf) runs parse+plan alone and exits 0
+bench_core_smoke() {
+	local o m cf lf
+	read -r -a cf <<<"$(pkg-config --cflags libosip2 2>/dev/null)"
+	read -r -a lf <<<"$(pkg-config --libs libosip2 2>/dev/null || echo -losip2 -losipparser2)"
+	cc -std=gnu11 -O2 -Wall -Wextra -Werror -I"$top/kmod/core" "${cf[@]}" \
+		-o "$W/bench-core" "$top/tests/bench/bench.c" "$top"/kmod/core/*.c \
+		"${lf[@]}" || return 1
+	o=$("$W/bench-core") || return 1
+	echo "$o"
+	for m in 'REGISTER   ' 'INVITE\+SDP ' '200 OK\+SDP '; do
+		grep -qE "^$m +[0-9]+( +[0-9]+\.[0-9]+){6} +[0-9]+\.[0-9]+x +[0-9]+\.[0-9]+x$" <<<"$o" ||
+			{ echo "no row for $m"; return 1; }
+	done
+	grep -qE '^target parse\+plan <= 3x memchr, every message: (met|NOT MET)$' <<<"$o" || return 1
+	grep -qE '^target libosip2 >= 20x parse\+plan, every message: (met|NOT MET)$' <<<"$o" || return 1
+	"$W/bench-core" profile 0.2 || return 1
+	! "$W/bench-core" bogus 2>/dev/null
+}
+if pkg-config --exists libosip2 2>/dev/null || [ -r /usr/include/osipparser2/osip_parser.h ]; then
+	t_run bench-core-smoke bench_core_smoke
+else
+	t_skip bench-core-smoke "no libosip2-dev (scripts/install-deps.sh)"
+fi
+
 # make bench-helper's two module builds for 6.12: the production module
 # without bench_spin_ns, the instrument-check build with it
 if ls -d /usr/lib/modules/6.12.*-amd64/build >/dev/null 2>&1; then
