@@ -47,15 +47,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-pick_kernel() {
-	local k
-	for k in $(find /usr/lib/modules -mindepth 1 -maxdepth 1 -printf "%f\n" 2>/dev/null | sort -V); do
-		case $k in *-cloud-amd64 | *-rt-amd64) continue ;; 6.12.*-amd64) ;; *) continue ;; esac
-		[ -r "/boot/vmlinuz-$k" ] && [ -d "/usr/lib/modules/$k/build" ] && echo "$k"
-	done | tail -n 1
-}
-
-kver=${SIPALG_KVER:-$(pick_kernel)}
+# shellcheck source=scripts/vm/pick-kernel.sh
+. "$top/scripts/vm/pick-kernel.sh"
+kver=${SIPALG_KVER:-$(vm_pick_kernel 6.12)}
 [ -n "$kver" ] || { echo "bench: no 6.12 kernel with headers installed (set SIPALG_KVER)" >&2; exit 2; }
 out=$top/.build/bench
 res=${SIPALG_BENCH_RESULTS:-$out/results}

@@ -83,14 +83,9 @@ else
 	echo "demo: not root: not installing packages (run it with sudo on a fresh machine)" >&2
 fi
 
-kver=${SIPALG_KVER:-}
-if [ -z "$kver" ]; then
-	kver=$(find /usr/lib/modules -mindepth 1 -maxdepth 1 -name '6.12.*-amd64' \
-		-not -name '*-cloud-amd64' -not -name '*-rt-amd64' -printf '%f\n' |
-		sort -V | while read -r k; do
-			[ -d "/usr/lib/modules/$k/build" ] && [ -r "/boot/vmlinuz-$k" ] && echo "$k"
-		done | tail -n 1)
-fi
+# shellcheck source=scripts/vm/pick-kernel.sh
+. "$top/scripts/vm/pick-kernel.sh"
+kver=${SIPALG_KVER:-$(vm_pick_kernel 6.12)}
 [ -n "$kver" ] || { echo "demo: no 6.12 kernel with headers installed; set SIPALG_KVER" >&2; exit 1; }
 
 # engineers sharing one tree: while an e2e run holds the lock, build privately
