@@ -274,6 +274,14 @@ void sipalg_drop_log(const struct sipalg_pkt *p, const char *what,
 				 sipalg_reason_name(reason));
 }
 
+/* a packet the helper drops: counted DROPPED with the reason, and logged */
+void sipalg_drop(const struct sipalg_pkt *p, const char *what,
+		 unsigned int reason)
+{
+	sipalg_count_p(p, SIPALG_CTR_DROPPED, reason);
+	sipalg_drop_log(p, what, reason);
+}
+
 /* the packet and its connection, without the policy */
 void sipalg_pkt_fill(struct sipalg_pkt *p, struct sk_buff *skb,
 		     unsigned int protoff, struct nf_conn *ct,

@@ -304,6 +304,8 @@ void sipalg_msg_commit(struct sipalg_pkt *p, struct sipalg_scratch *s,
 		       const struct sipalg_decision *dec, bool rewritten);
 void sipalg_drop_log(const struct sipalg_pkt *p, const char *what,
 		     unsigned int reason);
+void sipalg_drop(const struct sipalg_pkt *p, const char *what,
+		 unsigned int reason);
 
 /* the transports' help(): udp.c, tcp.c */
 /*

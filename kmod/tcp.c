@@ -691,13 +691,12 @@ static void sipalg_tcp_acks(struct sk_buff *skb, unsigned int protoff,
 
 /*
  * The segment is dropped, with nothing of it done: the sender sends it
- * again. Counted with the reason, and logged (sipalg_drop_log).
+ * again. Counted with the reason, and logged (sipalg_drop).
  */
 static int sipalg_tcp_drop(struct sipalg_pkt *p, const char *what,
 			   unsigned int reason)
 {
-	sipalg_count_p(p, SIPALG_CTR_DROPPED, reason);
-	sipalg_drop_log(p, what, reason);
+	sipalg_drop(p, what, reason);
 	return NF_DROP;
 }
 

@@ -44,11 +44,9 @@ static enum sipalg_verdict sipalg_udp_msg(struct sipalg_pkt *p,
 		} else {
 			/* prepared for, so it cannot happen: never half */
 			sipalg_count_p(p, SIPALG_CTR_SEEN, 0);
-			sipalg_count_p(p, SIPALG_CTR_DROPPED,
-				       SIPALG_R_MANGLE_FAILED);
 			net_warn_ratelimited("rewrite failed midway, packet dropped\n");
 			dec.r = SIPALG_R_MANGLE_FAILED;
-			sipalg_drop_log(p, "rewrite failed midway", dec.r);
+			sipalg_drop(p, "rewrite failed midway", dec.r);
 			sipalg_mon_msg(p, s, &dec, SIPALG_VERDICT_DROPPED);
 			return SIPALG_DROP;
 		}
