@@ -15,6 +15,8 @@
 #   e2e_kernel_log_clean       fails (and prints the lines) when the kernel log
 #                              holds a warning, BUG, oops or call trace
 #   e2e_have CMD...            true when every CMD is installed
+#   e2e_wait SECS CMD...       run CMD (output dropped) every 0.1 s until it
+#                              succeeds; after SECS fails, naming CMD
 #   e2e_finish                 print this file's summary; exit status
 #
 # Beware `cmd | grep -q re` under pipefail (set here): grep -q exits at the
@@ -56,6 +58,18 @@ e2e_have() {
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || return 1
 	done
+}
+
+e2e_wait() {
+	local secs=$1 end
+	shift
+	end=$(($(date +%s) + secs))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "timed out after $secs s waiting for: $*" >&2
+	return 1
 }
 
 e2e_module_loaded() {

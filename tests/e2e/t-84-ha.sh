@@ -158,18 +158,6 @@ ha_guard_open() {
 	[[ $s != *"$WAN_VIP"* ]]
 }
 
-# run CMD... until it succeeds, for at most $1 seconds
-e2e_wait() {
-	local end=$(($(date +%s) + $1))
-	shift
-	while [ "$(date +%s)" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "timed out after $t s waiting for: $*" >&2
-	return 1
-}
-
 ha_peers_start() {
 	mkfifo "$HA_RUN/ph.ctl" "$HA_RUN/srv.ctl"
 	(exec ip netns exec ha-ph python3 "$HAPEER" --bind "$PH" --ctl "$HA_RUN/ph.ctl" \
