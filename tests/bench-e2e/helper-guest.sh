@@ -150,7 +150,8 @@ set_router() {
 }
 
 # sipalg-mon: a monitor listening in the router's namespace for one run,
-# its JSON lines kept in the guest's /tmp and counted when it stops
+# its JSON lines kept in the guest's /tmp and counted when it stops (it
+# says on monitor.err how many events the module lost meanwhile)
 MON_PID=
 MON_TAG=
 mon_start() {
@@ -165,7 +166,16 @@ mon_start() {
 	}
 }
 mon_stop() {
+	local n=-1
 	[ -n "$MON_PID" ] || return 0
+	# let it read what is still queued on its socket (a listener slower
+	# than the sender is behind at the run's end): until its output stops
+	# growing, at most 10 s; the events' cost in help() is paid already
+	for _ in $(seq 1 20); do
+		[ "$(stat -c %s "/tmp/mon-$MON_TAG.json")" != "$n" ] || break
+		n=$(stat -c %s "/tmp/mon-$MON_TAG.json")
+		sleep 0.5
+	done
 	kill -INT "$MON_PID" 2>/dev/null || true
 	wait "$MON_PID" 2>/dev/null || true
 	MON_PID=
