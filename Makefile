@@ -123,7 +123,8 @@ bench-core:
 bench:
 	scripts/bench.sh
 
-# each helper's own help() time per message, sipalg beside nf_conntrack_sip,
+# each helper's own help() time per message, sipalg beside nf_conntrack_sip
+# and the monitor's cost with and without a listener,
 # by the kernel's function_graph tracer in one guest (BENCHMARKS.md; make
 # check runs its summing on hand-made traces and its builds, not the guest)
 bench-helper:

@@ -25,6 +25,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
 #include <linux/timekeeping.h>
@@ -58,6 +59,10 @@ int sipalg_mon_init(void)
 	return 0;
 }
 
+#ifdef SIPALG_BENCH_NOMON
+/* make bench-helper checks for this tag (scripts/bench-helper.sh) */
+MODULE_INFO(sipalg_bench, "nomon");
+#else
 static bool sipalg_mon_listening(struct net *net)
 {
 	return genl_has_listeners(&sipalg_genl_family, net, 0);
@@ -329,3 +334,4 @@ void sipalg_mon_unparsed(struct sipalg_pkt *p, struct sipalg_scratch *s,
 	p->msg_len = len;
 	sipalg_mon_send(p, s, false, verdict, reason);
 }
+#endif /* !SIPALG_BENCH_NOMON */

@@ -334,6 +334,12 @@ int sipalg_help_tcp(struct sk_buff *skb, unsigned int protoff,
  * never framed as a message: a datagram refused, or TCP bytes its stream
  * gave up on (verdict, reason; no method, CSeq or Call-ID).
  */
+/*
+ * Only in make bench-helper's baseline build (Kbuild, SIPALG_BENCH_NOMON=1):
+ * the four are empty, so a message costs nothing for the monitor, not even
+ * the listener check; the production module has no such build.
+ */
+#ifndef SIPALG_BENCH_NOMON
 void sipalg_mon_start(struct sipalg_pkt *p, struct sipalg_scratch *s);
 void sipalg_mon_pin(struct sipalg_pkt *p, const struct nf_conntrack_expect *exp,
 		    bool opened);
@@ -342,6 +348,33 @@ void sipalg_mon_msg(const struct sipalg_pkt *p, const struct sipalg_scratch *s,
 void sipalg_mon_unparsed(struct sipalg_pkt *p, struct sipalg_scratch *s,
 			 unsigned int len, unsigned int verdict,
 			 unsigned int reason);
+#else
+static inline void sipalg_mon_start(struct sipalg_pkt *p,
+				    struct sipalg_scratch *s)
+{
+	p->mon = NULL;
+}
+
+static inline void sipalg_mon_pin(struct sipalg_pkt *p,
+				  const struct nf_conntrack_expect *exp,
+				  bool opened)
+{
+}
+
+static inline void sipalg_mon_msg(const struct sipalg_pkt *p,
+				  const struct sipalg_scratch *s,
+				  const struct sipalg_decision *dec,
+				  unsigned int verdict)
+{
+}
+
+static inline void sipalg_mon_unparsed(struct sipalg_pkt *p,
+				       struct sipalg_scratch *s,
+				       unsigned int len, unsigned int verdict,
+				       unsigned int reason)
+{
+}
+#endif
 
 /* expect.c: a call's media pinholes, for sipalgctl calls */
 struct sipalg_pin_info {

@@ -5,7 +5,9 @@
 # QEMU guest and one run (tests/bench-e2e/helper-guest.sh; see BENCHMARKS.md).
 # Builds the production sipalg.ko and the instrument-check build
 # (SIPALG_BENCH_SPIN=1: module parameter bench_spin_ns, a busy wait in each
-# help() call), and the load generator.
+# help() call), the monitor's baseline build (SIPALG_BENCH_NOMON=1: the
+# monitor's event hooks compiled out, listener check included), sipalgctl
+# (for the router with a monitor listening) and the load generator.
 #
 #   scripts/bench-helper.sh [--build-only]
 #
@@ -30,9 +32,10 @@ out=$top/.build/bench-helper
 res=${SIPALG_HB_RESULTS:-$out/results}
 mkdir -p "$out"
 
-echo "== bench-helper: building sipalg.ko and the spin build for $kver"
-ko=$(SIPALG_BENCH_SPIN='' "$top/scripts/build-kmod.sh" "$kver" "$out/$kver")
-spin=$(SIPALG_BENCH_SPIN=1 "$top/scripts/build-kmod.sh" "$kver" "$out/$kver-spin")
+echo "== bench-helper: building sipalg.ko, the spin and the nomon builds for $kver"
+ko=$(SIPALG_BENCH_SPIN='' SIPALG_BENCH_NOMON='' "$top/scripts/build-kmod.sh" "$kver" "$out/$kver")
+spin=$(SIPALG_BENCH_SPIN=1 SIPALG_BENCH_NOMON='' "$top/scripts/build-kmod.sh" "$kver" "$out/$kver-spin")
+nomon=$(SIPALG_BENCH_SPIN='' SIPALG_BENCH_NOMON=1 "$top/scripts/build-kmod.sh" "$kver" "$out/$kver-nomon")
 # the production module must not carry the spin
 if modinfo -F parm "$ko" | grep -q bench_spin_ns; then
 	echo "bench-helper: $ko has bench_spin_ns" >&2
@@ -42,8 +45,33 @@ modinfo -F parm "$spin" | grep -q bench_spin_ns || {
 	echo "bench-helper: $spin has no bench_spin_ns" >&2
 	exit 1
 }
+# only the nomon build lacks the monitor's events (modinfo tag sipalg_bench)
+for m in "$ko" "$spin"; do
+	if [ -n "$(modinfo -F sipalg_bench "$m")" ]; then
+		echo "bench-helper: $m is tagged sipalg_bench=$(modinfo -F sipalg_bench "$m")" >&2
+		exit 1
+	fi
+done
+[ "$(modinfo -F sipalg_bench "$nomon")" = nomon ] || {
+	echo "bench-helper: $nomon is not tagged sipalg_bench=nomon" >&2
+	exit 1
+}
+if modinfo -F parm "$nomon" | grep -q bench_spin_ns; then
+	echo "bench-helper: $nomon has bench_spin_ns" >&2
+	exit 1
+fi
 cc -O2 -Wall -Wextra -Werror -o "$out/siploadgen" "$top/tests/bench-e2e/siploadgen.c"
-[ "${1:-}" != --build-only ] || { echo "== bench-helper: built $ko $spin"; exit 0; }
+# sipalgctl for the sipalg-mon router, built from a copy (userspace/ left alone)
+ctl=
+rm -rf "$out/ctl"
+mkdir -p "$out/ctl"
+(cd "$top" && tar cf - userspace kmod/core kmod/uapi) | (cd "$out/ctl" && tar xf -)
+if make -s -C "$out/ctl/userspace" sipalgctl >"$out/ctl/build.log" 2>&1; then
+	ctl=$out/ctl/userspace/sipalgctl
+else
+	echo "== bench-helper: sipalgctl did not build (no sipalg-mon router; $out/ctl/build.log)"
+fi
+[ "${1:-}" != --build-only ] || { echo "== bench-helper: built $ko $spin $nomon${ctl:+ $ctl}"; exit 0; }
 
 rm -rf "$res"
 mkdir -p "$res"
@@ -53,7 +81,8 @@ for try in 1 2 3; do
 	rc=0
 	icount=
 	[ "${SIPALG_HB_ICOUNT:-0}" = off ] || icount="-icount shift=${SIPALG_HB_ICOUNT:-0}"
-	SIPALG_VM_QEMU_ARGS=$icount SIPALG_KO=$ko SIPALG_SPIN_KO=$spin SIPALG_BENCH_GEN=$out/siploadgen \
+	SIPALG_VM_QEMU_ARGS=$icount SIPALG_KO=$ko SIPALG_SPIN_KO=$spin SIPALG_NOMON_KO=$nomon \
+		SIPALG_BENCH_CTL=$ctl SIPALG_BENCH_GEN=$out/siploadgen \
 		SIPALG_VM_TIMEOUT=${SIPALG_VM_TIMEOUT:-1800} \
 		"$top/scripts/vm/run.sh" -r "$res" "$kver" "$top/tests/bench-e2e/helper-guest.sh" || rc=$?
 	if [ "$rc" != 125 ] || ! grep -q "IO-APIC + timer" "$res/console.log" 2>/dev/null; then

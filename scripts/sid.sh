@@ -242,7 +242,10 @@ cmd_build() {
 	trap "rm -rf '$work'" EXIT
 	(cd "$top" && tar cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 		--exclude='*.mod*' Kbuild kmod) | (cd "$work" && tar xf -)
-	in_root make -C "/usr/lib/modules/$kver/build" M="${work#"$root"}" modules \
+	# the chroot's environment is clean: the test builds' switches (Kbuild)
+	# go on make's command line
+	in_root make -C "/usr/lib/modules/$kver/build" M="${work#"$root"}" \
+		SIPALG_BENCH_SPIN="${SIPALG_BENCH_SPIN:-}" SIPALG_BENCH_NOMON="${SIPALG_BENCH_NOMON:-}" modules \
 		>"$out/build.log" 2>&1 || rc=$?
 	if [ "$rc" = 0 ]; then
 		cp "$work/sipalg.ko" "$out/sipalg.ko"

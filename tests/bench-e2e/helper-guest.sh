@@ -11,19 +11,27 @@
 # (REGISTER, INVITE+SDP, 200 OK+SDP, re-INVITE+SDP, BYE; SIPLOADGEN_MIX=5)
 # through the router to a sink, over UDP and over TCP with one message per
 # segment. Rounds interleave the routers (the kernel takes one helper per
-# port, so the helper attached is switched between them):
-#   sipalg  the production module (SIPALG_KO)
+# port, so the helper attached is switched between them), their order
+# rotated by one each round so that none always runs first:
+#   sipalg  the production module (SIPALG_KO), nobody listening to the monitor
 #   sip     nf_conntrack_sip + nf_nat_sip
 #   spin0   the instrument-check build (SIPALG_SPIN_KO), bench_spin_ns=0
 #   spinN   the same build with bench_spin_ns=N (SIPALG_HB_SPIN_NS, 5000):
 #           spinN - spin0 must come out at about N ns per call
+#   nomon   the monitor's baseline build (SIPALG_NOMON_KO): the monitor's
+#           event hooks compiled out, its listener check included
+#   sipalg-mon  the production module with `sipalgctl -j monitor` listening
+#           in the router's namespace for the run (SIPALG_BENCH_CTL); the
+#           events it received are counted into mon-ROUTER-PROTO-ROUND.txt
 # Each (router, protocol, round) leaves trace-ROUTER-PROTO-ROUND.txt;
 # tests/bench-e2e/helper-sum.py turns them into helper.csv and summary.md.
 #
 # SIPALG_HB_MSGS   messages per round and router (2000)
 # SIPALG_HB_ROUNDS rounds (5)
 # SIPALG_HB_PROTOS "udp tcp"
-# SIPALG_HB_ROUTERS "sipalg sip spin0 spinN" (spin* need SIPALG_SPIN_KO)
+# SIPALG_HB_ROUTERS "sipalg sip spin0 spinN nomon sipalg-mon" (spin* need
+#                  SIPALG_SPIN_KO, nomon SIPALG_NOMON_KO, sipalg-mon
+#                  SIPALG_BENCH_CTL; a router whose file is not given is left out)
 set -euo pipefail
 export LC_ALL=C
 dir=$(cd "$(dirname "$0")" && pwd)
@@ -38,13 +46,18 @@ trap topo_down EXIT
 
 KO=${SIPALG_KO:?SIPALG_KO must name sipalg.ko for $(uname -r)}
 SPIN_KO=${SIPALG_SPIN_KO:-}
+NOMON_KO=${SIPALG_NOMON_KO:-}
+CTL=${SIPALG_BENCH_CTL:-}
 GEN=${SIPALG_BENCH_GEN:?SIPALG_BENCH_GEN must name the siploadgen binary}
 MSGS=${SIPALG_HB_MSGS:-2000}
 ROUNDS=${SIPALG_HB_ROUNDS:-5}
 PROTOS=${SIPALG_HB_PROTOS:-udp tcp}
 SPIN_NS=${SIPALG_HB_SPIN_NS:-5000}
-ROUTERS=${SIPALG_HB_ROUTERS:-sipalg sip spin0 spinN}
-[ -n "$SPIN_KO" ] || ROUTERS=$(echo "$ROUTERS" | tr ' ' '\n' | grep -v '^spin' | tr '\n' ' ')
+ROUTERS=${SIPALG_HB_ROUTERS:-sipalg sip spin0 spinN nomon sipalg-mon}
+drop_router() { ROUTERS=$(echo "$ROUTERS" | tr ' ' '\n' | grep -v "$1" | tr '\n' ' '); }
+[ -n "$SPIN_KO" ] || drop_router '^spin'
+[ -n "$NOMON_KO" ] || drop_router '^nomon$'
+[ -n "$CTL" ] || drop_router '^sipalg-mon$'
 export SIPLOADGEN_MIX=5 SIPLOADGEN_SEG=msg
 export SIPLOADGEN_LIMIT=${SIPALG_HB_SEND_LIMIT:-20}
 T=/sys/kernel/tracing
@@ -82,6 +95,7 @@ use_module() {
 		[ ! -d /sys/module/nf_conntrack_sip ] || rmmod nf_conntrack_sip
 		local ko=$KO
 		[[ $want == spin* ]] && ko=$SPIN_KO
+		[ "$want" = nomon ] && ko=$NOMON_KO
 		if [ "$LOADED" != "$ko" ] || [ ! -d /sys/module/sipalg ]; then
 			[ ! -d /sys/module/sipalg ] || rmmod sipalg
 			insmod "$ko"
@@ -111,6 +125,7 @@ flush_ct() {
 set_router() {
 	local r=$1 t=sipalg f
 	[ "$r" = sip ] && t=sip
+	mon_stop
 	rtr nft delete table inet bench_helper 2>/dev/null || true
 	flush_ct
 	use_module "$r"
@@ -132,6 +147,40 @@ set_router() {
 			exit 1
 		}
 	done
+}
+
+# sipalg-mon: a monitor listening in the router's namespace for one run,
+# its JSON lines kept in the guest's /tmp and counted when it stops (it
+# says on monitor.err how many events the module lost meanwhile)
+MON_PID=
+MON_TAG=
+mon_start() {
+	MON_TAG=$1
+	(exec ip netns exec "$TOPO_NS_RTR" "$CTL" -j monitor >"/tmp/mon-$MON_TAG.json" \
+		2>>"$res/monitor.err") &
+	MON_PID=$!
+	sleep 1
+	kill -0 "$MON_PID" 2>/dev/null || {
+		echo "bench-helper: sipalgctl monitor did not start (monitor.err)" >&2
+		exit 1
+	}
+}
+mon_stop() {
+	local n=-1
+	[ -n "$MON_PID" ] || return 0
+	# let it read what is still queued on its socket (a listener slower
+	# than the sender is behind at the run's end): until its output stops
+	# growing, at most 10 s; the events' cost in help() is paid already
+	for _ in $(seq 1 20); do
+		[ "$(stat -c %s "/tmp/mon-$MON_TAG.json")" != "$n" ] || break
+		n=$(stat -c %s "/tmp/mon-$MON_TAG.json")
+		sleep 0.5
+	done
+	kill -INT "$MON_PID" 2>/dev/null || true
+	wait "$MON_PID" 2>/dev/null || true
+	MON_PID=
+	wc -l <"/tmp/mon-$MON_TAG.json" | tr -d ' ' >"$res/mon-$MON_TAG.txt"
+	rm -f "/tmp/mon-$MON_TAG.json"
 }
 
 # the tracer on the router's help() entry points only, one level deep: the
@@ -161,6 +210,7 @@ one() {
 	tag=$r-$proto-$round
 	[ "$proto" = tcp ] && sport=0
 	set_router "$r"
+	[ "$r" != sipalg-mon ] || mon_start "$tag"
 	out=$res/sink-$tag.txt
 	ip netns exec "$TOPO_NS_SRV" "$GEN" sink "$proto" "$SRV4" 5060 "$n" 2000 >"$out" 2>&1 &
 	spid=$!
@@ -173,6 +223,15 @@ one() {
 		>"$res/send-$tag.txt" 2>&1 || echo "send exit $?" >>"$res/send-$tag.txt"
 	wait "$spid" || true
 	trace_stop "$tag"
+	mon_stop
+	if [ "$r" = sipalg-mon ]; then
+		# the listener must really have been subscribed: it got events
+		[ "$(cat "$res/mon-$tag.txt")" -gt 0 ] || {
+			echo "bench-helper: $tag: the monitor received no event" >&2
+			exit 1
+		}
+		log "$tag: monitor received $(cat "$res/mon-$tag.txt") events"
+	fi
 	log "$tag: $(head -n1 "$res/send-$tag.txt"); $(tail -n1 "$out")"
 }
 
@@ -183,11 +242,16 @@ for p in $PROTOS; do
 	done
 done
 rm -f "$res"/trace-*-warmup.txt
+rm -f "$res"/mon-*-warmup.txt
+# round k runs the routers rotated by k-1: each takes each place in turn
+read -r -a order <<<"$ROUTERS"
 for round in $(seq 1 "$ROUNDS"); do
+	log "round $round: ${order[*]}"
 	for p in $PROTOS; do
-		for r in $ROUTERS; do
+		for r in "${order[@]}"; do
 			one "$r" "$p" "$round"
 		done
 	done
+	order=("${order[@]:1}" "${order[0]}")
 done
 python3 "$dir/helper-sum.py" "$res" "$SPIN_NS" | tee "$res/summary.md"

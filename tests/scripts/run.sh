@@ -91,8 +91,11 @@ demo_from_tmp() {
 # make bench-helper's summing, on traces made by hand: sipalg 1+2+3 us over
 # 3 messages is 2000 ns per message, the in-tree 2+4+6 us 4000, so 0.50x
 # (target met); the spin build 1 us per call with no spin and 6 us with
-# 5000 ns of spin: +5000 ns. Then the in-tree at 2 us per call (1.00x, NOT
-# MET), and over TCP reset with a message lost: no ratio claimed.
+# 5000 ns of spin: +5000 ns; the build without the monitor (nomon) 1+2+2.94
+# us, 1980 ns per message: sipalg +1.01% over it (below 2%: met), sipalg
+# with a listener 3 us per call, +51.52%, its monitor got 3 events. Then
+# the in-tree at 2 us per call (1.00x, NOT MET), nomon at 1 us (sipalg
+# +100%, NOT MET), and over TCP reset with a message lost: no ratio claimed.
 hb_trace() { # FILE FUNC US...
 	local f=$1 fn=$2 u
 	shift 2
@@ -113,14 +116,22 @@ bench_helper_sum() {
 	hb_trace "$d/trace-spin0-udp-1.txt" sipalg_help_udp 1.000 1.000 1.000
 	hb_trace "$d/trace-spinN-udp-1.txt" sipalg_help_udp 6.000 6.000 6.000
 	sed -i 's/   6.000 us/ + 6.000 us/' "$d/trace-spinN-udp-1.txt"
-	for r in sipalg sip spin0 spinN; do hb_run "$d" "$r" udp 3 3; done
+	hb_trace "$d/trace-nomon-udp-1.txt" "sipalg_help_udp [sipalg]" 1.000 2.000 2.940
+	hb_trace "$d/trace-sipalg-mon-udp-1.txt" "sipalg_help_udp [sipalg]" 3.000 3.000 3.000
+	echo 3 >"$d/mon-sipalg-mon-udp-1.txt"
+	for r in sipalg sip spin0 spinN nomon sipalg-mon; do hb_run "$d" "$r" udp 3 3; done
 	o=$(python3 -B "$top/tests/bench-e2e/helper-sum.py" "$d" 5000) || return 1
 	echo "$o"
 	grep -qxF '| udp | sipalg | 1 | 3 | 3 | 1.00 | 2000 (2000-2000) | 2000 |  |' <<<"$o" || return 1
 	grep -qxF '| udp | sip | 1 | 3 | 3 | 1.00 | 4000 (4000-4000) | 4000 |  |' <<<"$o" || return 1
 	grep -qxF 'udp: sipalg/in-tree ns per message 0.50x (rounds 0.50-0.50), per call (median) 0.50x; target <= 0.70x met' <<<"$o" || return 1
 	grep -qxF 'udp: instrument check, spin 5000 ns per call: measured +5000 ns per call (rounds 5000-5000), +5000 ns per message (rounds 5000-5000)' <<<"$o" || return 1
+	grep -qxF '| udp | sipalg-mon | 1 | 3 | 3 | 1.00 | 3000 (3000-3000) | 3000 | monitor received 3-3 events/round |' <<<"$o" || return 1
+	grep -qxF 'udp: monitor, ns per message median (range, spread (max-min)/median): nomon 1980 (1980-1980, spread 0.00%), sipalg 2000 (2000-2000, spread 0.00%), sipalg-mon 3000 (3000-3000, spread 0.00%)' <<<"$o" || return 1
+	grep -qxF 'udp: monitor without a listener (sipalg vs nomon): +1.01% per message (rounds +1.01% to +1.01%); target below 2%: met' <<<"$o" || return 1
+	grep -qxF 'udp: monitor with a listener (sipalg-mon vs nomon): +51.52% per message (rounds +51.52% to +51.52%); events received per round 3-3 for 3 sent' <<<"$o" || return 1
 	hb_trace "$d/trace-sip-udp-1.txt" sip_help_udp 2.000 2.000 2.000
+	hb_trace "$d/trace-nomon-udp-1.txt" sipalg_help_udp 1.000 1.000 1.000
 	hb_trace "$d/trace-sipalg-tcp-1.txt" sipalg_help_tcp 1.000 1.000
 	hb_trace "$d/trace-sip-tcp-1.txt" sip_help_tcp 1.000 1.000
 	hb_run "$d" sipalg tcp 2 2
@@ -128,6 +139,7 @@ bench_helper_sum() {
 	o=$(python3 -B "$top/tests/bench-e2e/helper-sum.py" "$d" 5000) || return 1
 	echo "$o"
 	grep -qxF 'udp: sipalg/in-tree ns per message 1.00x (rounds 1.00-1.00), per call (median) 1.00x; target <= 0.70x NOT MET' <<<"$o" || return 1
+	grep -qxF 'udp: monitor without a listener (sipalg vs nomon): +100.00% per message (rounds +100.00% to +100.00%); target below 2%: NOT MET' <<<"$o" || return 1
 	grep -qxF '| tcp | sip | 1 | 2 | 1 | 1.00 | 1000 (1000-1000) | 1000 | 1 of 1 rounds reset; 1 rounds lost messages |' <<<"$o" || return 1
 	grep -qF 'tcp: sipalg/in-tree ns per message 1.00x (rounds 1.00-1.00), per call (median) 1.00x; NOT comparable' <<<"$o" || return 1
 }
@@ -181,8 +193,9 @@ else
 	t_skip bench-core-smoke "no libosip2-dev (scripts/install-deps.sh)"
 fi
 
-# make bench-helper's two module builds for 6.12: the production module
-# without bench_spin_ns, the instrument-check build with it
+# make bench-helper's three module builds for 6.12: the production module
+# without bench_spin_ns, the instrument-check build with it, the build
+# without the monitor's events (tagged sipalg_bench=nomon); and sipalgctl
 if ls -d /usr/lib/modules/6.12.*-amd64/build >/dev/null 2>&1; then
 	t_run bench-helper-builds bash -c "$top/scripts/bench-helper.sh --build-only"
 else
