@@ -58,7 +58,8 @@
  *   phones reg sent N ok K failed F retrans R wall_s T rate X
  *   phones call up ok K failed F retrans R wall_s T
  *   phones call sent M ok K failed F setup_failed S bye_failed B retrans R wall_s T
- * and exits 3 when anything failed.
+ * and exits 3 when anything failed; every 5 s a progress line goes to
+ * stderr (started, outstanding, ok, failed, retransmissions).
  *
  * registrar answers REGISTER (200, Contact echoed with ;expires=3600), INVITE
  * (200 with SDP) and BYE (200), stateless. "via" (the default) sends each
