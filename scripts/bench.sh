@@ -12,9 +12,15 @@
 # SIPALG_VM_TIMEOUT seconds the guest may run (default here 3000)
 # SIPALG_BENCH_MSGS       messages per per-message run (10000)
 # SIPALG_BENCH_RUNS       repeats of each per-message configuration (5)
-# SIPALG_BENCH_REG_STEPS  phones registering (100 1000 10000)
-# SIPALG_BENCH_CALL_STEPS concurrent calls (10 100 1000)
+# SIPALG_BENCH_REG_STEPS  phones registering with SIPp (100 1000)
+# SIPALG_BENCH_CALL_STEPS concurrent calls with SIPp (10 100)
 # SIPALG_BENCH_REG_RATE / SIPALG_BENCH_CALL_RATE   SIPp rates (200 registrations/s, 50 calls/s)
+# SIPALG_BENCH_LG_REG_STEPS / SIPALG_BENCH_LG_CALL_STEPS  the same with
+#                  siploadgen's phones and registrar (100000 / 10000), for
+#                  SIPALG_BENCH_LG_HELPERS ("none sip sipalg"); its window of
+#                  outstanding requests SIPALG_BENCH_LG_WINDOW (200), start
+#                  rate SIPALG_BENCH_LG_RATE (0: as the window allows), time
+#                  limit per step SIPALG_BENCH_LG_TIMEOUT (1800 s)
 # SIPALG_BENCH_PARTS      "permsg scale" (either alone to run only that part)
 # SIPALG_BENCH_PROTOS     protocols of the per-message part ("udp tcp")
 # SIPALG_BENCH_TCP_SEG    how the TCP sender segments its stream: "msg" (one
@@ -37,7 +43,11 @@
 #                  registrations ("sip sipalg") and for calls ("none sip sipalg")
 # SIPALG_BENCH_SEND_LIMIT  seconds before a stalled sender gives up (30)
 # SIPALG_BENCH_CT_MAX / SIPALG_BENCH_EXPECT_MAX  table sizes set in the guest
-#                  (131072 / 32768; the guest's defaults are recorded)
+#                  (262144 / 262144; the guest's defaults are recorded), with
+#                  SIPALG_BENCH_CT_BUCKETS (65536) and SIPALG_BENCH_EXPECT_HASH
+#                  (nf_conntrack's expect_hashsize at load, 65536);
+#                  SIPALG_BENCH_UDP_MEM the phones' host's net.ipv4.udp_mem
+#                  ("262144 524288 1048576" pages)
 # SIPALG_BENCH_RESULTS    results directory (.build/bench/results; emptied first)
 # Results: bench/summary.md, bench/*.csv, sipp logs, sipalg's counters after
 # each per-message sipalg run (stats-*.txt, when sipalgctl builds),

@@ -19,6 +19,16 @@
 #    socket and one media port pair per call. Failed registrations and calls
 #    (SIPp's counts), expectations (pinholes) present at the peak,
 #    "expectation table full" kernel messages, and slab memory per call.
+#    The large steps (SIPALG_BENCH_LG_REG_STEPS 100000 registrations,
+#    SIPALG_BENCH_LG_CALL_STEPS 10000 calls; SIPALG_BENCH_LG_HELPERS "none
+#    sip sipalg") use siploadgen's phones and registrar instead (SIPp's one
+#    socket per call stops short of them): the phones on three client
+#    addresses, the registrar on three server addresses (each NAT mapping
+#    needs a port of its own per server address), the registrar answering to
+#    the top Via's port (so only a Via the router rewrote gets an answer; for
+#    "none", which rewrites nothing, to the source port, the same traffic as
+#    a baseline). All registrations (or calls) are held while the tables and
+#    memory are read.
 #
 # Needs SIPALG_KO and SIPALG_BENCH_GEN (the siploadgen binary). Results:
 # $SIPALG_RESULTS/bench/{permsg.csv,scale.csv,summary.md,...}.
@@ -43,8 +53,14 @@ HELPERS=${SIPALG_BENCH_HELPERS:-none sip sipalg sipalg-mon}
 PROTOS=${SIPALG_BENCH_PROTOS:-udp tcp}
 SCALE_HELPERS=${SIPALG_BENCH_SCALE_HELPERS:-sip sipalg}
 CALL_HELPERS=${SIPALG_BENCH_CALL_HELPERS:-none sip sipalg}
-REG_STEPS=${SIPALG_BENCH_REG_STEPS:-100 1000 10000}
-CALL_STEPS=${SIPALG_BENCH_CALL_STEPS:-10 100 1000}
+REG_STEPS=${SIPALG_BENCH_REG_STEPS:-100 1000}
+CALL_STEPS=${SIPALG_BENCH_CALL_STEPS:-10 100}
+LG_REG_STEPS=${SIPALG_BENCH_LG_REG_STEPS:-100000}
+LG_CALL_STEPS=${SIPALG_BENCH_LG_CALL_STEPS:-10000}
+LG_HELPERS=${SIPALG_BENCH_LG_HELPERS:-none sip sipalg}
+# the load generator's window of outstanding requests and its start rate
+export SIPLOADGEN_WINDOW=${SIPALG_BENCH_LG_WINDOW:-200}
+export SIPLOADGEN_RATE=${SIPALG_BENCH_LG_RATE:-0}
 REG_RATE=${SIPALG_BENCH_REG_RATE:-200}
 CALL_RATE=${SIPALG_BENCH_CALL_RATE:-50}
 PARTS=${SIPALG_BENCH_PARTS:-permsg scale}
@@ -62,6 +78,9 @@ export SIPLOADGEN_SEG=${SIPALG_BENCH_TCP_SEG:-msg}
 log() { echo "bench: $(date +%H:%M:%S) $*"; }
 
 # ---- modules and kernel limits ----------------------------------------------
+# the expectation hash is sized at load only (expect_hashsize; the default,
+# conntrack's buckets / 256, gives chains of thousands at 100,000 pinholes)
+modprobe nf_conntrack expect_hashsize="${SIPALG_BENCH_EXPECT_HASH:-65536}" || modprobe nf_conntrack
 modprobe -a nf_conntrack nf_nat
 deps=$(modinfo -F depends "$KO" | tr ',' ' ')
 # shellcheck disable=SC2086
@@ -83,23 +102,47 @@ use_module() {
 	esac
 }
 ulimit -n 65536
+mem_kb() { awk -v k="$1:" '$1 == k {print $2}' /proc/meminfo; }
 {
 	echo "kernel $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
 	echo "default nf_conntrack_max $(sysctl -n net.netfilter.nf_conntrack_max)"
-	echo "default nf_conntrack_expect_max $(sysctl -n net.netfilter.nf_conntrack_expect_max)"
+	echo "default nf_conntrack_expect_max $(sysctl -n net.netfilter.nf_conntrack_expect_max)" \
+		"(4 x expect_hashsize $(cat /sys/module/nf_conntrack/parameters/expect_hashsize 2>/dev/null || echo ?), set at load)"
 	echo "default nf_conntrack_buckets $(sysctl -n net.netfilter.nf_conntrack_buckets)"
+	echo "default udp_mem $(sysctl -n net.ipv4.udp_mem | tr "\t" " ")"
 } | tee "$res/limits.txt"
 # the tables must hold N phones and M calls for either helper: raise them,
 # the same for every router (recorded in limits.txt)
-sysctl -qw net.netfilter.nf_conntrack_max="${SIPALG_BENCH_CT_MAX:-131072}"
-sysctl -qw net.netfilter.nf_conntrack_expect_max="${SIPALG_BENCH_EXPECT_MAX:-32768}" || true
+sysctl -qw net.netfilter.nf_conntrack_max="${SIPALG_BENCH_CT_MAX:-262144}"
+sysctl -qw net.netfilter.nf_conntrack_buckets="${SIPALG_BENCH_CT_BUCKETS:-65536}" || true
+sysctl -qw net.netfilter.nf_conntrack_expect_max="${SIPALG_BENCH_EXPECT_MAX:-262144}" || true
 sysctl -qw net.core.netdev_max_backlog=10000
+# the phones' host, not the router: a UDP socket that has received keeps
+# a page of receive memory accounted (its forward allocation), and past
+# udp_mem's limit (about 45,000 such sockets in 1 GiB) every later
+# datagram is dropped; 100,000 phones on one host need it raised
+sysctl -qw net.ipv4.udp_mem="${SIPALG_BENCH_UDP_MEM:-262144 524288 1048576}"
 {
 	echo "used nf_conntrack_max $(sysctl -n net.netfilter.nf_conntrack_max)"
+	echo "used nf_conntrack_buckets $(sysctl -n net.netfilter.nf_conntrack_buckets)"
 	echo "used nf_conntrack_expect_max $(sysctl -n net.netfilter.nf_conntrack_expect_max)"
+	echo "used udp_mem $(sysctl -n net.ipv4.udp_mem | tr '\t' ' ')"
+	echo "used expect_hashsize $(cat /sys/module/nf_conntrack/parameters/expect_hashsize 2>/dev/null || echo ?)"
 } | tee -a "$res/limits.txt"
 
 topo_up --helper none --nat fully-random
+# the router keeps an idle UDP flow an hour, as the helpers keep a SIP one,
+# so that every router holds all N phones' entries until they are read
+rtr sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3600
+rtr sysctl -qw net.netfilter.nf_conntrack_udp_timeout_stream=3600
+echo "router nf_conntrack_udp_timeout(_stream) 3600 s" | tee -a "$res/limits.txt"
+# siploadgen's phones on three client addresses towards three server ones
+LG_CLI="$CLI4,192.168.1.3,192.168.1.4"
+LG_SRV="$SRV4,198.51.100.3,198.51.100.4"
+cli ip addr add 192.168.1.3/24 dev eth0
+cli ip addr add 192.168.1.4/24 dev eth0
+srv ip addr add 198.51.100.3/24 dev eth0
+srv ip addr add 198.51.100.4/24 dev eth0
 
 # attach helper TYPE (none, sip, sipalg) on the router, for UDP and TCP 5060,
 # and start from empty tables
@@ -336,6 +379,10 @@ slab_all() {
 	awk '/^Slab:/ {print $2}' /proc/meminfo
 }
 n_expect() {
+	if rtr test -r /proc/net/nf_conntrack_expect; then
+		rtr cat /proc/net/nf_conntrack_expect | wc -l
+		return
+	fi
 	rtr conntrack -L expect 2>/dev/null | grep -c . || true
 }
 n_ct() {
@@ -449,8 +496,86 @@ scale_call() {
 		"table-full messages $((full1 - full0)); $el s, sipp exit $rc"
 }
 
+# siploadgen's registrar in the server namespace (via: answers to the top
+# Via's port; source: to the source port)
+lg_registrar() {
+	local tag=$1 mode=$2
+	ip netns exec "$TOPO_NS_SRV" "$GEN" registrar "$LG_SRV" 5060 "$mode" >"$res/lg-$tag-registrar.txt" 2>&1 &
+	REGISTRAR_PID=$!
+	for _ in $(seq 1 100); do
+		grep -q listening "$res/lg-$tag-registrar.txt" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "registrar did not start:" >&2
+	cat "$res/lg-$tag-registrar.txt" >&2
+	return 1
+}
+
+# KIND (reg or call) through helper H with siploadgen, N phones or calls,
+# all held while the router's tables and the guest's memory are read
+lg_step() {
+	local kind=$1 h=$2 n=$3
+	local tag=lg$kind-$h-$n out mode=via s0 s1 a0 a1 av0 av1 ct ex full0 full1 st el rc ppid
+	local sent ok fail retrans wall vns
+	set_helper "$h"
+	[ "$h" = none ] && mode=source
+	full0=$(klog_full)
+	lg_registrar "$tag" "$mode"
+	s0=$(slab_ct)
+	a0=$(slab_all)
+	av0=$(mem_kb MemAvailable)
+	out=$res/lg-$tag-phones.txt
+	st=$(date +%s)
+	rc=0
+	rm -f "$res/lg-go"
+	SIPLOADGEN_HOLD=$res/lg-go SIPLOADGEN_PORT_BASE=10000 ip netns exec "$TOPO_NS_CLI" \
+		timeout -k 5 "${SIPALG_BENCH_LG_TIMEOUT:-1800}" "$GEN" phones "$kind" "$LG_CLI" "$LG_SRV" 5060 "$n" \
+		>"$out" 2>&1 &
+	ppid=$!
+	# the peak: every phone registered (every call up), none let go
+	while kill -0 "$ppid" 2>/dev/null && ! grep -q holding "$out"; do
+		sleep 1
+	done
+	el=$(( $(date +%s) - st ))
+	ct=$(n_ct)
+	ex=$(n_expect)
+	s1=$(slab_ct)
+	a1=$(slab_all)
+	av1=$(mem_kb MemAvailable)
+	touch "$res/lg-go"
+	wait "$ppid" || rc=$?
+	kill "$REGISTRAR_PID" 2>/dev/null || true
+	wait "$REGISTRAR_PID" 2>/dev/null || true
+	full1=$(klog_full)
+	# datagrams the phones' or the registrar's host dropped (none expected)
+	cli nstat -az UdpInErrors UdpRcvbufErrors UdpSndbufErrors UdpMemErrors >"$res/lg-$tag-cli-nstat.txt" 2>&1 || true
+	srv nstat -az UdpInErrors UdpRcvbufErrors UdpSndbufErrors UdpMemErrors >"$res/lg-$tag-srv-nstat.txt" 2>&1 || true
+	if [ "$kind" = reg ]; then
+		read -r sent ok fail retrans wall < <(awk '/^phones reg sent/ {print $4, $6, $8, $10, $12}' "$out")
+	else
+		read -r sent ok fail retrans wall < <(awk '/^phones call sent/ {print $4, $6, $8, $14, $16}' "$out")
+	fi
+	vns=$(awk '/^registrar register/ {print $NF}' "$res/lg-$tag-registrar.txt")
+	echo "$kind,$h,$n,${sent:-0},${ok:-0},${fail:-$n},${retrans:-0},$ct,$ex,$((full1 - full0)),$((s1 - s0)),$((a1 - a0)),$(mem_kb MemTotal),$av0,$av1,${wall:-0},$el,$rc,$mode,${vns:-?}" >>"$res/lgscale.csv"
+	log "siploadgen $kind $h N=$n: sent ${sent:-?} ok ${ok:-?} failed ${fail:-?} retrans ${retrans:-?}," \
+		"${wall:-?} s (peak after $el s); at the peak conntrack $ct, expectations $ex," \
+		"all slab +$((a1 - a0)) kB ($(( (a1 - a0) * 1024 / n )) B each), MemAvailable $av0 -> $av1 kB;" \
+		"table-full messages $((full1 - full0)); registrar ($mode) Via not the source: ${vns:-?}; exit $rc"
+}
+
 scale() {
 	local h n m
+	echo "kind,helper,n,sent,ok,failed,retrans,conntrack,expectations,table_full_msgs,ct_slab_bytes,all_slab_kb,mem_total_kb,mem_avail_before_kb,mem_avail_peak_kb,gen_seconds,peak_seconds,rc,respond,via_not_source" >"$res/lgscale.csv"
+	for n in $LG_REG_STEPS; do
+		for h in $LG_HELPERS; do
+			lg_step reg "$h" "$n"
+		done
+	done
+	for m in $LG_CALL_STEPS; do
+		for h in $LG_HELPERS; do
+			lg_step call "$h" "$m"
+		done
+	done
 	echo "kind,helper,n,ok,failed,not_ok,conntrack,expectations,table_full_msgs,ct_slab_bytes,all_slab_kb,ct_slab_bytes_per_call,seconds,sipp_rc" >"$res/scale.csv"
 	for n in $REG_STEPS; do
 		for h in $SCALE_HELPERS; do

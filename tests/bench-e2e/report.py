@@ -158,6 +158,56 @@ def scale(res):
         print()
 
 
+def lgscale(res):
+    data = rows(os.path.join(res, 'lgscale.csv'))
+    if not data:
+        return
+    names = {'reg': 'registrations held', 'call': 'concurrent calls with SDP held'}
+    for kind in ('reg', 'call'):
+        sel = [r for r in data if r['kind'] == kind]
+        if not sel:
+            continue
+        print('## siploadgen: %s (one UDP socket each; tables and memory read'
+              ' at the peak)' % names[kind])
+        print()
+        print('| N | router | ok | failed | retransmissions | conntrack entries |'
+              ' expectations | "table full" msgs | all slab per %s (B) |'
+              ' minus no-helper (B) | guest MemAvailable before -> peak (MiB, of %s) |'
+              ' generator s | s per 1000 |' % (
+                  'phone' if kind == 'reg' else 'call',
+                  '%d' % (num(sel[0]['mem_total_kb']) // 1024)))
+        print('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+        base = {r['n']: num(r['all_slab_kb']) for r in sel if r['helper'] == 'none'}
+        per = {}
+        for r in sel:
+            n = max(num(r['n']), 1)
+            allb = num(r['all_slab_kb']) * 1024 // n
+            extra = '-'
+            if r['helper'] != 'none' and r['n'] in base:
+                d = (num(r['all_slab_kb']) - base[r['n']]) * 1024 // n
+                extra = '%d' % d
+                per[(r['n'], r['helper'])] = d
+            wall = float(r['gen_seconds'] or 0)
+            print('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d -> %d | %.0f | %.2f |' % (
+                r['n'], r['helper'], r['ok'], r['failed'], r['retrans'],
+                r['conntrack'], r['expectations'], r['table_full_msgs'], allb,
+                extra, num(r['mem_avail_before_kb']) // 1024,
+                num(r['mem_avail_peak_kb']) // 1024, wall, wall * 1000 / n))
+        print()
+        for n in sorted({r['n'] for r in sel}, key=num):
+            c, b = per.get((n, 'sipalg')), per.get((n, 'sip'))
+            if c is not None and b:
+                print('N = %s: memory per %s minus no-helper, sipalg / in-tree: %s'
+                      ' (target: at or under 1.00: %s)' % (
+                          n, 'phone' if kind == 'reg' else 'call',
+                          ratio(c, b), 'met' if c <= b else 'NOT MET'))
+        for r in sel:
+            ok = num(r['ok']) == num(r['n']) and num(r['failed']) == 0
+            print('N = %s, %s: %s of %s, 0 failures target: %s' % (
+                r['n'], r['helper'], r['ok'], r['n'], 'met' if ok else 'NOT MET'))
+        print()
+
+
 def main():
     res = sys.argv[1]
     lim = os.path.join(res, 'limits.txt')
@@ -165,6 +215,7 @@ def main():
         print('Guest: ' + '; '.join(line.strip() for line in open(lim)))
         print()
     permsg(res)
+    lgscale(res)
     scale(res)
 
 

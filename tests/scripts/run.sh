@@ -165,6 +165,39 @@ siploadgen_mix5() {
 }
 t_run siploadgen-five-message-mix siploadgen_mix5
 
+# siploadgen's scale modes over loopback, tiny: 20 phones register with the
+# registrar (answering to the Via's port), 10 calls with SDP come up, are
+# held until a file appears, end with BYE; the registrar counts each request
+# and saw every Via naming its source. With nobody listening every
+# registration fails by timer B (T1 10 ms) and the exit status says so.
+siploadgen_scale() {
+	local rpid o rc=0 i
+	cc -O2 -Wall -Wextra -Werror -o "$W/siploadgen" "$top/tests/bench-e2e/siploadgen.c" || return 1
+	"$W/siploadgen" registrar 127.0.0.1 15962 via >"$W/registrar" 2>&1 &
+	rpid=$!
+	for _ in $(seq 1 50); do grep -q listening "$W/registrar" && break; sleep 0.1; done
+	o=$("$W/siploadgen" phones reg 127.0.0.1 127.0.0.1 15962 20) || { echo "$o"; kill "$rpid"; return 1; }
+	echo "$o"
+	grep -q '^phones reg sent 20 ok 20 failed 0 ' <<<"$o" || { kill "$rpid"; return 1; }
+	SIPLOADGEN_HOLD=$W/go "$W/siploadgen" phones call 127.0.0.1 127.0.0.1 15962 10 >"$W/calls" 2>&1 &
+	for i in $(seq 1 50); do grep -q holding "$W/calls" && break; sleep 0.1; done
+	cat "$W/calls"
+	grep -q '^phones call up ok 10 failed 0 ' "$W/calls" || i=fail
+	touch "$W/go"
+	wait $! || rc=$?
+	kill "$rpid"
+	wait "$rpid"
+	cat "$W/calls" "$W/registrar"
+	[ "$i" != fail ] && [ "$rc" = 0 ] || return 1
+	grep -q '^phones call sent 10 ok 10 failed 0 setup_failed 0 bye_failed 0 ' "$W/calls" || return 1
+	grep -qx 'registrar register 20 invite 10 ack 10 bye 10 other 0 via_not_source 0' "$W/registrar" || return 1
+	rc=0
+	o=$(SIPLOADGEN_T1_MS=10 "$W/siploadgen" phones reg 127.0.0.1 127.0.0.1 15963 5) || rc=$?
+	echo "$o"
+	[ "$rc" = 3 ] && grep -q '^phones reg sent 5 ok 0 failed 5 ' <<<"$o"
+}
+t_run siploadgen-scale-modes siploadgen_scale
+
 # make bench-core's smoke pass: it builds without warnings, prints a row of
 # figures for each of its three messages and both targets (met or NOT
 # MET: figures, never asserted), and its profile mode (make -C tests/bench
