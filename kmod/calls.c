@@ -68,12 +68,17 @@ struct sipalg_dlg {
 	char id[SIPALG_DLG_ID];
 };
 
+/* a connection's registration texts: only where one was seen */
+struct sipalg_reg_text {
+	char aor[SIPALG_DLG_URI];
+	char contact[SIPALG_DLG_URI];
+};
+
 struct sipalg_dlgs {
 	u16 n, size;
 	u8 reg_dir;		/* direction of the REGISTER */
 	u8 aor_len, contact_len;
-	char aor[SIPALG_DLG_URI];
-	char contact[SIPALG_DLG_URI];
+	struct sipalg_reg_text *reg;	/* NULL until a REGISTER or its 2xx */
 	struct sipalg_dlg *d;	/* sorted by call */
 };
 
@@ -81,6 +86,7 @@ void sipalg_dlgs_release(struct sipalg_dlgs *g)
 {
 	if (!g)
 		return;
+	kfree(g->reg);
 	kfree(g->d);
 	kfree(g);
 }
@@ -269,10 +275,10 @@ static void sipalg_reg_contact(struct sipalg_pkt *p, const struct sa_msg *m,
 		if (off - le.off > n)
 			break;
 		sipalg_uri_of(line, off - le.off, n - (off - le.off),
-			      g->contact, &g->contact_len);
+			      g->reg->contact, &g->contact_len);
 		return;
 	}
-	sipalg_uri_of(p->msg, off, len, g->contact, &g->contact_len);
+	sipalg_uri_of(p->msg, off, len, g->reg->contact, &g->contact_len);
 }
 
 static void sipalg_reg_commit(struct sipalg_pkt *p, const struct sa_msg *m,
@@ -286,9 +292,13 @@ static void sipalg_reg_commit(struct sipalg_pkt *p, const struct sa_msg *m,
 	g = sipalg_dlgs_get(p->ct);
 	if (!g)
 		return;
+	if (!g->reg)
+		g->reg = kzalloc(sizeof(*g->reg), GFP_ATOMIC | __GFP_NOWARN);
+	if (!g->reg)
+		return;
 	g->reg_dir = m->is_request ? p->dir : !p->dir;
 	if (sipalg_hdr_value(p->msg, m->hdr_len, "To", 't', &off, &len))
-		sipalg_uri_of(p->msg, off, len, g->aor, &g->aor_len);
+		sipalg_uri_of(p->msg, off, len, g->reg->aor, &g->aor_len);
 	if (sipalg_hdr_value(p->msg, m->hdr_len, "Contact", 'm', &off, &len))
 		sipalg_reg_contact(p, m, m->is_request ? NULL : plan, off, len,
 				   g);
@@ -476,7 +486,8 @@ static int sipalg_fill_reg(struct sk_buff *skb, struct netlink_callback *cb,
 	void *hdr;
 
 	left = (s32)(d->reg_until - nfct_time_stamp);
-	if (!(d->flags & SIPALG_F_REGISTERED) || left <= 0 || !g->aor_len)
+	if (!(d->flags & SIPALG_F_REGISTERED) || left <= 0 || !g->reg ||
+	    !g->aor_len)
 		return 0;
 	t = &ct->tuplehash[g->reg_dir].tuple;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
@@ -485,8 +496,9 @@ static int sipalg_fill_reg(struct sk_buff *skb, struct netlink_callback *cb,
 		return -EMSGSIZE;
 	reg = nla_nest_start(skb, SIPALG_A_REG);
 	if (!reg ||
-	    sipalg_put_str(skb, SIPALG_RG_AOR, g->aor, g->aor_len) ||
-	    sipalg_put_str(skb, SIPALG_RG_CONTACT, g->contact, g->contact_len) ||
+	    sipalg_put_str(skb, SIPALG_RG_AOR, g->reg->aor, g->aor_len) ||
+	    sipalg_put_str(skb, SIPALG_RG_CONTACT, g->reg->contact,
+			   g->contact_len) ||
 	    nla_put_u8(skb, SIPALG_RG_L3, nf_ct_l3num(ct)) ||
 	    nla_put_u8(skb, SIPALG_RG_L4, nf_ct_protonum(ct)) ||
 	    nla_put_u16(skb, SIPALG_RG_PORT, sipalg_ct_port(ct)) ||
