@@ -62,15 +62,9 @@ if modinfo -F parm "$nomon" | grep -q bench_spin_ns; then
 fi
 cc -O2 -Wall -Wextra -Werror -o "$out/siploadgen" "$top/tests/bench-e2e/siploadgen.c"
 # sipalgctl for the sipalg-mon router, built from a copy (userspace/ left alone)
-ctl=
-rm -rf "$out/ctl"
-mkdir -p "$out/ctl"
-(cd "$top" && tar cf - userspace kmod/core kmod/uapi) | (cd "$out/ctl" && tar xf -)
-if make -s -C "$out/ctl/userspace" sipalgctl >"$out/ctl/build.log" 2>&1; then
-	ctl=$out/ctl/userspace/sipalgctl
-else
+ctl=$(vm_build_ctl "$top" "$out/ctl")
+[ -n "$ctl" ] ||
 	echo "== bench-helper: sipalgctl did not build (no sipalg-mon router; $out/ctl/build.log)"
-fi
 [ "${1:-}" != --build-only ] || { echo "== bench-helper: built $ko $spin $nomon${ctl:+ $ctl}"; exit 0; }
 
 rm -rf "$res"

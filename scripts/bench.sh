@@ -71,15 +71,9 @@ echo "== bench: building the load generator"
 cc -O2 -Wall -Wextra -Werror -o "$out/siploadgen" "$top/tests/bench-e2e/siploadgen.c"
 # sipalgctl, for the module's counters (optional: built from a copy, so
 # the tree's userspace/ is left alone)
-ctl=
-rm -rf "$out/ctl"
-mkdir -p "$out/ctl"
-(cd "$top" && tar cf - userspace kmod/core kmod/uapi) | (cd "$out/ctl" && tar xf -)
-if make -s -C "$out/ctl/userspace" sipalgctl >"$out/ctl/build.log" 2>&1; then
-	ctl=$out/ctl/userspace/sipalgctl
-else
+ctl=$(vm_build_ctl "$top" "$out/ctl")
+[ -n "$ctl" ] ||
 	echo "== bench: sipalgctl did not build (no counters in the results; $out/ctl/build.log)"
-fi
 
 rm -rf "$res"
 mkdir -p "$res"
