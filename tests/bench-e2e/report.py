@@ -196,7 +196,12 @@ def lgscale(res):
         print()
         for n in sorted({r['n'] for r in sel}, key=num):
             c, b = per.get((n, 'sipalg')), per.get((n, 'sip'))
-            if c is not None and b:
+            if c is not None and b is not None and (b <= 0 or c <= 0):
+                # at small sizes the slab's own churn outweighs the items
+                print('N = %s: memory per %s: no ratio, slab growth over no'
+                      ' helper (sipalg %d B, in-tree %d B) is not above the noise'
+                      % (n, 'phone' if kind == 'reg' else 'call', c, b))
+            elif c is not None and b:
                 print('N = %s: memory per %s minus no-helper, sipalg / in-tree: %s'
                       ' (target: at or under 1.00: %s)' % (
                           n, 'phone' if kind == 'reg' else 'call',
