@@ -41,7 +41,6 @@ HA_RUN=/run/sipalg-ha-test
 PH=192.168.1.2 PT=192.168.1.3 SRVIP=198.51.100.2 WAN_VIP=198.51.100.1
 FACTS=$E2E_OUT/facts
 GAP_GOAL_MS=3000
-GAP_BOUND_MS=8000
 trap ha_down EXIT
 
 ha_down() {
@@ -341,6 +340,7 @@ udp_failover() {
 	# 2. rtrA fails: all links down, its keepalived dies without a word
 	say ph mark
 	say srv mark
+	cp "$E2E_OUT/keepalived-rtrB.out" "$E2E_OUT/keepalived-rtrB-before-failure.out"
 	tfail=$(ms)
 	ip -n ha-a link set lan0 down
 	ip -n ha-a link set wan0 down
@@ -493,22 +493,37 @@ ha_timeline() {
 has_fact() {
 	grep -q "^$1" "$FACTS${2:-}" 2>/dev/null || { echo "the failover scenario did not get to: $1"; return 1; }
 }
-# The gap is a figure of this rig: on the emulated guest most of it is
-# VRRP's detection and conntrackd's process start-up, which host load
-# moves by seconds. So the 3 s goal is printed, met or NOT MET, and the
-# test fails past GAP_BOUND_MS only: media that comes back as late as
-# that came back without the commit (the notify script broken, the
-# copies not restored), 15 s and more in the trials before the fixes.
+# The gap is asserted below GAP_GOAL_MS, as issue 15 asks. On the
+# emulated guest most of it is VRRP's detection (about 0.36 s with 0.1 s
+# adverts), keepalived starting the notify script and conntrackd's
+# client starting for the commit; without the commit (the notify script
+# broken, the copies not restored) the media never came back before the
+# call ended in the trials, 15 s and more.
 gap_measured() {
 	local g
 	g=$(sed -n -E 's/^media-gap-ms ([0-9]+).*/\1/p' "$FACTS")
 	[ -n "$g" ] || { echo "no media gap measured"; return 1; }
 	if [ "$g" -lt "$GAP_GOAL_MS" ]; then
-		echo "media gap $g ms: goal below $GAP_GOAL_MS ms met"
+		echo "media gap $g ms: below $GAP_GOAL_MS ms"
 	else
-		echo "media gap $g ms: goal below $GAP_GOAL_MS ms NOT MET"
+		echo "media gap $g ms: not below $GAP_GOAL_MS ms; where the time went:"
+		sed -n '/^timeline/,/^fact/p' "$E2E_OUT/logs/ha-udp-failover-scenario.log" 2>/dev/null | head -n 12
+		return 1
 	fi
-	[ "$g" -lt "$GAP_BOUND_MS" ] || { echo "more than $GAP_BOUND_MS ms"; return 1; }
+}
+# Until rtrA failed, rtrB heard its adverts on both links and stayed
+# backup: none failed its checksum or went missing, no takeover. (Before
+# router.nft's snat took only the LAN's flows, it rewrote the source of
+# rtrA's WAN adverts to the VIP, and rtrB's WAN instance logged "Invalid
+# VRRPv3 checksum" for each and timed out every second.)
+vrrp_backup_quiet() {
+	local f=$E2E_OUT/keepalived-rtrB-before-failure.out
+	[ -s "$f" ] || { echo "no log of rtrB's keepalived from before the failure"; return 1; }
+	grep -q 'Entering BACKUP STATE' "$f" || { echo "rtrB never entered BACKUP"; return 1; }
+	if grep -E 'Invalid VRRPv3 checksum|Receive advertisement timeout|Entering MASTER|send advert error' "$f" | head -n 6 | grep .; then
+		echo "rtrB's keepalived before rtrA failed: $(grep -c -E 'Invalid VRRPv3 checksum|Receive advertisement timeout' "$f") adverts bad or missing (lines above)"
+		return 1
+	fi
 }
 # one line for both phones; a phone whose first call did not come up
 # through rtrA lost nothing to the failover, and is named as not run
@@ -537,8 +552,9 @@ fi
 peer_module_load
 e2e_test ha-udp-failover-scenario udp_failover
 e2e_test ha-udp-call-before-failover has_fact call-up-before
+e2e_test ha-vrrp-backup-hears-master-on-both-links vrrp_backup_quiet
 e2e_test ha-udp-media-resumes-both-ways has_fact media-resumed
-e2e_test ha-udp-media-gap-below-8s gap_measured
+e2e_test ha-udp-media-gap-below-3s gap_measured
 e2e_test ha-udp-bye-through-backup-rewritten has_fact bye-rewritten
 e2e_test ha-udp-inbound-call-through-backup has_fact inbound-call
 e2e_test ha-udp-register-refresh-same-port has_fact refresh-same-port
