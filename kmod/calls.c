@@ -50,11 +50,17 @@ MODULE_PARM_DESC(calls_max,
 		 "calls per connection that sipalgctl calls can show (default 256; fixed at load)");
 
 static atomic_long_t sipalg_calls_untracked = ATOMIC_LONG_INIT(0);
+static atomic_long_t sipalg_calls_nomem = ATOMIC_LONG_INIT(0);
 
 module_param_cb(untracked_calls, &sipalg_param_counter_ops,
 		&sipalg_calls_untracked, 0444);
 MODULE_PARM_DESC(untracked_calls,
 		 "calls not shown by sipalgctl calls: their connection's table was full (read only)");
+
+module_param_cb(unrecorded_calls, &sipalg_param_counter_ops,
+		&sipalg_calls_nomem, 0444);
+MODULE_PARM_DESC(unrecorded_calls,
+		 "calls or registrations that sipalgctl calls or registrations could not record or update: no memory (read only)");
 
 struct sipalg_dlg {
 	u32 call;		/* sipalg_call_id() of the Call-ID */
@@ -68,10 +74,16 @@ struct sipalg_dlg {
 	char id[SIPALG_DLG_ID];
 };
 
-/* a connection's registration texts: only where one was seen */
+/*
+ * A connection's registration texts, only where one was seen: the AOR
+ * then the Contact (sipalg_dlgs' aor_len and contact_len), allocated to
+ * fit (a phone's two URIs mostly fit kmalloc-64, where two fixed
+ * SIPALG_DLG_URI arrays took 192 bytes) and made again only when a
+ * REGISTER's texts need more room than there is.
+ */
 struct sipalg_reg_text {
-	char aor[SIPALG_DLG_URI];
-	char contact[SIPALG_DLG_URI];
+	u8 size;		/* bytes of text[] */
+	char text[];
 };
 
 struct sipalg_dlgs {
@@ -103,9 +115,12 @@ static struct sipalg_dlgs *sipalg_dlgs_get(struct nf_conn *ct)
 	/* confirmed: the dumps may reach it (conn.c, sipalg_conn_next) */
 	if (!conn->ct)
 		WRITE_ONCE(conn->ct, ct);
-	if (!conn->dlgs)
+	if (!conn->dlgs) {
 		conn->dlgs = kzalloc(sizeof(*conn->dlgs),
 				     GFP_ATOMIC | __GFP_NOWARN);
+		if (!conn->dlgs)
+			atomic_long_inc(&sipalg_calls_nomem);
+	}
 	return conn->dlgs;
 }
 
@@ -137,12 +152,17 @@ static void sipalg_dlg_del(struct sipalg_dlgs *g, unsigned int i)
 	g->n--;
 }
 
-/* room for one more; false when the bound is reached with no call ending */
-static bool sipalg_dlg_room(struct sipalg_dlgs *g)
+/*
+ * Room for one more; false when the bound is reached, or the array could
+ * not grow (counted in the counter named by *why), with no call ending.
+ */
+static bool sipalg_dlg_room(struct sipalg_dlgs *g, atomic_long_t **why)
 {
 	unsigned int i, size, oldest = 0;
 	struct sipalg_dlg *d;
 	bool any = false;
+
+	*why = &sipalg_calls_untracked;
 
 	if (g->n < g->size)
 		return true;
@@ -156,6 +176,7 @@ static bool sipalg_dlg_room(struct sipalg_dlgs *g)
 			g->size = size;
 			return true;
 		}
+		*why = &sipalg_calls_nomem;
 	}
 	/* full: the call that ended longest ago makes room */
 	for (i = 0; i < g->n; i++) {
@@ -259,7 +280,7 @@ static void sipalg_uri_of(const u8 *msg, u32 off, u32 len, char *out, u8 *olen)
  */
 static void sipalg_reg_contact(struct sipalg_pkt *p, const struct sa_msg *m,
 			       const struct sa_plan *plan, u32 off, u32 len,
-			       struct sipalg_dlgs *g)
+			       char *out, u8 *olen)
 {
 	struct sa_line_edit le;
 	u8 line[SIPALG_DLG_URI + 64];
@@ -274,17 +295,20 @@ static void sipalg_reg_contact(struct sipalg_pkt *p, const struct sa_msg *m,
 		n = sa_line_apply(p->msg, plan, &le, line, sizeof(line));
 		if (off - le.off > n)
 			break;
-		sipalg_uri_of(line, off - le.off, n - (off - le.off),
-			      g->reg->contact, &g->contact_len);
+		sipalg_uri_of(line, off - le.off, n - (off - le.off), out,
+			      olen);
 		return;
 	}
-	sipalg_uri_of(p->msg, off, len, g->reg->contact, &g->contact_len);
+	sipalg_uri_of(p->msg, off, len, out, olen);
 }
 
 static void sipalg_reg_commit(struct sipalg_pkt *p, const struct sa_msg *m,
 			      const struct sa_plan *plan)
 {
+	char aor[SIPALG_DLG_URI], contact[SIPALG_DLG_URI];
+	struct sipalg_reg_text *t;
 	struct sipalg_dlgs *g;
+	u8 alen, clen;
 	u32 off, len;
 
 	if (!m->is_request && (m->status < 200 || m->status >= 300))
@@ -292,22 +316,45 @@ static void sipalg_reg_commit(struct sipalg_pkt *p, const struct sa_msg *m,
 	g = sipalg_dlgs_get(p->ct);
 	if (!g)
 		return;
-	if (!g->reg)
-		g->reg = kzalloc(sizeof(*g->reg), GFP_ATOMIC | __GFP_NOWARN);
-	if (!g->reg)
-		return;
-	g->reg_dir = m->is_request ? p->dir : !p->dir;
+	/* a text the message does not carry stays as it was */
+	t = g->reg;
+	alen = 0;
+	clen = 0;
+	if (t) {
+		alen = g->aor_len;
+		clen = g->contact_len;
+		memcpy(aor, t->text, alen);
+		memcpy(contact, t->text + alen, clen);
+	}
 	if (sipalg_hdr_value(p->msg, m->hdr_len, "To", 't', &off, &len))
-		sipalg_uri_of(p->msg, off, len, g->reg->aor, &g->aor_len);
+		sipalg_uri_of(p->msg, off, len, aor, &alen);
 	if (sipalg_hdr_value(p->msg, m->hdr_len, "Contact", 'm', &off, &len))
 		sipalg_reg_contact(p, m, m->is_request ? NULL : plan, off, len,
-				   g);
+				   contact, &clen);
+	if (!t || t->size < alen + clen) {
+		t = kmalloc(struct_size(t, text, alen + clen),
+			    GFP_ATOMIC | __GFP_NOWARN);
+		if (!t) {
+			/* the old texts, if any, stay shown */
+			atomic_long_inc(&sipalg_calls_nomem);
+			return;
+		}
+		t->size = alen + clen;
+		kfree(g->reg);
+		g->reg = t;
+	}
+	g->reg_dir = m->is_request ? p->dir : !p->dir;
+	memcpy(t->text, aor, alen);
+	memcpy(t->text + alen, contact, clen);
+	g->aor_len = alen;
+	g->contact_len = clen;
 }
 
 void sipalg_dlg_commit(struct sipalg_pkt *p, const struct sa_msg *m,
 		       const struct sa_plan *plan)
 {
 	u8 method = m->is_request ? m->method : m->cseq_method;
+	atomic_long_t *why;
 	struct sipalg_dlgs *g;
 	struct sipalg_dlg *d;
 	unsigned int i;
@@ -338,8 +385,8 @@ void sipalg_dlg_commit(struct sipalg_pkt *p, const struct sa_msg *m,
 		/* a call begins with its INVITE, or the answers to it */
 		if (method != SA_M_INVITE || (!m->is_request && m->status >= 300))
 			return;
-		if (!sipalg_dlg_room(g)) {
-			atomic_long_inc(&sipalg_calls_untracked);
+		if (!sipalg_dlg_room(g, &why)) {
+			atomic_long_inc(why);
 			return;
 		}
 		i = sipalg_dlg_pos(g, p->call, &found);
@@ -496,8 +543,8 @@ static int sipalg_fill_reg(struct sk_buff *skb, struct netlink_callback *cb,
 		return -EMSGSIZE;
 	reg = nla_nest_start(skb, SIPALG_A_REG);
 	if (!reg ||
-	    sipalg_put_str(skb, SIPALG_RG_AOR, g->reg->aor, g->aor_len) ||
-	    sipalg_put_str(skb, SIPALG_RG_CONTACT, g->reg->contact,
+	    sipalg_put_str(skb, SIPALG_RG_AOR, g->reg->text, g->aor_len) ||
+	    sipalg_put_str(skb, SIPALG_RG_CONTACT, g->reg->text + g->aor_len,
 			   g->contact_len) ||
 	    nla_put_u8(skb, SIPALG_RG_L3, nf_ct_l3num(ct)) ||
 	    nla_put_u8(skb, SIPALG_RG_L4, nf_ct_protonum(ct)) ||

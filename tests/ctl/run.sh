@@ -1272,7 +1272,7 @@ man_ok() {
 		"flows" "rewrite" force-rport static-port strict disable default \
 		--snat --dnat --peer --reply --tcp --explain \
 		monitor --call-id --count monitor-lost monitor_rate \
-		calls registrations on-hold calls_max untracked_calls; do
+		calls registrations on-hold calls_max untracked_calls unrecorded_calls; do
 		grep -q -- "$w" "$W/man.txt" || { echo "man page lacks $w"; return 1; }
 	done
 }

@@ -16,7 +16,7 @@ trap topo_down EXIT
 # there is one, so one without it would take insmod down in the kernel.
 readonly_params_refused() {
 	local p out
-	for p in tcp_held untracked_calls untracked_pinholes \
+	for p in tcp_held untracked_calls unrecorded_calls untracked_pinholes \
 		unrecorded_media_sources expect_max stale_pinholes; do
 		if out=$(e2e_module_load "$p=1" 2>&1); then
 			echo "$p=1 was taken at load"

@@ -93,6 +93,30 @@ EOF
 	topo_down
 }
 
+# Refreshes of one registration (the same phone socket, so the same
+# connection) that change its Contact: registrations shows each new one,
+# longer than the first (the module makes the connection's text object
+# again, bigger) and shorter again (the object is kept).
+refresh_new_contact() {
+	local c long=phone-refresh.a-longer-host-name.lan.example:5060
+	topo_up
+	peer_server refresh --registers 3
+	for c in 192.168.1.2:5060 "$long" 192.168.1.2:5060; do
+		peer_phone refresh --sport 5060 --contact "$c" --expires 300 || return 1
+		rtr "$CTL" -j registrations >"$E2E_OUT/refresh-regs.json"
+		python3 - "$E2E_OUT/refresh-regs.json" "sip:phone@$c" <<'EOF' || return 1
+import json, sys
+regs = json.load(open(sys.argv[1]))["registrations"]
+print("registrations:", regs)
+assert len(regs) == 1, regs
+assert regs[0]["aor"] == "sip:phone@198.51.100.2", regs[0]
+assert regs[0]["contact"] == sys.argv[2], (regs[0]["contact"], "expected", sys.argv[2])
+EOF
+	done
+	server_ok refresh
+	topo_down
+}
+
 # 1,000 concurrent calls, one UDP socket (connection) each
 thousand_calls() {
 	local m=1000 rate=50 hold uac rc=0 n
@@ -156,6 +180,7 @@ unprivileged_refused() {
 
 peer_module_load
 e2e_test calls-register-hold-resume-bye call_register_hold
+e2e_test registrations-refresh-changes-contact refresh_new_contact
 e2e_test calls-thousand-concurrent thousand_calls
 e2e_test calls-unprivileged-refused unprivileged_refused
 e2e_test kernel-log-clean e2e_kernel_log_clean
