@@ -93,9 +93,10 @@
  * Bounds: at most sipalg_pin_max pins (the media classes' max_expected
  * together, so that after collection the live ones always fit), allocated
  * (GFP_ATOMIC) as the connection's calls need them: one allocation of
- * 64 bytes for a first audio call (7 pins of 8 bytes after the header),
- * doubled with krealloc when mostly live, freed with the connection's
- * object (struct sipalg_conn: helper destroy callback, or module unload).
+ * 80 bytes (kmalloc-96) for a first audio call (7 pins of 8 bytes after
+ * the 24-byte header), doubled with krealloc when mostly live, freed with
+ * the connection's object (struct sipalg_conn: helper destroy callback, or
+ * module unload).
  * Only a confirmed conntrack gets one: the kernel frees an unconfirmed one
  * (its first packet dropped) without calling the destroy callback.
  *
