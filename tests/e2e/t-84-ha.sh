@@ -78,7 +78,7 @@ ha_file() {
 ha_up() {
 	local ns r
 	ha_down
-	rm -rf "$HA_RUN" /run/sipalg-ha-conntrackd-rtr[AB].log
+	rm -rf "$HA_RUN" /run/sipalg-ha-conntrackd-rtr[AB].log /run/sipalg-ha-rtr[AB].fifo
 	mkdir -p "$HA_RUN" /run/lock
 	for ns in $HA_NS; do topo__ns "$ns"; done
 	ip -n ha-sw link add br-lan type bridge
@@ -217,7 +217,6 @@ stats() {
 	IDLE=$(echo "$l" | sed -E 's/.*idle_ms=([0-9]+).*/\1/')
 }
 fact() { echo "$*" >>"$FACTS"; echo "fact: $*"; }
-ms() { date +%s%3N; }
 
 # both sides receive RTP: at least $1 packets since the last mark (the
 # phone: $2, default ph)
@@ -252,7 +251,7 @@ tcp_inbound_call() {
 # step 4: a phone registered over TCP whose connection carries the inbound
 # calls, before and after the failover (a fresh pair of routers)
 tcp_failover() {
-	local l port1 port2
+	local l port1 port2 tfail
 	: >"$FACTS.tcp"
 	FACTS=$FACTS.tcp
 	set -E
@@ -268,10 +267,7 @@ tcp_failover() {
 	fact "tcp-registered public-port $port1"
 	tcp_inbound_call
 	fact "tcp-inbound-before"
-	ip -n ha-a link set lan0 down
-	ip -n ha-a link set wan0 down
-	ip -n ha-a link set sync0 down
-	kill -9 "$(cat "$HA_RUN/keepalived-rtrA.pid")" "$(cat "$HA_RUN/vrrp-rtrA.pid")" 2>/dev/null || true
+	ha_fail a
 	e2e_wait 40 ha_is_master b
 	e2e_wait 20 ha_guard_open b
 	tcp_inbound_call
@@ -284,6 +280,24 @@ tcp_failover() {
 	echo "public port before $port1, after $port2"
 	[ "$port2" = "$port1" ]
 	fact "tcp-refresh-same-port"
+}
+
+# rtr$1 (a|b) fails at once, and tfail (ms) says when: its keepalived is
+# killed (no priority-0 advert, so the other router has to notice by
+# itself), then its three links go down in one ip process. (Until
+# 2026-12-04 this took three ip processes and a cat before the kill, and
+# under load rtrA's WAN adverts went on for a second after its LAN link
+# was down; keepalived moves a sync group only when all its instances
+# have timed out, so that second was counted in the media gap.)
+ha_fail() {
+	local R k v
+	R=$(echo "$1" | tr ab AB)
+	read -r k <"$HA_RUN/keepalived-rtr$R.pid"
+	read -r v <"$HA_RUN/vrrp-rtr$R.pid"
+	tfail=${EPOCHREALTIME/[.,]/}
+	tfail=$((tfail / 1000))
+	kill -9 "$k" "$v" 2>/dev/null || true
+	printf 'link set %s down\n' lan0 wan0 sync0 | ip -n "ha-$1" -batch -
 }
 
 # both sides have RTP again after the failover
@@ -341,11 +355,7 @@ udp_failover() {
 	say ph mark
 	say srv mark
 	cp "$E2E_OUT/keepalived-rtrB.out" "$E2E_OUT/keepalived-rtrB-before-failure.out"
-	tfail=$(ms)
-	ip -n ha-a link set lan0 down
-	ip -n ha-a link set wan0 down
-	ip -n ha-a link set sync0 down
-	kill -9 "$(cat "$HA_RUN/keepalived-rtrA.pid")" "$(cat "$HA_RUN/vrrp-rtrA.pid")" 2>/dev/null || true
+	ha_fail a
 	echo "rtrA failed at $tfail"
 	if ! e2e_wait 40 media_back; then
 		stats ph; echo "phone: rx $RX idle $IDLE"
@@ -445,11 +455,7 @@ udp_failback() {
 	echo "rtrA's external cache: $(grep -c . "$E2E_OUT/rtrA-cache-expect.txt") expectations"
 	say ph mark
 	say srv mark
-	tfail=$(ms)
-	ip -n ha-b link set lan0 down
-	ip -n ha-b link set wan0 down
-	ip -n ha-b link set sync0 down
-	kill -9 "$(cat "$HA_RUN/keepalived-rtrB.pid")" "$(cat "$HA_RUN/vrrp-rtrB.pid")" 2>/dev/null || true
+	ha_fail b
 	echo "rtrB failed at $tfail"
 	if ! e2e_wait 40 media_back; then
 		ha_timeline "$tfail" A
@@ -525,6 +531,30 @@ vrrp_backup_quiet() {
 		return 1
 	fi
 }
+# Each router's notify program acted on one change of state at a time,
+# every step of one change before the next one's first: in its log the
+# state changes only at a "start" line. (With a notify_master and a
+# notify_backup script, as until 2026-12-04, keepalived ran them side by
+# side: under load rtrA's backup steps at its start went on beside its
+# primary ones, and a late `conntrackd -t` could flush the new master's
+# own table 5 s later.) The logs are those of the UDP scenario, both
+# routers having been primary and backup.
+notify_in_order() {
+	local r f bad
+	for r in A B; do
+		f=/run/sipalg-ha-conntrackd-rtr$r.log
+		[ -s "$f" ] || { echo "rtr$r: no notify log $f"; return 1; }
+		grep -q ': primary: conntrackd -c ct: ok' "$f" || { echo "rtr$r never committed as primary"; return 1; }
+		grep -q ': backup: conntrackd -n: ok' "$f" || { echo "rtr$r never asked for a resync as backup"; return 1; }
+		bad=$(awk '$2 != prev && $3 != "start" { print "  line " NR ": " $0 } { prev = $2 }' "$f")
+		if [ -n "$bad" ]; then
+			echo "rtr$r: a step of one change ran after the next change had started:"
+			echo "$bad"
+			sed 's/^/  /' "$f"
+			return 1
+		fi
+	done
+}
 # one line for both phones; a phone whose first call did not come up
 # through rtrA lost nothing to the failover, and is named as not run
 summary_line() {
@@ -560,6 +590,7 @@ e2e_test ha-udp-inbound-call-through-backup has_fact inbound-call
 e2e_test ha-udp-register-refresh-same-port has_fact refresh-same-port
 e2e_test ha-udp-new-call-through-backup has_fact new-call
 e2e_test ha-udp-failover-back-to-rtrA udp_failback
+e2e_test ha-notify-one-change-at-a-time notify_in_order
 e2e_test ha-tcp-failover-scenario tcp_failover
 e2e_test ha-tcp-inbound-call-before-failover has_fact tcp-inbound-before .tcp
 e2e_test ha-tcp-inbound-call-on-connection-through-backup has_fact tcp-inbound-after .tcp
