@@ -93,10 +93,10 @@
  * Bounds: at most sipalg_pin_max pins (the media classes' max_expected
  * together, so that after collection the live ones always fit), allocated
  * (GFP_ATOMIC) as the connection's calls need them: one allocation of
- * 80 bytes (kmalloc-96) for a first audio call (7 pins of 8 bytes after
- * the 24-byte header), doubled with krealloc when mostly live, freed with
- * the connection's object (struct sipalg_conn: helper destroy callback, or
- * module unload).
+ * 56 bytes (kmalloc-64) for a first audio call (its 4 pins, RTP and RTCP
+ * both ways, of 8 bytes after the 24-byte header), doubled with krealloc
+ * when mostly live, freed with the connection's object (struct
+ * sipalg_conn: helper destroy callback, or module unload).
  * Only a confirmed conntrack gets one: the kernel frees an unconfirmed one
  * (its first packet dropped) without calling the destroy callback.
  *
@@ -145,7 +145,11 @@ struct sipalg_msrc {
 	u16 rtp, rtcp;		/* its ports there (rtcp 0: none) */
 };
 
-#define SIPALG_SRC_MIN		4
+/*
+ * first allocation: an audio call's two sides, 56 bytes (kmalloc-64; 4
+ * took kmalloc-128)
+ */
+#define SIPALG_SRC_MIN		2
 
 static void sipalg_src_drop_call(struct sipalg_calls *c, u32 call);
 
@@ -158,8 +162,11 @@ static void sipalg_src_drop_call(struct sipalg_calls *c, u32 call);
 #define SIPALG_SDP_WHOLE	1	/* every pinhole it names is open */
 #define SIPALG_SDP_PART		2	/* some could not be opened */
 
-/* first allocation, 64 bytes: an audio call's RTP and RTCP both ways, and more */
-#define SIPALG_PINS_MIN		7
+/*
+ * first allocation: an audio call's RTP and RTCP both ways, 56 bytes
+ * (kmalloc-64; 7 pins took kmalloc-96)
+ */
+#define SIPALG_PINS_MIN		4
 
 struct sipalg_calls {
 	u16 n;
@@ -1352,6 +1359,11 @@ static struct nf_ct_helper_expectfn sipalg_media_out_fn = {
 void sipalg_expect_init(const struct nf_conntrack_expect_policy *pol)
 {
 	unsigned int class, n = 0;
+
+	/* the first tables fit the slab sizes their comments give */
+	BUILD_BUG_ON(struct_size((struct sipalg_calls *)NULL, pin,
+				 SIPALG_PINS_MIN) > 64);
+	BUILD_BUG_ON(SIPALG_SRC_MIN * sizeof(struct sipalg_msrc) > 64);
 
 	for (class = SIPALG_EXP_AUDIO; class < SIPALG_EXP_MAX; class++)
 		n += pol[class].max_expected;
