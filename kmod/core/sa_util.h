@@ -244,6 +244,62 @@ static __always_inline u32 sa_skip_class(const u8 *m, u32 pos,
 	return pos;
 }
 
+/*
+ * memchr(p, c, n) as eight bytes a step, for kernels whose memchr is
+ * lib/string.c's, which tests one byte per loop (x86-64 has no arch
+ * version; arm64 has one and defines __HAVE_ARCH_MEMCHR). Every header
+ * and SDP line of a message is searched for its LF, so that loop ran
+ * over every byte at least once (twice on TCP, framing and parsing). In
+ * userspace the C library's vector memchr is faster still: sa_memchr()
+ * is that there, and the unit tests hold this one to it.
+ *
+ * Per word, a byte of x = w ^ (c in every byte) is zero where w holds c;
+ * ((x & 7f..) + 7f..) | x | 7f.. has bit 7 clear exactly in those bytes
+ * (no carry crosses a byte, so unlike the shorter (x - 01..) & ~x test no
+ * byte after a match is flagged, on either byte order). Never reads
+ * outside p[0..n): the last partial word is one load ending at p + n,
+ * over bytes already searched.
+ */
+static inline const u8 *sa_memchr_swar(const u8 *p, u8 c, size_t n)
+{
+	const u64 lo7 = 0x7f7f7f7f7f7f7f7fULL;
+	const u64 cc = c * 0x0101010101010101ULL;
+	size_t i = 0;
+	u64 x, hit;
+
+	if (n < 8) {
+		for (; i < n; i++)
+			if (p[i] == c)
+				return p + i;
+		return NULL;
+	}
+	for (;;) {
+		if (i > n - 8)
+			i = n - 8;
+		x = sa_ld64(p + i) ^ cc;
+		hit = ~(((x & lo7) + lo7) | x | lo7);
+		if (hit) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			return p + i + (__builtin_clzll(hit) >> 3);
+#else
+			return p + i + (__builtin_ctzll(hit) >> 3);
+#endif
+		}
+		if (i == n - 8)
+			return NULL;
+		i += 8;
+	}
+}
+
+static inline const u8 *sa_memchr(const u8 *p, u8 c, size_t n)
+{
+#if defined(__KERNEL__) && !defined(__HAVE_ARCH_MEMCHR)
+	return sa_memchr_swar(p, c, n);
+#else
+	return memchr(p, c, n);
+#endif
+}
+
 /* whole of p[0..n) is 1..10 digits with value <= max */
 bool sa_parse_uint(const u8 *p, size_t n, u32 max, u32 *out);
 /* skip SP/HT/CR/LF forward from pos, up to end */

@@ -200,7 +200,7 @@ enum sa_reason sa_parse_sdp(const u8 *m, u32 s, u32 e,
 		return SA_R_BAD_SDP;
 	while (pos < e) {
 		ls = pos;
-		lf = memchr(m + pos, '\n', e - pos);
+		lf = sa_memchr(m + pos, '\n', e - pos);
 		le = lf ? (u32)(lf - m) : e;
 		pos = lf ? le + 1 : e;
 		if (le > ls && m[le - 1] == '\r')
@@ -366,7 +366,7 @@ static u32 sa_next_delim(const u8 *m, u32 p, u32 e,
 	for (;;) {
 		if (sa_is_delim(m, p, e, b))
 			return p;
-		lf = memchr(m + p, '\n', e - p);
+		lf = sa_memchr(m + p, '\n', e - p);
 		if (!lf)
 			return e;
 		p = lf - m + 1;
@@ -406,7 +406,7 @@ static enum sa_reason sa_part(const u8 *m, u32 s, u32 e,
 		if (p >= e)
 			return SA_R_BAD_MULTIPART;
 		ls = p;
-		lf = memchr(m + p, '\n', e - p);
+		lf = sa_memchr(m + p, '\n', e - p);
 		if (!lf)
 			return SA_R_BAD_MULTIPART;
 		le = lf - m;

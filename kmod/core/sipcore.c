@@ -59,7 +59,7 @@ static inline int sa_hdr_next(const u8 *m, u32 len,
 
 	if (pos >= len)
 		return -SA_R_TRUNCATED;
-	lf = memchr(m + pos, '\n', len - pos);
+	lf = sa_memchr(m + pos, '\n', len - pos);
 	if (!lf)
 		return -SA_R_TRUNCATED;
 	eol = lf - m;
@@ -84,7 +84,7 @@ static inline int sa_hdr_next(const u8 *m, u32 len,
 	h->val = p + 1;		/* untrimmed: see sa_hdr_trim() */
 	while (unlikely(eol + 1 < len &&
 			(m[eol + 1] == ' ' || m[eol + 1] == '\t'))) {
-		lf = memchr(m + eol + 1, '\n', len - eol - 1);
+		lf = sa_memchr(m + eol + 1, '\n', len - eol - 1);
 		if (!lf)
 			return -SA_R_TRUNCATED;
 		eol = lf - m;
@@ -215,7 +215,7 @@ enum sa_frame_result sa_frame(const u8 *buf, size_t len,
 		return SA_FRAME_KEEPALIVE;
 	}
 	lim = len > SA_MAX_MSG ? SA_MAX_MSG : len;
-	lf = memchr(buf, '\n', lim);
+	lf = sa_memchr(buf, '\n', lim);
 	if (!lf)
 		goto more;
 	pos = lf - buf + 1;
@@ -299,7 +299,7 @@ static u32 sa_elem_end(const u8 *m, u32 pos, u32 end,
 		case '<':
 			if (!angle)
 				break;
-			gt = memchr(m + pos, '>', end - pos);
+			gt = sa_memchr(m + pos, '>', end - pos);
 			if (!gt)
 				return 0;
 			pos = gt - m;
@@ -468,7 +468,7 @@ static enum sa_reason sa_parse_naddr(const u8 *m, u32 s,
 	}
 	if (p < end && m[p] == '<') {
 		us = p + 1;
-		gt = memchr(m + us, '>', end - us);
+		gt = sa_memchr(m + us, '>', end - us);
 		if (!gt)
 			return SA_R_BAD_URI;
 		ue = gt - m;
@@ -710,8 +710,8 @@ static enum sa_reason sa_parse_start(const u8 *m, u32 s, u32 e,
 		return SA_R_BAD_START_LINE;
 	/* one SP each side, no white space in the URI (RFC 4475 3.1.2.8) */
 	msg->ruri_span = sa_mkspan(p + 1, sp2 - 1 - (p + 1));
-	if (memchr(m + p + 1, ' ', msg->ruri_span.len) ||
-	    memchr(m + p + 1, '\t', msg->ruri_span.len))
+	if (sa_memchr(m + p + 1, ' ', msg->ruri_span.len) ||
+	    sa_memchr(m + p + 1, '\t', msg->ruri_span.len))
 		return SA_R_BAD_START_LINE;
 	if (!sa_parse_uri(m, p + 1, sp2 - 1, &msg->ruri))
 		return SA_R_BAD_URI;
@@ -719,7 +719,7 @@ static enum sa_reason sa_parse_start(const u8 *m, u32 s, u32 e,
 	if (msg->ruri.def_port) {
 		u32 h = msg->ruri.host.off + msg->ruri.host.len;
 
-		if (memchr(m + h, '?', sp2 - 1 - h))
+		if (sa_memchr(m + h, '?', sp2 - 1 - h))
 			return SA_R_BAD_URI;
 	}
 	return SA_R_OK;
@@ -841,7 +841,7 @@ enum sa_reason sa_parse(const u8 *msg, size_t len, enum sa_transport t,
 		pos++;
 	if (pos == len)
 		return SA_R_NOT_SIP;
-	lf = memchr(msg + pos, '\n', len - pos);
+	lf = sa_memchr(msg + pos, '\n', len - pos);
 	if (!lf) {
 		/* a SIP start line begins with a method or "SIP/" */
 		return (msg[pos] >= 'A' && msg[pos] <= 'Z') ? SA_R_TRUNCATED :

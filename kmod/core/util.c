@@ -329,7 +329,7 @@ bool sa_ip_from_str(const char *s, size_t n, struct sa_ip *ip)
 
 	if (n >= 2 && p[0] == '[' && p[n - 1] == ']')
 		return sa_parse_ip6(p + 1, n - 2, ip);
-	if (memchr(p, ':', n))
+	if (sa_memchr(p, ':', n))
 		return sa_parse_ip6(p, n, ip);
 	return sa_parse_ip4(p, n, ip);
 }
@@ -376,13 +376,13 @@ u32 sa_parse_hostport(const u8 *m, u32 pos, u32 end,
 		}
 	}
 	if (m[pos] == '[') {
-		const u8 *rb = memchr(m + pos, ']', end - pos);
+		const u8 *rb = sa_memchr(m + pos, ']', end - pos);
 		const u8 *zone;
 
 		if (!rb)
 			return 0;
 		pos = rb - m;
-		zone = memchr(m + s + 1, '%', pos - s - 1);
+		zone = sa_memchr(m + s + 1, '%', pos - s - 1);
 		if (zone) {
 			/*
 			 * RFC 6874: [fe80::1%25eth0]. A zone names a link-local
@@ -470,7 +470,7 @@ bool sa_parse_uri(const u8 *m, u32 s, u32 e,
 	 * checked by its own parser) nor at the end of the URI; parameters
 	 * are not looked into.
 	 */
-	at = memchr(m + pos, '@', e - pos);
+	at = sa_memchr(m + pos, '@', e - pos);
 	if (at) {
 		ue = at - m;
 		/* the scheme has none of them: check from pos on */

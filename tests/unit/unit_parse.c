@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sa_parse: start line, headers, long/compact forms, folding, refusals */
+#include <stdlib.h>
 #include "tutil.h"
 #include "units.h"
+#include "sa_util.h"
 
 static struct sa_msg m;
 
@@ -369,8 +371,56 @@ static void parse_leading_crlf_and_encoding(void)
 	T_EQ(m.sdp.present, 0);
 }
 
+/*
+ * sa_memchr_swar, the core's memchr in kernels with no arch memchr,
+ * against the C library's: every length up to 40, the byte at every place
+ * or nowhere, a second one after it, and in every other byte the values
+ * next to it (c - 1, c + 1, c ^ 0x80: the ones a carry or borrow across
+ * bytes would confuse), for c = LF, 0x00, 0x7f, 0x80 and 0xff. Each buffer
+ * is a heap block of exactly n bytes: these tests run under ASan, which
+ * stops on a read past p + n.
+ */
+static void parse_memchr_swar(void)
+{
+	static const u8 cs[] = { '\n', 0x00, 0x7f, 0x80, 0xff };
+	unsigned int ci, n, at, k, bad = 0;
+	const u8 *got;
+	u8 *buf;
+
+	for (ci = 0; ci < sizeof(cs); ci++) {
+		u8 c = cs[ci];
+
+		for (n = 0; n <= 40; n++) {
+			for (at = 0; at <= n; at++) {
+				buf = malloc(n ? n : 1);
+				if (!buf)
+					abort();
+				for (k = 0; k < n; k++)
+					buf[k] = k % 3 == 0 ? (u8)(c - 1) :
+						 k % 3 == 1 ? (u8)(c + 1) :
+							      (u8)(c ^ 0x80);
+				if (at < n)
+					buf[at] = c;
+				if (at + 5 < n)
+					buf[at + 5] = c;
+				got = sa_memchr_swar(buf, c, n);
+				if (got != (const u8 *)memchr(buf, c, n) &&
+				    !bad++)
+					t_fail(__FILE__, __LINE__,
+					       "c 0x%02x, length %u, at %u: offset %ld",
+					       c, n, at,
+					       got ? (long)(got - buf) : -1L);
+				free(buf);
+			}
+		}
+	}
+	T_EQ(bad, 0);
+}
+
 void units_parse(void)
 {
+	t_run("parse: sa_memchr_swar (the kernel's, eight bytes a step) finds what memchr finds",
+	      parse_memchr_swar);
 	t_run("parse: REGISTER fields", parse_register);
 	t_run("parse: compact forms, bare LF, folding, comma lists",
 	      parse_compact_folded);
