@@ -213,20 +213,6 @@ static inline u64 sa_swar_common(u64 x)
 }
 
 /*
- * Of a word loaded from memory (sa_ld64) whose flag bits (bit 7 of each
- * byte) mark some of its bytes, the offset of the first marked byte in
- * memory order; flags must not be 0.
- */
-static inline unsigned int sa_first_byte(u64 flags)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return __builtin_clzll(flags) >> 3;
-#else
-	return __builtin_ctzll(flags) >> 3;
-#endif
-}
-
-/*
  * The first offset from pos on (up to end) whose byte is not in the class
  * cls (sa_ctype bits), or with in false, the first whose byte is: for runs
  * where letters, digits, '-' and '.' (which must all qualify) are the
@@ -244,7 +230,11 @@ static __always_inline u32 sa_skip_class(const u8 *m, u32 pos,
 	while (pos + 8 <= end) {
 		bad = ~sa_swar_common(sa_ld64(m + pos)) & high;
 		if (bad) {
-			pos += sa_first_byte(bad);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			pos += __builtin_clzll(bad) >> 3;
+#else
+			pos += __builtin_ctzll(bad) >> 3;
+#endif
 			break;
 		}
 		pos += 8;
@@ -288,8 +278,13 @@ static inline const u8 *sa_memchr_swar(const u8 *p, u8 c, size_t n)
 			i = n - 8;
 		x = sa_ld64(p + i) ^ cc;
 		hit = ~(((x & lo7) + lo7) | x | lo7);
-		if (hit)
-			return p + i + sa_first_byte(hit);
+		if (hit) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+			return p + i + (__builtin_clzll(hit) >> 3);
+#else
+			return p + i + (__builtin_ctzll(hit) >> 3);
+#endif
+		}
 		if (i == n - 8)
 			return NULL;
 		i += 8;
